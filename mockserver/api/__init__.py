@@ -1,0 +1,1 @@
+"""The client-server API: one module per spec area, each exporting ``routes``."""

@@ -1,0 +1,180 @@
+"""Accounts and sessions: register, login, logout, whoami, devices."""
+
+from __future__ import annotations
+
+from mockserver.api import params
+from mockserver.api.routing import Call, Reply, endpoint
+from mockserver.core.errors import M_UNKNOWN, MatrixError, not_found
+from mockserver.core.ids import is_user_id, user_id as make_user_id
+from mockserver.core.model import Session
+
+DUMMY_FLOWS = [{"stages": ["m.login.dummy"]}]
+
+
+def _session_body(call: Call, session: Session) -> dict[str, str]:
+    return {
+        "user_id": session.user_id,
+        "access_token": session.access_token,
+        "device_id": session.device_id,
+        "home_server": call.store.server_name,
+    }
+
+
+@endpoint("/register", "POST", public=True)
+async def post_register(call: Call) -> Reply:
+    body = await call.json()
+    if call.query.get("kind", "user") == "guest":
+        raise MatrixError("M_GUEST_ACCESS_FORBIDDEN", "Guest access is disabled", status=403)
+    username = params.field(body, "username", str)
+    password = params.field(body, "password", str)
+    device_id = params.field(body, "device_id", str)
+    display_name = params.field(body, "initial_device_display_name", str)
+    inhibit_login = params.field(body, "inhibit_login", bool, False)
+    auth = params.field(body, "auth", dict)
+    store = call.store
+    if username is not None:
+        store.check_new_localpart(username)
+    if auth is None or auth.get("type") is None:
+        session = auth.get("session") if auth else None
+        return 401, {
+            "flows": DUMMY_FLOWS,
+            "params": {},
+            "session": session if isinstance(session, str) else store.start_auth_session(),
+        }
+    if auth.get("type") != "m.login.dummy":
+        raise MatrixError(M_UNKNOWN, f"Unsupported auth type {auth.get('type')!r}")
+    session_id = auth.get("session")
+    if session_id is not None and session_id not in store.auth_sessions:
+        raise MatrixError(M_UNKNOWN, "Unknown auth session")
+    user_id, session = store.register(
+        username,
+        password,
+        device_id=device_id,
+        initial_device_display_name=display_name,
+        inhibit_login=inhibit_login,
+    )
+    store.auth_sessions.discard(session_id)
+    if session is None:
+        return {"user_id": user_id, "home_server": store.server_name}
+    return _session_body(call, session)
+
+
+@endpoint("/register/available", "GET", public=True)
+async def get_register_available(call: Call) -> Reply:
+    username = call.query.get("username")
+    if not username:
+        raise MatrixError("M_MISSING_PARAM", "Missing 'username'")
+    call.store.check_new_localpart(username)
+    return {"available": True}
+
+
+@endpoint("/login", "GET", public=True)
+async def get_login(call: Call) -> Reply:
+    return {"flows": [{"type": "m.login.password"}]}
+
+
+def _login_user(call: Call, body: dict[str, object]) -> str:
+    identifier = params.field(body, "identifier", dict)
+    if identifier is not None:
+        if identifier.get("type", "m.id.user") != "m.id.user":
+            raise MatrixError(M_UNKNOWN, "Only m.id.user identifiers are supported")
+        user = identifier.get("user")
+    else:
+        user = body.get("user")
+    if not isinstance(user, str) or not user:
+        raise MatrixError("M_MISSING_PARAM", "Missing user identifier")
+    return user if is_user_id(user) else make_user_id(user.lstrip("@"), call.store.server_name)
+
+
+@endpoint("/login", "POST", public=True)
+async def post_login(call: Call) -> Reply:
+    body = await call.json()
+    login_type = params.required(body, "type", str)
+    if login_type != "m.login.password":
+        raise MatrixError(M_UNKNOWN, f"Unknown login type {login_type}")
+    user_id = _login_user(call, body)
+    password = params.required(body, "password", str)
+    session = call.store.login(
+        user_id,
+        password,
+        device_id=params.field(body, "device_id", str),
+        initial_device_display_name=params.field(body, "initial_device_display_name", str),
+    )
+    return _session_body(call, session)
+
+
+@endpoint("/logout", "POST")
+async def post_logout(call: Call) -> Reply:
+    assert call.session is not None
+    call.store.logout(call.session.access_token)
+    return {}
+
+
+@endpoint("/logout/all", "POST")
+async def post_logout_all(call: Call) -> Reply:
+    call.store.logout_all(call.user_id)
+    return {}
+
+
+@endpoint("/account/whoami", "GET")
+async def get_whoami(call: Call) -> Reply:
+    return {"user_id": call.user_id, "device_id": call.device_id, "is_guest": False}
+
+
+def _device_body(device_id: str, display_name: str | None, last_seen: int | None) -> dict[str, object]:
+    body: dict[str, object] = {"device_id": device_id}
+    if display_name is not None:
+        body["display_name"] = display_name
+    if last_seen is not None:
+        body["last_seen_ts"] = last_seen
+    return body
+
+
+@endpoint("/devices", "GET")
+async def get_devices(call: Call) -> Reply:
+    user = call.store.user(call.user_id)
+    return {
+        "devices": [
+            _device_body(d.device_id, d.display_name, d.last_seen_ts) for d in user.devices.values()
+        ]
+    }
+
+
+@endpoint("/devices/{device_id}", "GET")
+async def get_device(call: Call) -> Reply:
+    device = call.store.user(call.user_id).devices.get(call.path["device_id"])
+    if device is None:
+        raise not_found("Unknown device")
+    return _device_body(device.device_id, device.display_name, device.last_seen_ts)
+
+
+@endpoint("/devices/{device_id}", "PUT")
+async def put_device(call: Call) -> Reply:
+    body = await call.json()
+    display_name = params.field(body, "display_name", str)
+    call.store.rename_device(call.user_id, call.path["device_id"], display_name)
+    return {}
+
+
+@endpoint("/devices/{device_id}", "DELETE")
+async def delete_device(call: Call) -> Reply:
+    body = await call.json()
+    if params.field(body, "auth", dict) is None:
+        return 401, {"flows": DUMMY_FLOWS, "params": {}, "session": call.store.start_auth_session()}
+    call.store.delete_device(call.user_id, call.path["device_id"])
+    return {}
+
+
+routes = [
+    post_register,
+    get_register_available,
+    get_login,
+    post_login,
+    post_logout,
+    post_logout_all,
+    get_whoami,
+    get_devices,
+    get_device,
+    put_device,
+    delete_device,
+]

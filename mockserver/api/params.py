@@ -1,0 +1,148 @@
+"""Reading query parameters and JSON bodies, and refusing bad ones.
+
+Every reader raises a :class:`MatrixError` naming the parameter; unknown
+parameters are never looked at, so they are ignored as real servers do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import orjson
+from starlette.requests import Request
+
+from mockserver.core.errors import (
+    M_BAD_JSON,
+    M_INVALID_PARAM,
+    M_MISSING_PARAM,
+    M_NOT_JSON,
+    M_TOO_LARGE,
+    MatrixError,
+)
+from mockserver.core.model import JsonDict
+
+MAX_BODY_BYTES = 1024 * 1024
+T = TypeVar("T")
+
+
+# -- bodies ----------------------------------------------------------------------------
+
+
+async def body_bytes(request: Request) -> bytes:
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+        raise MatrixError(M_TOO_LARGE, "Request body too large")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise MatrixError(M_TOO_LARGE, "Request body too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def json_body(request: Request) -> Any:
+    """The parsed body; an empty body counts as ``{}`` (clients POST nothing to leave/logout)."""
+    cached = request.scope.get("mockserver.json", _MISSING)
+    if cached is not _MISSING:
+        return cached
+    raw = await body_bytes(request)
+    if not raw.strip():
+        value: Any = {}
+    else:
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise MatrixError(M_NOT_JSON, "Content not JSON.") from None
+    request.scope["mockserver.json"] = value
+    return value
+
+
+async def json_object(request: Request) -> JsonDict:
+    value = await json_body(request)
+    if not isinstance(value, dict):
+        raise MatrixError(M_BAD_JSON, "Content must be a JSON object.")
+    return value
+
+
+_MISSING: Any = object()
+
+
+def _wrong(key: str, kind: str) -> MatrixError:
+    return MatrixError(M_BAD_JSON, f"'{key}' must be {kind}")
+
+
+def required(body: Mapping[str, Any], key: str, kind: type[T]) -> T:
+    if key not in body or body[key] is None:
+        raise MatrixError(M_MISSING_PARAM, f"Missing '{key}'")
+    return field(body, key, kind)  # type: ignore[return-value]
+
+
+def field(body: Mapping[str, Any], key: str, kind: type[T], default: Any = None) -> T | Any:
+    """An optional body field of one JSON type (``bool`` is not an ``int`` here)."""
+    if key not in body or body[key] is None:
+        return default
+    value = body[key]
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise _wrong(key, "an integer")
+    if not isinstance(value, kind):
+        names = {str: "a string", bool: "a boolean", dict: "an object", list: "a list"}
+        raise _wrong(key, names.get(kind, kind.__name__))
+    return value
+
+
+def string_list(body: Mapping[str, Any], key: str) -> list[str]:
+    value = field(body, key, list, [])
+    if not all(isinstance(item, str) for item in value):
+        raise _wrong(key, "a list of strings")
+    return list(value)
+
+
+# -- query parameters ------------------------------------------------------------------
+
+
+def query_int(
+    query: Mapping[str, str],
+    key: str,
+    default: int | None = None,
+    *,
+    minimum: int | None = None,
+) -> int | None:
+    raw = query.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise MatrixError(M_INVALID_PARAM, f"Query parameter '{key}' must be an integer") from None
+    if abs(value) > 2**53:
+        raise MatrixError(M_INVALID_PARAM, f"Query parameter '{key}' is out of range")
+    if minimum is not None and value < minimum:
+        raise MatrixError(M_INVALID_PARAM, f"Query parameter '{key}' must be at least {minimum}")
+    return value
+
+
+def query_bool(query: Mapping[str, str], key: str, default: bool = False) -> bool:
+    raw = query.get(key)
+    if raw is None:
+        return default
+    if raw == "true":
+        return True
+    if raw == "false":
+        return False
+    raise MatrixError(M_INVALID_PARAM, f"Query parameter '{key}' must be 'true' or 'false'")
+
+
+def query_choice(
+    query: Mapping[str, str], key: str, choices: tuple[str, ...], default: str | None = None
+) -> str | None:
+    raw = query.get(key)
+    if raw is None:
+        return default
+    if raw not in choices:
+        raise MatrixError(
+            M_INVALID_PARAM, f"Query parameter '{key}' must be one of {', '.join(choices)}"
+        )
+    return raw

@@ -1,0 +1,40 @@
+"""Presence: ``GET/PUT /presence/{userId}/status``."""
+
+from __future__ import annotations
+
+from mockserver.api import params
+from mockserver.api.format import presence_event
+from mockserver.api.routing import Call, Reply, endpoint
+from mockserver.core.errors import forbidden, invalid_param
+from mockserver.core.model import PRESENCE_STATES
+
+
+@endpoint("/presence/{user_id}/status", "GET")
+async def get_presence(call: Call) -> Reply:
+    user_id = call.path["user_id"]
+    store = call.store
+    store.user(user_id)
+    presence = store.presence.get(user_id)
+    if presence is None:
+        return {"presence": "offline"}
+    return presence_event(presence, store.now())["content"]
+
+
+@endpoint("/presence/{user_id}/status", "PUT")
+async def put_presence(call: Call) -> Reply:
+    user_id = call.path["user_id"]
+    if user_id != call.user_id:
+        raise forbidden("Cannot set presence of another user")
+    body = await call.json()
+    state = params.required(body, "presence", str)
+    if state not in PRESENCE_STATES:
+        raise invalid_param(f"Invalid presence state {state!r}")
+    status_msg = params.field(body, "status_msg", str)
+    if "status_msg" in body:
+        call.store.set_presence(user_id, state, status_msg=status_msg)
+    else:
+        call.store.set_presence(user_id, state)
+    return {}
+
+
+routes = [get_presence, put_presence]

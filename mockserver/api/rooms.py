@@ -1,0 +1,191 @@
+"""Rooms and membership: createRoom, join, invite, leave, kick, ban, members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver.api import params
+from mockserver.api.format import client_event
+from mockserver.api.routing import Call, Reply, endpoint
+from mockserver.core.errors import MatrixError, bad_json, invalid_param
+from mockserver.core.ids import is_room_id, is_user_id
+from mockserver.core.model import JsonDict
+from mockserver.core.pagination import depth_of_position
+from mockserver.core.store import PRESETS, CreateRoom
+
+
+def room_id_param(call: Call) -> str:
+    room_id = call.path["room_id"]
+    if not is_room_id(room_id):
+        raise invalid_param(f"{room_id!r} is not a valid room id")
+    return room_id
+
+
+def _initial_state(body: JsonDict) -> tuple[JsonDict, ...]:
+    items = params.field(body, "initial_state", list, [])
+    checked = []
+    for index, item in enumerate(items):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("type"), str)
+            or not isinstance(item.get("content"), dict)
+            or not isinstance(item.get("state_key", ""), str)
+        ):
+            raise bad_json(f"initial_state[{index}] needs a string 'type' and an object 'content'")
+        checked.append(item)
+    return tuple(checked)
+
+
+@endpoint("/createRoom", "POST")
+async def post_create_room(call: Call) -> Reply:
+    body = await call.json()
+    preset = params.field(body, "preset", str)
+    if preset is not None and preset not in PRESETS:
+        raise bad_json(f"Unknown preset {preset!r}")
+    visibility = params.field(body, "visibility", str, "private")
+    if visibility not in ("public", "private"):
+        raise bad_json("'visibility' must be 'public' or 'private'")
+    options = CreateRoom(
+        preset=preset,
+        visibility=visibility,
+        name=params.field(body, "name", str),
+        topic=params.field(body, "topic", str),
+        invite=tuple(params.string_list(body, "invite")),
+        initial_state=_initial_state(body),
+        is_direct=params.field(body, "is_direct", bool, False),
+        room_alias_name=params.field(body, "room_alias_name", str),
+        room_version=params.field(body, "room_version", str),
+        creation_content=params.field(body, "creation_content", dict, {}),
+        power_level_content_override=params.field(body, "power_level_content_override", dict),
+    )
+    return {"room_id": call.store.create_room(call.user_id, options)}
+
+
+@endpoint("/rooms/{room_id}/join", "POST")
+async def post_room_join(call: Call) -> Reply:
+    await call.json()
+    return {"room_id": call.store.join(call.user_id, room_id_param(call))}
+
+
+@endpoint("/join/{room_id_or_alias}", "POST")
+async def post_join(call: Call) -> Reply:
+    await call.json()
+    return {"room_id": call.store.join(call.user_id, call.path["room_id_or_alias"])}
+
+
+def _target(body: JsonDict) -> str:
+    user_id = params.required(body, "user_id", str)
+    if not is_user_id(user_id):
+        raise invalid_param(f"{user_id!r} is not a valid user id")
+    return user_id
+
+
+async def _membership(call: Call, membership: str, *, target_from_body: bool = True) -> Reply:
+    body = await call.json()
+    room_id = room_id_param(call)
+    target = _target(body) if target_from_body else call.user_id
+    reason = params.field(body, "reason", str)
+    call.store.set_membership(call.user_id, room_id, target, membership, reason=reason)
+    return {}
+
+
+@endpoint("/rooms/{room_id}/invite", "POST")
+async def post_invite(call: Call) -> Reply:
+    return await _membership(call, "invite")
+
+
+@endpoint("/rooms/{room_id}/leave", "POST")
+async def post_leave(call: Call) -> Reply:
+    return await _membership(call, "leave", target_from_body=False)
+
+
+@endpoint("/rooms/{room_id}/kick", "POST")
+async def post_kick(call: Call) -> Reply:
+    return await _membership(call, "leave")
+
+
+@endpoint("/rooms/{room_id}/ban", "POST")
+async def post_ban(call: Call) -> Reply:
+    return await _membership(call, "ban")
+
+
+@endpoint("/rooms/{room_id}/unban", "POST")
+async def post_unban(call: Call) -> Reply:
+    body = await call.json()
+    room_id = room_id_param(call)
+    target = _target(body)
+    if call.store.membership(target, room_id) != "ban":
+        raise MatrixError("M_FORBIDDEN", f"{target} is not banned")
+    call.store.set_membership(
+        call.user_id, room_id, target, "leave", reason=params.field(body, "reason", str)
+    )
+    return {}
+
+
+@endpoint("/rooms/{room_id}/forget", "POST")
+async def post_forget(call: Call) -> Reply:
+    room_id = room_id_param(call)
+    call.store.room(room_id)
+    if call.store.membership(call.user_id, room_id) in ("join", "invite"):
+        raise MatrixError("M_UNKNOWN", "User is still in the room")
+    return {}
+
+
+@endpoint("/joined_rooms", "GET")
+async def get_joined_rooms(call: Call) -> Reply:
+    return {"joined_rooms": call.store.joined_rooms(call.user_id)}
+
+
+@endpoint("/rooms/{room_id}/members", "GET")
+async def get_members(call: Call) -> Reply:
+    room_id = room_id_param(call)
+    store = call.store
+    depth = store.visible_depth(call.user_id, room_id)
+    room = store.room(room_id)
+    at = call.query.get("at")
+    if at is not None:
+        depth = min(depth, depth_of_position(room, at, store.position))
+    wanted = call.query.get("membership")
+    unwanted = call.query.get("not_membership")
+    now = store.now()
+    chunk: list[Any] = []
+    for key, event in sorted(room.state_at(depth).items(), key=lambda item: item[1].depth):
+        if key[0] != "m.room.member":
+            continue
+        if wanted is not None and event.membership != wanted:
+            continue
+        if unwanted is not None and event.membership == unwanted:
+            continue
+        chunk.append(client_event(event, call.session, now))
+    return {"chunk": chunk}
+
+
+@endpoint("/rooms/{room_id}/joined_members", "GET")
+async def get_joined_members(call: Call) -> Reply:
+    room_id = room_id_param(call)
+    store = call.store
+    store.visible_depth(call.user_id, room_id)
+    joined: dict[str, Any] = {}
+    for event in store.room(room_id).members("join"):
+        assert event.state_key is not None
+        joined[event.state_key] = {
+            "display_name": event.content.get("displayname"),
+            "avatar_url": event.content.get("avatar_url"),
+        }
+    return {"joined": joined}
+
+
+routes = [
+    post_create_room,
+    post_room_join,
+    post_join,
+    post_invite,
+    post_leave,
+    post_kick,
+    post_ban,
+    post_unban,
+    post_forget,
+    get_joined_rooms,
+    get_members,
+    get_joined_members,
+]

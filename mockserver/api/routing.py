@@ -1,0 +1,125 @@
+"""Route tables as data, and the one wrapper that turns a handler into an endpoint.
+
+A handler is ``async def verb_resource(call: Call) -> Reply``. The wrapper
+authenticates (unless the endpoint is public), hands the handler a
+:class:`Call` with the homeserver, the session and the decoded path
+parameters, and renders whatever it returns as JSON. Path parameters are
+matched on the raw, still percent-encoded path and decoded one segment at a
+time, so ids and state keys containing ``/`` (``%2F``) work as in Synapse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Match, Route
+from starlette.types import Scope
+
+from mockserver.api import params
+from mockserver.api.auth import authenticate
+from mockserver.core.model import JsonDict, Session
+from mockserver.core.store import Store
+from mockserver.homeserver import Homeserver
+from mockserver.responses import OrjsonResponse
+
+Reply = JsonDict | list[Any] | tuple[int, Any] | Response
+Handler = Callable[["Call"], Awaitable[Reply]]
+
+
+@dataclass(slots=True)
+class Call:
+    """One request as a handler sees it."""
+
+    request: Request
+    hs: Homeserver
+    session: Session | None
+    path: Mapping[str, str]
+
+    @property
+    def store(self) -> Store:
+        return self.hs.store
+
+    @property
+    def user_id(self) -> str:
+        assert self.session is not None
+        return self.session.user_id
+
+    @property
+    def device_id(self) -> str:
+        assert self.session is not None
+        return self.session.device_id
+
+    @property
+    def query(self) -> Mapping[str, str]:
+        return self.request.query_params
+
+    async def json(self) -> JsonDict:
+        return await params.json_object(self.request)
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    path: str
+    handler: Handler
+    methods: tuple[str, ...] = ("GET",)
+    public: bool = False
+
+
+def endpoint(path: str, *methods: str, public: bool = False) -> Callable[[Handler], Endpoint]:
+    """Declare an endpoint next to its handler; collect them into a module's ``routes``."""
+
+    def wrap(handler: Handler) -> Endpoint:
+        return Endpoint(path, handler, methods or ("GET",), public)
+
+    return wrap
+
+
+class MatrixRoute(Route):
+    """A Starlette route matched on the raw path, with each parameter percent-decoded."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] != "http":
+            return Match.NONE, {}
+        raw = scope.get("raw_path")
+        path = raw.decode("latin-1").split("?", 1)[0] if raw else scope["path"]
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        match = self.path_regex.match(path)
+        if match is None:
+            return Match.NONE, {}
+        decoded = {key: unquote(value) for key, value in match.groupdict().items()}
+        child = {"endpoint": self.endpoint, "path_params": decoded}
+        if self.methods and scope["method"] not in self.methods:
+            return Match.PARTIAL, child
+        return Match.FULL, child
+
+
+def render(reply: Reply) -> Response:
+    if isinstance(reply, Response):
+        return reply
+    if isinstance(reply, tuple):
+        status, body = reply
+        return OrjsonResponse(body, status_code=status)
+    return OrjsonResponse(reply)
+
+
+def mount(prefix: str, endpoints: Sequence[Endpoint]) -> list[MatrixRoute]:
+    """Starlette routes for ``endpoints`` under ``prefix``."""
+    return [_route(prefix, item) for item in endpoints]
+
+
+def _route(prefix: str, item: Endpoint) -> MatrixRoute:
+    async def run(request: Request) -> Response:
+        hs: Homeserver = request.app.state.homeserver
+        session = None if item.public else authenticate(request, hs.store)
+        call = Call(request, hs, session, request.path_params)
+        return render(await item.handler(call))
+
+    run.__name__ = item.handler.__name__
+    return MatrixRoute(prefix + item.path, run, methods=list(item.methods), name=None)

@@ -1,0 +1,117 @@
+"""``mockserver [--host] [--port] [--server-name] [--fixture PATH]...``
+
+Each option maps to one field of :class:`~mockserver.config.ServerConfig`;
+the CLI builds the config, loads the scenarios, binds, prints what a client
+developer needs (the URL, each user and their access token) and serves.
+It exits 1 with one line on stderr, and no traceback, when it cannot start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from mockserver import __version__
+from mockserver.config import ServerConfig
+from mockserver.homeserver import Homeserver
+from mockserver.server import bind, uvicorn_server
+
+EXIT_STARTUP_FAILURE = 1
+DEFAULTS = ServerConfig()
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"mockserver: error: {message}\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="mockserver",
+        description="An in-memory Matrix homeserver for client tests and demos.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--host", default=DEFAULTS.host, help="address to listen on")
+    p.add_argument(
+        "--port", type=int, default=DEFAULTS.port, help="port to listen on (0 picks a free one)"
+    )
+    p.add_argument(
+        "--server-name", default=DEFAULTS.server_name, help="the server part of user ids"
+    )
+    p.add_argument(
+        "--fixture",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="PATH",
+        help="scenario file to load at start (repeatable, applied in order)",
+    )
+    p.add_argument(
+        "--seed", default=DEFAULTS.seed, help="seed for generated room, event and device ids"
+    )
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--version", action="version", version=f"mockserver {__version__}")
+    return p
+
+
+def config_from(args: argparse.Namespace) -> ServerConfig:
+    if not 0 <= args.port <= 65535:
+        raise ValueError(f"--port must be between 0 and 65535, not {args.port}")
+    return ServerConfig(
+        host=args.host,
+        port=args.port,
+        server_name=args.server_name,
+        fixtures=tuple(args.fixture),
+        seed=args.seed,
+    )
+
+
+def _fail(message: str) -> int:
+    print(f"mockserver: {message}", file=sys.stderr)
+    return EXIT_STARTUP_FAILURE
+
+
+def banner(homeserver: Homeserver) -> str:
+    lines = [f"mockserver serving {homeserver.base_url()} (server name {homeserver.config.server_name})"]
+    store = homeserver.store
+    tokens: dict[str, list[str]] = {}
+    for session in store.sessions.values():
+        tokens.setdefault(session.user_id, []).append(session.access_token)
+    for user_id, user in store.users.items():
+        found = tokens.get(user_id)
+        if found:
+            lines.append(f"  {user_id}  access_token {' '.join(found)}")
+        elif user.password is not None:
+            lines.append(f"  {user_id}  password {user.password}")
+        else:
+            lines.append(f"  {user_id}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        config = config_from(args)
+    except ValueError as exc:
+        return _fail(str(exc))
+    homeserver = Homeserver.create(config)
+    try:
+        sock = bind(config.host, config.port)
+    except OSError as exc:
+        return _fail(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}")
+    homeserver.bound_port = sock.getsockname()[1]
+    print(banner(homeserver), flush=True)
+    server = uvicorn_server(homeserver, log_level=args.log_level, access_log=True)
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    return 0 if server.started else EXIT_STARTUP_FAILURE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

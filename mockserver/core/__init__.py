@@ -1,0 +1,1 @@
+"""The domain: store, sync computation, tokens and filters. Nothing here knows HTTP."""

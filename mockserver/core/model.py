@@ -1,0 +1,127 @@
+"""Values the store holds: frozen, slotted, free of HTTP and of JSON encoding.
+
+``JsonDict`` content is treated as immutable once inside an :class:`Event`:
+the store copies what a request gives it and never hands out a mutable
+reference to a caller that could change history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+JsonDict = dict[str, Any]
+
+Membership = Literal["join", "invite", "leave", "ban", "knock"]
+MEMBERSHIPS: frozenset[str] = frozenset({"join", "invite", "leave", "ban", "knock"})
+PresenceState = Literal["online", "offline", "unavailable"]
+PRESENCE_STATES: frozenset[str] = frozenset({"online", "offline", "unavailable"})
+
+StateKey = tuple[str, str]
+"""A state entry's key: (event type, state key)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A persisted room event, in stream order across the server and depth order in its room."""
+
+    event_id: str
+    room_id: str
+    type: str
+    sender: str
+    content: JsonDict
+    origin_server_ts: int
+    stream: int
+    depth: int
+    state_key: str | None = None
+    #: (user_id, device_id, txn_id) of the request that sent it, if any.
+    txn: tuple[str, str, str] | None = None
+    #: The content of the state event this one replaced.
+    prev_content: JsonDict | None = None
+    #: The redaction event that stripped this one, if any.
+    redacted_because: Event | None = None
+
+    @property
+    def is_state(self) -> bool:
+        return self.state_key is not None
+
+    @property
+    def state_entry(self) -> StateKey:
+        assert self.state_key is not None
+        return (self.type, self.state_key)
+
+    @property
+    def membership(self) -> str | None:
+        if self.type != "m.room.member":
+            return None
+        value = self.content.get("membership")
+        return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """What an access token stands for."""
+
+    user_id: str
+    device_id: str
+    access_token: str
+
+
+@dataclass(slots=True)
+class Device:
+    device_id: str
+    display_name: str | None = None
+    last_seen_ts: int | None = None
+    #: Uploaded device keys (``keys/upload``), returned by ``keys/query``.
+    keys: JsonDict | None = None
+    one_time_keys: dict[str, JsonDict] = field(default_factory=dict)
+    fallback_keys: dict[str, JsonDict] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class User:
+    user_id: str
+    password: str | None
+    displayname: str | None = None
+    avatar_url: str | None = None
+    devices: dict[str, Device] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    user_id: str
+    presence: str
+    last_active_ts: int | None = None
+    status_msg: str | None = None
+    currently_active: bool | None = None
+    stream: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    room_id: str
+    user_id: str
+    receipt_type: str
+    event_id: str
+    ts: int
+    stream: int
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountData:
+    user_id: str
+    room_id: str | None
+    type: str
+    content: JsonDict
+    stream: int
+
+
+@dataclass(frozen=True, slots=True)
+class ToDeviceMessage:
+    recipient: str
+    device_id: str
+    sender: str
+    type: str
+    content: JsonDict
+    stream: int

@@ -1,0 +1,186 @@
+"""One room's history: a linear timeline with its state indexed by depth.
+
+Rooms in mockserver are linear, so an event's depth is its position in the
+room (``m.room.create`` or whatever comes first has depth 1) and depth order
+agrees with stream order. Everything a sync or a pagination needs is found
+by bisection, never by scanning the history:
+
+- the event at a stream position: :meth:`Room.depth_at_stream`;
+- the state at any depth: each state entry keeps the depths at which it was
+  set, so the state at depth ``d`` costs one bisection per entry;
+- what state changed between two depths: :attr:`Room.state_log`.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from mockserver.core.model import Event, Receipt, StateKey
+
+
+@dataclass(slots=True)
+class Room:
+    room_id: str
+    events: list[Event] = field(default_factory=list)
+    #: Stream ordering of ``events``, for bisection.
+    streams: list[int] = field(default_factory=list)
+    #: For each state entry, the depths at which it was set, ascending.
+    state_history: dict[StateKey, list[int]] = field(default_factory=dict)
+    #: Depths of every state event, ascending.
+    state_log: list[int] = field(default_factory=list)
+    #: The current state: entry -> depth of the event that set it.
+    current_state: dict[StateKey, int] = field(default_factory=dict)
+    #: Who is typing: user id -> expiry (server clock, ms).
+    typing: dict[str, int] = field(default_factory=dict)
+    #: Typing stream position of the last change to :attr:`typing`.
+    typing_stream: int = 0
+    #: Every receipt, in receipt stream order.
+    receipts: list[Receipt] = field(default_factory=list)
+    receipt_streams: list[int] = field(default_factory=list)
+    #: The latest receipt per (user, receipt type, thread).
+    latest_receipts: dict[tuple[str, str, str | None], Receipt] = field(default_factory=dict)
+    #: Depths of events that notify (messages), and the same per sender, for unread counts.
+    notifying: list[int] = field(default_factory=list)
+    notifying_by_sender: dict[str, list[int]] = field(default_factory=dict)
+    #: Depths of notifying events that highlight (mention) each user.
+    highlights: dict[str, list[int]] = field(default_factory=dict)
+
+    # -- timeline ----------------------------------------------------------------
+
+    @property
+    def depth(self) -> int:
+        """Depth of the newest event (0 for a room with no events)."""
+        return len(self.events)
+
+    @property
+    def last_stream(self) -> int:
+        return self.streams[-1] if self.streams else 0
+
+    def event_at(self, depth: int) -> Event:
+        return self.events[depth - 1]
+
+    def append(self, event: Event) -> None:
+        assert event.depth == len(self.events) + 1
+        self.events.append(event)
+        self.streams.append(event.stream)
+        if event.state_key is not None:
+            key = event.state_entry
+            self.state_history.setdefault(key, []).append(event.depth)
+            self.state_log.append(event.depth)
+            self.current_state[key] = event.depth
+
+    def index_notification(self, event: Event, highlighted: Iterator[str]) -> None:
+        self.notifying.append(event.depth)
+        self.notifying_by_sender.setdefault(event.sender, []).append(event.depth)
+        for user_id in highlighted:
+            self.highlights.setdefault(user_id, []).append(event.depth)
+
+    def unread_counts(self, user_id: str, after_depth: int) -> tuple[int, int]:
+        """(notification_count, highlight_count) of others' events after ``after_depth``."""
+        total = len(self.notifying) - bisect_right(self.notifying, after_depth)
+        own = self.notifying_by_sender.get(user_id, [])
+        total -= len(own) - bisect_right(own, after_depth)
+        mentions = self.highlights.get(user_id, [])
+        return total, len(mentions) - bisect_right(mentions, after_depth)
+
+    def replace(self, event: Event) -> None:
+        """Swap in a changed copy of an event (a redaction), keeping its place."""
+        assert self.events[event.depth - 1].event_id == event.event_id
+        self.events[event.depth - 1] = event
+
+    def depth_at_stream(self, stream: int) -> int:
+        """Depth of the newest event with stream ordering <= ``stream``."""
+        return bisect_right(self.streams, stream)
+
+    def stream_of_depth(self, depth: int) -> int:
+        return self.streams[depth - 1] if depth > 0 else 0
+
+    def changed_since(self, stream: int) -> bool:
+        return self.last_stream > stream
+
+    def between(self, after_depth: int, upto_depth: int) -> list[Event]:
+        """Events with depth in (after_depth, upto_depth], oldest first."""
+        return self.events[max(after_depth, 0) : max(upto_depth, 0)]
+
+    # -- state -------------------------------------------------------------------
+
+    def state_depth_at(self, key: StateKey, depth: int) -> int | None:
+        history = self.state_history.get(key)
+        if not history:
+            return None
+        index = bisect_right(history, depth)
+        return history[index - 1] if index else None
+
+    def state_event_at(self, key: StateKey, depth: int) -> Event | None:
+        if depth >= self.depth:
+            current = self.current_state.get(key)
+            return self.events[current - 1] if current else None
+        found = self.state_depth_at(key, depth)
+        return self.events[found - 1] if found else None
+
+    def state_at(self, depth: int) -> dict[StateKey, Event]:
+        """The full state after the event at ``depth``."""
+        if depth >= self.depth:
+            return {key: self.events[d - 1] for key, d in self.current_state.items()}
+        state: dict[StateKey, Event] = {}
+        for key, history in self.state_history.items():
+            index = bisect_right(history, depth)
+            if index:
+                state[key] = self.events[history[index - 1] - 1]
+        return state
+
+    def state_keys_changed(self, after_depth: int, upto_depth: int) -> set[StateKey]:
+        """Entries set by a state event with depth in (after_depth, upto_depth]."""
+        start = bisect_right(self.state_log, after_depth)
+        end = bisect_right(self.state_log, upto_depth)
+        return {self.events[d - 1].state_entry for d in self.state_log[start:end]}
+
+    def state_delta(self, after_depth: int, upto_depth: int) -> dict[StateKey, Event]:
+        """State at ``upto_depth`` for each entry that differs from ``after_depth``."""
+        delta: dict[StateKey, Event] = {}
+        for key in self.state_keys_changed(after_depth, upto_depth):
+            now = self.state_event_at(key, upto_depth)
+            before = self.state_event_at(key, after_depth)
+            if now is not None and (before is None or before.event_id != now.event_id):
+                delta[key] = now
+        return delta
+
+    def membership_at(self, user_id: str, depth: int) -> Event | None:
+        return self.state_event_at(("m.room.member", user_id), depth)
+
+    def member_events_of(self, user_id: str) -> list[Event]:
+        """Every membership event of one user, oldest first."""
+        history = self.state_history.get(("m.room.member", user_id), [])
+        return [self.events[d - 1] for d in history]
+
+    def members(self, membership: str, depth: int | None = None) -> Iterator[Event]:
+        if depth is None or depth >= self.depth:
+            depths: Iterator[int] = (
+                d for key, d in self.current_state.items() if key[0] == "m.room.member"
+            )
+            for d in depths:
+                event = self.events[d - 1]
+                if event.membership == membership:
+                    yield event
+            return
+        for key, event in self.state_at(depth).items():
+            if key[0] == "m.room.member" and event.membership == membership:
+                yield event
+
+    def current(self, event_type: str, state_key: str = "") -> Event | None:
+        depth = self.current_state.get((event_type, state_key))
+        return self.events[depth - 1] if depth else None
+
+    # -- receipts ----------------------------------------------------------------
+
+    def add_receipt(self, receipt: Receipt) -> None:
+        self.receipts.append(receipt)
+        self.receipt_streams.append(receipt.stream)
+        self.latest_receipts[(receipt.user_id, receipt.receipt_type, receipt.thread_id)] = receipt
+
+    def receipts_between(self, after: int, upto: int) -> list[Receipt]:
+        start = bisect_right(self.receipt_streams, after)
+        end = bisect_right(self.receipt_streams, upto)
+        return self.receipts[start:end]

@@ -1,0 +1,502 @@
+"""The sync computation: what changed for one user between two positions.
+
+:func:`compute_sync` answers both dialects from the same store. It takes
+the request as a :class:`SyncRequest` and returns a :class:`SyncResult` of
+plain values (events, receipts, presence...); ``mockserver.api.sync``
+shapes that into the seed's ``room_map``/``event_map`` form or today's
+``rooms.join`` form. Nothing here awaits, reads the wall clock or builds
+JSON. Work is proportional to what changed: rooms with nothing new since
+``since`` are skipped after a few comparisons, and timelines and state are
+found by bisection (see :mod:`mockserver.core.room`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from mockserver.core.filters import EventFilter, Filter
+from mockserver.core.model import AccountData, Event, Presence, Receipt, StateKey, ToDeviceMessage
+from mockserver.core.room import Room
+from mockserver.core.store import Store
+from mockserver.core.tokens import RoomToken, StreamToken
+
+StateAt = Literal["timeline_start", "timeline_end"]
+HEROES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class SyncRequest:
+    user_id: str
+    device_id: str
+    since: StreamToken | None
+    filter: Filter
+    #: Seed and ``state_after``: state at the end of the timeline; stable: at its start.
+    state_at: StateAt = "timeline_end"
+    full_state: bool = False
+    #: Compute what only today's dialect reports (receipts, account data, to-device...).
+    stable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    events: list[Event]
+    limited: bool
+    prev_batch: RoomToken
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    heroes: list[str] | None
+    joined_member_count: int | None
+    invited_member_count: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class JoinedRoom:
+    room_id: str
+    timeline: Timeline
+    state: list[Event]
+    #: The current typing set, or None when it has not changed since ``since``.
+    typing: list[str] | None = None
+    receipts: list[Receipt] = field(default_factory=list)
+    account_data: list[AccountData] = field(default_factory=list)
+    summary: Summary | None = None
+    #: (notification_count, highlight_count)
+    unread: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InvitedRoom:
+    room_id: str
+    #: Stripped state, then the invite itself.
+    invite_state: list[Event]
+
+
+@dataclass(frozen=True, slots=True)
+class LeftRoom:
+    room_id: str
+    timeline: Timeline
+    state: list[Event]
+    account_data: list[AccountData] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    next_batch: StreamToken
+    joined: list[JoinedRoom] = field(default_factory=list)
+    invited: list[InvitedRoom] = field(default_factory=list)
+    left: list[LeftRoom] = field(default_factory=list)
+    presence: list[Presence] = field(default_factory=list)
+    account_data: list[AccountData] = field(default_factory=list)
+    to_device: list[ToDeviceMessage] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        """True when there is something to report (an empty result keeps a long-poll waiting)."""
+        return bool(
+            self.joined
+            or self.invited
+            or self.left
+            or self.presence
+            or self.account_data
+            or self.to_device
+        )
+
+
+# -- timeline and state -------------------------------------------------------------------
+
+
+def room_token(room: Room, depth: int, now: StreamToken) -> RoomToken:
+    return RoomToken(depth, now.advance(room=room.stream_of_depth(depth)))
+
+
+def select_timeline(
+    room: Room, after_depth: int, upto_depth: int, timeline_filter: EventFilter, now: StreamToken
+) -> Timeline:
+    """The last ``limit`` matching events in (after_depth, upto_depth], oldest first.
+
+    ``limited`` says whether matching events before the window were left
+    out; ``prev_batch`` is the boundary just before the window's first event
+    (or ``upto_depth`` for an empty window), for ``/messages?dir=b``.
+    """
+    limit = timeline_filter.limit_or()
+    window: list[Event]
+    limited = False
+    if not timeline_filter.allows_room(room.room_id):
+        window = []
+    elif timeline_filter.is_limit_only():
+        start = max(after_depth, upto_depth - limit)
+        window = room.between(start, upto_depth)
+        limited = start > after_depth
+    else:
+        picked: list[Event] = []
+        depth = upto_depth
+        while depth > after_depth and len(picked) < limit:
+            event = room.event_at(depth)
+            if timeline_filter.allows(event.type, event.sender, event.content):
+                picked.append(event)
+            depth -= 1
+        while depth > after_depth and not limited:
+            event = room.event_at(depth)
+            limited = timeline_filter.allows(event.type, event.sender, event.content)
+            depth -= 1
+        window = picked[::-1]
+    boundary = window[0].depth - 1 if window else upto_depth
+    return Timeline(window, limited, room_token(room, boundary, now))
+
+
+def _ordered(state: dict[StateKey, Event]) -> list[Event]:
+    return sorted(state.values(), key=lambda event: event.depth)
+
+
+def _filter_state(
+    state: Iterable[Event],
+    room_id: str,
+    state_filter: EventFilter,
+    lazy_members: set[str] | None,
+) -> list[Event]:
+    if not state_filter.allows_room(room_id):
+        return []
+    kept = []
+    for event in state:
+        if not state_filter.allows(event.type, event.sender, event.content):
+            continue
+        if (
+            lazy_members is not None
+            and event.type == "m.room.member"
+            and event.state_key not in lazy_members
+        ):
+            continue
+        kept.append(event)
+    return kept
+
+
+def room_state(
+    room: Room,
+    *,
+    full: bool,
+    after_depth: int,
+    at_depth: int,
+) -> list[Event]:
+    """Full state at ``at_depth``, or the entries that changed since ``after_depth``."""
+    if full:
+        return _ordered(room.state_at(at_depth))
+    if at_depth <= after_depth:
+        return []
+    return _ordered(room.state_delta(after_depth, at_depth))
+
+
+def heroes(room: Room, user_id: str) -> list[str]:
+    members = sorted(
+        (
+            room.event_at(depth)
+            for (event_type, _), depth in room.current_state.items()
+            if event_type == "m.room.member"
+        ),
+        key=lambda event: event.depth,
+    )
+    others = [m for m in members if m.state_key != user_id]
+    present = [m.state_key for m in others if m.membership in ("join", "invite")]
+    chosen = present or [m.state_key for m in others if m.membership in ("leave", "ban")]
+    return [user_id for user_id in chosen if user_id is not None][:HEROES]
+
+
+def _counts(room: Room, depth: int) -> tuple[int, int]:
+    joined = sum(1 for _ in room.members("join", depth))
+    invited = sum(1 for _ in room.members("invite", depth))
+    return joined, invited
+
+
+# -- the computation ----------------------------------------------------------------------
+
+
+class _Computation:
+    def __init__(self, store: Store, request: SyncRequest) -> None:
+        self.store = store
+        self.request = request
+        self.user_id = request.user_id
+        self.filter = request.filter
+        self.now = store.position
+        self.since = request.since
+        self.initial = request.since is None
+        self.from_pos = request.since or StreamToken()
+        self.account_data: list[AccountData] = []
+        if request.stable:
+            self.account_data = self._latest_account_data()
+
+    def _latest_account_data(self) -> list[AccountData]:
+        if self.initial:
+            entries = [
+                entry
+                for (owner, _room, _type), entry in self.store.account_data.items()
+                if owner == self.user_id
+            ]
+            return sorted(entries, key=lambda entry: entry.stream)
+        latest: dict[tuple[str | None, str], AccountData] = {}
+        for entry in self.store.account_data_changes(
+            self.user_id, self.from_pos.account_data, self.now.account_data
+        ):
+            latest.pop((entry.room_id, entry.type), None)
+            latest[(entry.room_id, entry.type)] = entry
+        return list(latest.values())
+
+    def run(self) -> SyncResult:
+        store = self.store
+        joined: list[JoinedRoom] = []
+        invited: list[InvitedRoom] = []
+        left: list[LeftRoom] = []
+        changed_data_rooms = {e.room_id for e in self.account_data if e.room_id is not None}
+        for room_id in store.rooms_of(self.user_id):
+            if not self.filter.allows_room(room_id):
+                continue
+            room = store.rooms[room_id]
+            if (
+                not self.initial
+                and not self.request.full_state
+                and room.last_stream <= self.from_pos.room
+                and room.typing_stream <= self.from_pos.typing
+                and (not room.receipt_streams or room.receipt_streams[-1] <= self.from_pos.receipt)
+                and room_id not in changed_data_rooms
+            ):
+                continue
+            member = room.membership_at(self.user_id, room.depth_at_stream(self.now.room))
+            if member is None:
+                continue
+            if member.membership == "join":
+                entry = self._joined(room)
+                if entry is not None:
+                    joined.append(entry)
+            elif member.membership == "invite":
+                invite = self._invited(room, member)
+                if invite is not None:
+                    invited.append(invite)
+            elif member.membership in ("leave", "ban"):
+                gone = self._left(room, member)
+                if gone is not None:
+                    left.append(gone)
+        return SyncResult(
+            next_batch=self.now,
+            joined=joined,
+            invited=invited,
+            left=left,
+            presence=self._presence(),
+            account_data=[
+                e
+                for e in self.account_data
+                if e.room_id is None and self.filter.account_data.allows(e.type, None)
+            ],
+            to_device=self._to_device(),
+        )
+
+    # -- joined rooms ----------------------------------------------------------------------
+
+    def _since_depth(self, room: Room) -> int:
+        return 0 if self.initial else room.depth_at_stream(self.from_pos.room)
+
+    def _newly_joined(self, room: Room, since_depth: int) -> bool:
+        if self.initial:
+            return True
+        before = room.membership_at(self.user_id, since_depth)
+        previous = before.membership if before is not None else None
+        for event in room.member_events_of(self.user_id):
+            if event.depth <= since_depth:
+                continue
+            if event.membership == "join" and previous != "join":
+                return True
+            previous = event.membership
+        return False
+
+    def _joined(self, room: Room) -> JoinedRoom | None:
+        request = self.request
+        since_depth = self._since_depth(room)
+        upto_depth = room.depth_at_stream(self.now.room)
+        fresh = self._newly_joined(room, since_depth)
+        full = fresh or request.full_state
+        timeline = select_timeline(
+            room, 0 if fresh else since_depth, upto_depth, self.filter.timeline, self.now
+        )
+        state = self._state(room, timeline, since_depth, upto_depth, full)
+        typing = self._typing(room)
+        receipts = self._receipts(room) if request.stable else []
+        account_data = self._room_account_data(room.room_id)
+        summary = unread = None
+        if request.stable:
+            summary = self._summary(room, since_depth, upto_depth, full)
+            unread = room.unread_counts(
+                self.user_id, self.store.read_up_to(self.user_id, room.room_id)
+            )
+        if not (
+            full
+            or timeline.events
+            or state
+            or typing is not None
+            or receipts
+            or account_data
+            or summary is not None
+        ):
+            return None
+        return JoinedRoom(
+            room_id=room.room_id,
+            timeline=timeline,
+            state=state,
+            typing=typing,
+            receipts=receipts,
+            account_data=account_data,
+            summary=summary,
+            unread=unread,
+        )
+
+    def _state(
+        self, room: Room, timeline: Timeline, since_depth: int, upto_depth: int, full: bool
+    ) -> list[Event]:
+        if self.request.state_at == "timeline_end":
+            at_depth = upto_depth
+        else:
+            at_depth = timeline.events[0].depth - 1 if timeline.events else upto_depth
+        state = room_state(room, full=full, after_depth=since_depth, at_depth=at_depth)
+        state_filter = self.filter.state
+        lazy: set[str] | None = None
+        if state_filter.lazy_load_members:
+            lazy = {event.sender for event in timeline.events}
+            if full:
+                lazy.add(self.user_id)
+                lazy.update(heroes(room, self.user_id))
+            if timeline.limited and not full:
+                lazy.update(
+                    key[1]
+                    for key in room.state_keys_changed(since_depth, at_depth)
+                    if key[0] == "m.room.member"
+                )
+        return _filter_state(state, room.room_id, state_filter, lazy)
+
+    def _typing(self, room: Room) -> list[str] | None:
+        ephemeral = self.filter.ephemeral
+        if not ephemeral.allows_room(room.room_id) or not ephemeral.allows("m.typing", None):
+            return None
+        if self.initial or self.request.full_state:
+            return list(room.typing) if room.typing else None
+        if room.typing_stream > self.from_pos.typing:
+            return list(room.typing)
+        return None
+
+    def _receipts(self, room: Room) -> list[Receipt]:
+        ephemeral = self.filter.ephemeral
+        if not ephemeral.allows_room(room.room_id) or not ephemeral.allows("m.receipt", None):
+            return []
+        if self.initial or self.request.full_state:
+            found = list(room.latest_receipts.values())
+        else:
+            found = room.receipts_between(self.from_pos.receipt, self.now.receipt)
+        return [
+            r
+            for r in found
+            if r.receipt_type != "m.read.private" or r.user_id == self.user_id
+        ]
+
+    def _room_account_data(self, room_id: str) -> list[AccountData]:
+        room_filter = self.filter.room_account_data
+        if not room_filter.allows_room(room_id):
+            return []
+        return [
+            e
+            for e in self.account_data
+            if e.room_id == room_id and room_filter.allows(e.type, None)
+        ]
+
+    def _summary(self, room: Room, since_depth: int, upto_depth: int, full: bool) -> Summary | None:
+        joined, invited = _counts(room, upto_depth)
+        names = heroes(room, self.user_id)
+        if full:
+            return Summary(names, joined, invited)
+        changed_members = any(
+            key[0] == "m.room.member" for key in room.state_keys_changed(since_depth, upto_depth)
+        )
+        if not changed_members:
+            return None
+        old_joined, old_invited = _counts(room, since_depth)
+        summary = Summary(
+            heroes=names,
+            joined_member_count=joined if joined != old_joined else None,
+            invited_member_count=invited if invited != old_invited else None,
+        )
+        if summary.joined_member_count is None and summary.invited_member_count is None:
+            return None
+        return summary
+
+    # -- invited and left rooms ---------------------------------------------------------------
+
+    def _invited(self, room: Room, invite: Event) -> InvitedRoom | None:
+        if not (
+            self.initial or self.request.full_state or invite.depth > self._since_depth(room)
+        ):
+            return None
+        upto = room.depth_at_stream(self.now.room)
+        return InvitedRoom(room.room_id, [*self.store.stripped_state(room, upto), invite])
+
+    def _left(self, room: Room, leave: Event) -> LeftRoom | None:
+        since_depth = self._since_depth(room)
+        new = not self.initial and leave.depth > since_depth
+        wholesale = self.initial or self.request.full_state
+        forced = leave.membership == "ban" or leave.sender != self.user_id
+        if not (new or (wholesale and (forced or self.filter.include_leave))):
+            return None
+        history = [e for e in room.member_events_of(self.user_id) if e.depth < leave.depth]
+        if not any(e.membership == "join" for e in history):
+            # Never joined (a rejected or withdrawn invite): only the membership itself.
+            window = [leave] if self.filter.timeline.allows(leave.type, leave.sender) else []
+            timeline = Timeline(window, False, room_token(room, leave.depth - 1, self.now))
+            return LeftRoom(room.room_id, timeline, [], self._room_account_data(room.room_id))
+        was_joined = room.membership_at(self.user_id, since_depth)
+        full = wholesale or was_joined is None or was_joined.membership != "join"
+        timeline = select_timeline(
+            room, 0 if full else since_depth, leave.depth, self.filter.timeline, self.now
+        )
+        state = self._state(room, timeline, since_depth, leave.depth, full)
+        return LeftRoom(room.room_id, timeline, state, self._room_account_data(room.room_id))
+
+    # -- presence and to-device ---------------------------------------------------------------
+
+    def _shares_room(self, other: str, rooms: list[Room]) -> bool:
+        return other == self.user_id or any(
+            (event := room.current("m.room.member", other)) is not None
+            and event.membership == "join"
+            for room in rooms
+        )
+
+    def _presence(self) -> list[Presence]:
+        presence_filter = self.filter.presence
+        rooms = [self.store.rooms[r] for r in self.store.joined_rooms(self.user_id)]
+        if self.initial:
+            candidates: list[str] = [self.user_id]
+            seen = {self.user_id}
+            for room in rooms:
+                for member in room.members("join"):
+                    if member.state_key is not None and member.state_key not in seen:
+                        seen.add(member.state_key)
+                        candidates.append(member.state_key)
+            found = [p for u in candidates if (p := self.store.presence.get(u)) is not None]
+            found.sort(key=lambda p: p.stream)
+        else:
+            latest: dict[str, Presence] = {}
+            for entry in self.store.presence_changes(self.from_pos.presence, self.now.presence):
+                latest.pop(entry.user_id, None)
+                latest[entry.user_id] = entry
+            found = [p for u, p in latest.items() if self._shares_room(u, rooms)]
+        found = [p for p in found if presence_filter.allows("m.presence", p.user_id)]
+        if presence_filter.limit is not None:
+            found = found[-presence_filter.limit :]
+        return found
+
+    def _to_device(self) -> list[ToDeviceMessage]:
+        if not self.request.stable:
+            return []
+        return self.store.to_device_messages(
+            self.user_id, self.request.device_id, self.from_pos.to_device, self.now.to_device
+        )
+
+
+def compute_sync(store: Store, request: SyncRequest) -> SyncResult:
+    """Everything ``request.user_id`` may see that changed in (since, now]."""
+    store.expire_typing()
+    return _Computation(store, request).run()

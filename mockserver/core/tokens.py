@@ -1,0 +1,102 @@
+"""Stream and pagination tokens: parse and format, nothing else.
+
+A :class:`StreamToken` is a position in each of the server's streams::
+
+    s<room>_<presence>_<typing>[_<receipt>[_<account_data>[_<to_device>]]]
+
+A :class:`RoomToken` is a boundary inside one room's timeline, right after
+the event at ``depth`` (whose stream ordering is ``stream``), carrying the
+other stream positions of the sync that minted it::
+
+    t<depth>-<stream>_<presence>_<typing>[...]
+
+The seed dialect reports three streams and so emits the three-part form
+(``s72595_4483_1934``); the stable dialect emits all six. Both forms are
+accepted everywhere, missing trailing parts meaning 0. This module never
+looks anything up in the store: checking that a token is one this server
+issued is :meth:`StreamToken.within`'s job, given the current position.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields, replace
+
+from mockserver.core.errors import invalid_param
+
+_NUMBER = r"(?:0|[1-9][0-9]{0,17})"
+_TAIL = rf"{_NUMBER}(?:_{_NUMBER}){{2,5}}"
+_STREAM_RE = re.compile(rf"^s({_TAIL})$")
+_ROOM_RE = re.compile(rf"^t({_NUMBER})-({_TAIL})$")
+
+SEED_PARTS = 3
+ALL_PARTS = 6
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class StreamToken:
+    room: int = 0
+    presence: int = 0
+    typing: int = 0
+    receipt: int = 0
+    account_data: int = 0
+    to_device: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> StreamToken:
+        match = _STREAM_RE.match(text)
+        if match is None:
+            raise invalid_param(f"Invalid stream token: {text!r}")
+        return cls._from_tail(match.group(1))
+
+    @classmethod
+    def _from_tail(cls, tail: str) -> StreamToken:
+        parts = [int(part) for part in tail.split("_")]
+        parts += [0] * (ALL_PARTS - len(parts))
+        return cls(*parts)
+
+    def parts(self) -> tuple[int, ...]:
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+    def format(self, parts: int = ALL_PARTS) -> str:
+        return "s" + self._tail(parts)
+
+    def _tail(self, parts: int) -> str:
+        return "_".join(str(part) for part in self.parts()[:parts])
+
+    def within(self, current: StreamToken) -> bool:
+        """True if every component is at or before ``current``'s."""
+        return all(mine <= now for mine, now in zip(self.parts(), current.parts()))
+
+    def advance(self, **changes: int) -> StreamToken:
+        return replace(self, **changes)
+
+    def covers(self, other: StreamToken) -> bool:
+        return other.within(self)
+
+
+@dataclass(frozen=True, slots=True)
+class RoomToken:
+    depth: int
+    position: StreamToken
+
+    @property
+    def stream(self) -> int:
+        return self.position.room
+
+    @classmethod
+    def parse(cls, text: str) -> RoomToken:
+        match = _ROOM_RE.match(text)
+        if match is None:
+            raise invalid_param(f"Invalid pagination token: {text!r}")
+        return cls(int(match.group(1)), StreamToken._from_tail(match.group(2)))
+
+    def format(self, parts: int = ALL_PARTS) -> str:
+        return f"t{self.depth}-" + self.position._tail(parts)
+
+
+def parse_position(text: str) -> StreamToken | RoomToken:
+    """A ``from``/``to`` of ``/messages``: either kind of token."""
+    if text.startswith("t"):
+        return RoomToken.parse(text)
+    return StreamToken.parse(text)

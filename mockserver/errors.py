@@ -1,0 +1,56 @@
+"""The one place a Matrix error becomes an HTTP response.
+
+Handlers and the domain raise :class:`~mockserver.core.errors.MatrixError`;
+Starlette's own 404/405 become ``M_UNRECOGNIZED``; anything unexpected is
+logged and answered with ``500 M_UNKNOWN`` and no traceback in the body.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mockserver.core.errors import M_UNKNOWN, M_UNRECOGNIZED, MatrixError
+from mockserver.responses import OrjsonResponse
+
+log = logging.getLogger("mockserver")
+
+
+def render(error: MatrixError) -> Response:
+    return OrjsonResponse(error.body(), status_code=error.status, headers=error.headers)
+
+
+async def on_matrix_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, MatrixError)
+    return render(exc)
+
+
+async def on_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        return render(
+            MatrixError(
+                M_UNRECOGNIZED,
+                "Unrecognized request: method not allowed",
+                status=405,
+                headers=dict(exc.headers or {}),
+            )
+        )
+    if exc.status_code == 404:
+        return render(MatrixError(M_UNRECOGNIZED, "Unrecognized request", status=404))
+    return render(MatrixError(M_UNKNOWN, str(exc.detail), status=exc.status_code))
+
+
+async def on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("Internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    return render(MatrixError(M_UNKNOWN, "Internal server error", status=500))
+
+
+EXCEPTION_HANDLERS = {
+    MatrixError: on_matrix_error,
+    HTTPException: on_http_exception,
+    Exception: on_unexpected,
+}

@@ -1,0 +1,151 @@
+"""Long-poll waiters, woken by store changes: no polling loops anywhere.
+
+A parked request registers one :class:`anyio.Event` under the keys it
+cares about (``room:<id>`` for each joined room, ``user:<id>`` for its own
+user). The store reports every change with the rooms and users it concerns,
+and the notifier sets exactly the events registered under those keys.
+A woken request recomputes; if the result is still empty (say, everything
+new was filtered out) it parks again for the rest of its timeout.
+
+Deadlines come from the server :class:`~mockserver.core.clock.Clock`. When
+the clock jumps (frozen, advanced), every waiter re-checks its deadline, so
+tests end a 30-second long-poll by advancing the clock instead of waiting.
+The notifier knows nothing about the sync format.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+import anyio
+
+from mockserver.core.clock import Clock
+from mockserver.core.store import Change
+
+T = TypeVar("T")
+
+
+def room_key(room_id: str) -> str:
+    return f"room:{room_id}"
+
+
+def user_key(user_id: str) -> str:
+    return f"user:{user_id}"
+
+
+class _Waiter:
+    __slots__ = ("event", "keys", "label")
+
+    def __init__(self, keys: frozenset[str], label: str) -> None:
+        self.event = anyio.Event()
+        self.keys = keys
+        self.label = label
+
+
+class Notifier:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._by_key: dict[str, set[_Waiter]] = {}
+        self._all: set[_Waiter] = set()
+        #: How many waiters each label (a user id) has parked right now.
+        self.parked: Counter[str] = Counter()
+        #: How many times waiters of each label were woken by a change.
+        self.wakeups: Counter[str] = Counter()
+        self._parked_changed: anyio.Event | None = None
+        clock.on_change(self._wake_everyone)
+
+    # -- the store's side ------------------------------------------------------------------
+
+    def on_change(self, change: Change) -> None:
+        woken: set[_Waiter] = set()
+        for room_id in change.rooms:
+            woken.update(self._by_key.get(room_key(room_id), ()))
+        for user_id in change.users:
+            woken.update(self._by_key.get(user_key(user_id), ()))
+        for waiter in woken:
+            if not waiter.event.is_set():
+                self.wakeups[waiter.label] += 1
+                waiter.event.set()
+
+    def _wake_everyone(self) -> None:
+        for waiter in list(self._all):
+            waiter.event.set()
+
+    # -- the request's side ----------------------------------------------------------------
+
+    async def wait_for(
+        self,
+        compute: Callable[[], T],
+        *,
+        keys: Callable[[], Iterable[str]],
+        deadline_ms: int,
+        label: str = "",
+        next_wake_ms: Callable[[], int | None] = lambda: None,
+    ) -> T:
+        """Return ``compute()`` once it is truthy, or its last value at the deadline.
+
+        ``keys`` is asked afresh before each wait (a user who joins a room
+        while parked is then woken by that room too); ``next_wake_ms`` names
+        an extra moment to recompute at, such as a typing notification
+        expiring.
+        """
+        while True:
+            result = compute()
+            now = self.clock.now_ms()
+            if result or now >= deadline_ms:
+                return result
+            wake_at = deadline_ms
+            extra = next_wake_ms()
+            if extra is not None:
+                wake_at = min(wake_at, max(extra, now))
+            waiter = self._park(frozenset(keys()), label)
+            try:
+                with anyio.move_on_after(self.clock.seconds_until(wake_at)):
+                    await waiter.event.wait()
+            finally:
+                self._unpark(waiter)
+
+    def _park(self, keys: frozenset[str], label: str) -> _Waiter:
+        waiter = _Waiter(keys, label)
+        for key in keys:
+            self._by_key.setdefault(key, set()).add(waiter)
+        self._all.add(waiter)
+        self.parked[label] += 1
+        self._signal_parked()
+        return waiter
+
+    def _unpark(self, waiter: _Waiter) -> None:
+        for key in waiter.keys:
+            waiters = self._by_key.get(key)
+            if waiters is not None:
+                waiters.discard(waiter)
+                if not waiters:
+                    del self._by_key[key]
+        self._all.discard(waiter)
+        self.parked[waiter.label] -= 1
+        if not self.parked[waiter.label]:
+            del self.parked[waiter.label]
+        self._signal_parked()
+
+    def _signal_parked(self) -> None:
+        if self._parked_changed is not None:
+            self._parked_changed.set()
+            self._parked_changed = None
+
+    def total_parked(self) -> int:
+        return len(self._all)
+
+    async def until_parked(self, label: str, count: int = 1) -> None:
+        """Wait until ``label`` has at least ``count`` parked waiters (for tests and benches)."""
+        while self.parked[label] < count:
+            if self._parked_changed is None:
+                self._parked_changed = anyio.Event()
+            await self._parked_changed.wait()
+
+    async def until_total_parked(self, count: int) -> None:
+        while len(self._all) < count:
+            if self._parked_changed is None:
+                self._parked_changed = anyio.Event()
+            await self._parked_changed.wait()
