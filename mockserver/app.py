@@ -67,7 +67,7 @@ def create_app(
     app = Starlette(
         routes=client_routes(),
         middleware=[Middleware(CorsMiddleware)],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
     )
     app.router.redirect_slashes = False
     app.state.homeserver = homeserver

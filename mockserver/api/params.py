@@ -77,7 +77,8 @@ def _wrong(key: str, kind: str) -> MatrixError:
 def required(body: Mapping[str, Any], key: str, kind: type[T]) -> T:
     if key not in body or body[key] is None:
         raise MatrixError(M_MISSING_PARAM, f"Missing '{key}'")
-    return field(body, key, kind)  # type: ignore[return-value]
+    value: T = field(body, key, kind)
+    return value
 
 
 def field(body: Mapping[str, Any], key: str, kind: type[T], default: Any = None) -> T | Any:

@@ -17,7 +17,8 @@ async def get_presence(call: Call) -> Reply:
     presence = store.presence.get(user_id)
     if presence is None:
         return {"presence": "offline"}
-    return presence_event(presence, store.now())["content"]
+    content: dict[str, object] = presence_event(presence, store.now())["content"]
+    return content
 
 
 @endpoint("/presence/{user_id}/status", "PUT")

@@ -529,7 +529,8 @@ class Store:
         }
         if event_size(envelope) > MAX_EVENT_BYTES:
             raise MatrixError(M_TOO_LARGE, "Event is too large")
-        return content
+        checked: JsonDict = content
+        return checked
 
     def _replay(self, txn: TxnKey | None) -> Event | None:
         if txn is None:
@@ -1093,11 +1094,12 @@ class Store:
             if user is None:
                 continue
             chosen = device_ids if isinstance(device_ids, list) and device_ids else list(user.devices)
-            result[user_id] = {
-                d: copy.deepcopy(user.devices[d].keys)  # type: ignore[misc]
-                for d in chosen
-                if d in user.devices and user.devices[d].keys is not None
-            }
+            found: dict[str, JsonDict] = {}
+            for device_id in chosen:
+                device = user.devices.get(device_id)
+                if device is not None and device.keys is not None:
+                    found[device_id] = copy.deepcopy(device.keys)
+            result[user_id] = found
         return result
 
     def claim_keys(self, wanted: Mapping[str, Any]) -> dict[str, dict[str, JsonDict]]:
