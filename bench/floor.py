@@ -1,0 +1,77 @@
+"""The floor: the least a Starlette app on the same uvicorn can do.
+
+It answers every path and method with one fixed JSON body (the floor for
+``/versions``, a send, or a sync), and has one long-poll: ``GET /wait``
+parks on an :class:`anyio.Event` until ``POST /wake`` sets it (or the
+``timeout`` passes). ``GET /parked?count=N`` answers once N requests are
+parked, the same introspection the benchmark uses on mockserver, so both
+are measured by the same client code.
+"""
+
+from __future__ import annotations
+
+import anyio
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+BODY = b'{"ok":true}'
+
+
+class _Park:
+    def __init__(self) -> None:
+        self.wake = anyio.Event()
+        self.parked = 0
+        self.changed = anyio.Event()
+
+    def signal(self) -> None:
+        self.changed.set()
+        self.changed = anyio.Event()
+
+
+def _fixed() -> Response:
+    return Response(BODY, media_type="application/json")
+
+
+def create_floor_app() -> Starlette:
+    park = _Park()
+
+    async def wait(request: Request) -> Response:
+        timeout = int(request.query_params.get("timeout", "30000")) / 1000
+        event = park.wake
+        park.parked += 1
+        park.signal()
+        try:
+            with anyio.move_on_after(timeout):
+                await event.wait()
+        finally:
+            park.parked -= 1
+            park.signal()
+        return _fixed()
+
+    async def wake(request: Request) -> Response:
+        event, park.wake = park.wake, anyio.Event()
+        event.set()
+        return _fixed()
+
+    async def parked(request: Request) -> Response:
+        count = int(request.query_params.get("count", "0"))
+        with anyio.move_on_after(float(request.query_params.get("timeout", "10"))):
+            while park.parked < count:
+                await park.changed.wait()
+        return Response(b'{"parked":%d}' % park.parked, media_type="application/json")
+
+    async def fixed(request: Request) -> Response:
+        await request.body()
+        return _fixed()
+
+    methods = ["GET", "POST", "PUT"]
+    return Starlette(
+        routes=[
+            Route("/wait", wait),
+            Route("/wake", wake, methods=["POST"]),
+            Route("/parked", parked),
+            Route("/{path:path}", fixed, methods=methods),
+        ]
+    )

@@ -1,0 +1,522 @@
+"""``make bench``: mockserver against a floor app on the same uvicorn, side by side.
+
+Starts its own servers on 127.0.0.1 (each pinned to CPU 0 where the machine
+has two or more; this client runs on CPU 1), registers its own users,
+measures every figure of issue #6, prints a table and writes
+``bench/results/bench-<time>.json`` (and ``latest.json``). ``--quick`` runs
+the same scenarios with small counts, to check the benchmark itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from client import BENCH_DIR, Http, ServerProcess, pin, register, serve_argv, spawn
+from scenarios import (
+    TIMELINE_20,
+    FloorWake,
+    MockserverWake,
+    floor_sender,
+    latency_summary,
+    many_rooms_initial,
+    mockserver_sender,
+    request_rate,
+    seed,
+    sync_figures,
+    timed,
+    wake_rounds,
+)
+
+ROOT = BENCH_DIR.parent
+DEMO_FIXTURE = ROOT / "fixtures" / "demo.json"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    wake_clients: tuple[int, ...] = (1, 50, 200)
+    #: Rounds per client count (one message each): about 400 samples or more per count.
+    wake_rounds: tuple[int, ...] = (400, 20, 8)
+    sends: int = 2000
+    concurrent_sends: int = 500
+    sync_repeats: int = 50
+    small_room: int = 2_000
+    big_room: int = 20_000
+    many_rooms: int = 50
+    many_room_events: int = 50
+    memory_events: int = 100_000
+    memory_rooms: int = 10
+    starts: int = 5
+    resets: int = 50
+    floor_requests: int = 1000
+
+
+QUICK = Sizes(
+    wake_clients=(1, 5, 20),
+    wake_rounds=(4, 4, 4),
+    sends=40,
+    concurrent_sends=20,
+    sync_repeats=5,
+    small_room=200,
+    big_room=1_000,
+    many_rooms=5,
+    many_room_events=30,
+    memory_events=2_000,
+    memory_rooms=2,
+    starts=1,
+    resets=3,
+    floor_requests=50,
+)
+
+SERVER_CPU: int | None = None
+CLIENT_CPU: int | None = None
+
+
+def log(message: str) -> None:
+    print(f"  … {message}", file=sys.stderr, flush=True)
+
+
+# -- server start ---------------------------------------------------------------------------------
+
+
+async def start_to_first_answer(argv: list[str]) -> float:
+    server, started = await spawn(argv, SERVER_CPU)
+    http = Http(server.base_url)
+    try:
+        await http.call("GET", "/_matrix/client/versions")
+        return time.perf_counter() - started
+    finally:
+        await http.close()
+        await server.stop()
+
+
+async def measure_starts(sizes: Sizes) -> dict[str, Any]:
+    argv = [sys.executable, "-m", "mockserver", "--port", "0", "--log-level", "warning"]
+    fixture = DEMO_FIXTURE.exists()
+    if fixture:
+        argv += ["--fixture", str(DEMO_FIXTURE)]
+    mock = [await start_to_first_answer(argv) for _ in range(sizes.starts)]
+    floor = [await start_to_first_answer(serve_argv("floor")) for _ in range(sizes.starts)]
+    return {
+        "fixture": str(DEMO_FIXTURE.relative_to(ROOT)) if fixture else None,
+        "mockserver_s": statistics.median(mock),
+        "floor_s": statistics.median(floor),
+    }
+
+
+# -- floor and mockserver, side by side -----------------------------------------------------------
+
+#: Each rate and wake-up figure is measured in this many alternating floor/mockserver
+#: blocks, so that load from elsewhere on the machine falls on both alike.
+BLOCKS = 4
+
+
+async def measure_side_by_side(
+    floor_server: ServerProcess, mock_server: ServerProcess, sizes: Sizes
+) -> dict[str, Any]:
+    floor, mock = Http(floor_server.base_url), Http(mock_server.base_url)
+    try:
+        results: dict[str, Any] = {"floor": {}, "mockserver": {}}
+        log("floor: request latency")
+        floor_get = await timed(lambda: floor.call("GET", "/_matrix/client/v3/sync"), sizes.floor_requests)
+        floor_post = await timed(lambda: floor.call("POST", "/_mock/reset", json={}), sizes.floor_requests)
+
+        log("send rates")
+        alice = await register(mock, "send_alice")
+        room_id = await alice.create_room(preset="public_chat")
+        senders = [await register(mock, f"send_{i}") for i in range(4)]
+        shared = await senders[0].create_room(preset="public_chat")
+        for account in senders[1:]:
+            await account.join(shared)
+        plans = {
+            "sequential": (
+                [floor_sender(floor)],
+                [mockserver_sender(alice, room_id)],
+                sizes.sends,
+            ),
+            "concurrent_4": (
+                [floor_sender(floor) for _ in range(4)],
+                [mockserver_sender(a, shared) for a in senders],
+                sizes.concurrent_sends,
+            ),
+        }
+        for kind, (floor_senders, mock_senders, count) in plans.items():
+            for send in [*floor_senders, *mock_senders]:
+                await send()  # warm-up: one connection each
+            seconds = {"floor": 0.0, "mockserver": 0.0}
+            per_block = max(1, count // BLOCKS)
+            for _ in range(BLOCKS):
+                for name, group in (("floor", floor_senders), ("mockserver", mock_senders)):
+                    rate = await request_rate(group, per_block)
+                    seconds[name] += len(group) * per_block / rate
+            for name in seconds:
+                total = len(floor_senders) * per_block * BLOCKS
+                results[name].setdefault("send_rate", {})[kind] = total / seconds[name]
+
+        for clients, rounds in zip(sizes.wake_clients, sizes.wake_rounds):
+            log(f"wake-ups with {clients} parked")
+            mock_target = await MockserverWake.create(mock, clients, f"wake{clients}_")
+            floor_target = FloorWake(floor)
+            floor_wake = mock_wake = None
+            per_block = max(1, rounds // BLOCKS)
+            for _ in range(BLOCKS):
+                floor_wake = await wake_rounds(floor_target, clients, per_block, floor_wake)
+                mock_wake = await wake_rounds(mock_target, clients, per_block, mock_wake)
+            assert floor_wake is not None and mock_wake is not None
+            results["floor"].setdefault("wake", {})[clients] = floor_wake.summary()
+            results["mockserver"].setdefault("wake", {})[clients] = mock_wake.summary()
+
+        results["mockserver"].update(await measure_syncs(mock, sizes))
+        log("floor: request latency, again")
+        floor_get += await timed(lambda: floor.call("GET", "/_matrix/client/v3/sync"), sizes.floor_requests)
+        floor_post += await timed(lambda: floor.call("POST", "/_mock/reset", json={}), sizes.floor_requests)
+        results["floor"]["get"] = latency_summary(floor_get)
+        results["floor"]["post"] = latency_summary(floor_post)
+        return results
+    finally:
+        await floor.close()
+        await mock.close()
+
+
+async def measure_syncs(http: Http, sizes: Sizes) -> dict[str, Any]:
+    log(f"mockserver: syncs, one room of {sizes.small_room} events")
+    sender = await register(http, "history_sender")
+    reader = await register(http, "history_reader")
+    room_id = await sender.create_room(preset="public_chat")
+    await reader.join(room_id)
+    filter_id = await reader.upload_filter(TIMELINE_20)
+    seeded = await seed(http, sender, room_id, sizes.small_room)
+    small = await sync_figures(http, reader, sender, room_id, filter_id, sizes.sync_repeats)
+    log(f"mockserver: syncs, the same room at {sizes.big_room} events")
+    # The incremental rounds above added a few events; top up to the round number.
+    more = sizes.big_room - sizes.small_room - (sizes.sync_repeats + 2)
+    seeded_big = await seed(http, sender, room_id, more)
+    big = await sync_figures(http, reader, sender, room_id, filter_id, sizes.sync_repeats)
+    log(f"mockserver: initial sync, {sizes.many_rooms} rooms of {sizes.many_room_events}")
+    many = await many_rooms_initial(
+        http, "many_", sizes.many_rooms, sizes.many_room_events, sizes.sync_repeats
+    )
+    return {
+        "seed_rate": (seeded["count"] + seeded_big["count"])
+        / (seeded["seconds"] + seeded_big["seconds"]),
+        "initial_sync": {
+            "room_small": latency_summary(small.initial),
+            "room_big": latency_summary(big.initial),
+            "many_rooms": latency_summary(many),
+        },
+        "incremental_sync": {
+            "room_small": latency_summary(small.incremental),
+            "room_big": latency_summary(big.incremental),
+        },
+    }
+
+
+async def measure_reset(sizes: Sizes) -> dict[str, Any]:
+    """``POST /_mock/reset`` after a small test's world (falls back to ``/_bench/reset``)."""
+    server, _ = await spawn(serve_argv("mockserver"), SERVER_CPU)
+    http = Http(server.base_url)
+    try:
+        status, _ = await http.raw("POST", "/_mock/reset", body=b"{}")
+        path = "/_mock/reset" if status == 200 else "/_bench/reset"
+        durations = []
+        for _ in range(sizes.resets):
+            alice = await register(http, "alice")
+            bob = await register(http, "bob")
+            room_id = await alice.create_room(preset="public_chat", name="a test")
+            await bob.join(room_id)
+            await seed(http, alice, room_id, 20)
+            await bob.sync()
+            started = time.perf_counter()
+            await http.call("POST", path, json={})
+            durations.append(time.perf_counter() - started)
+        return {"endpoint": path, **latency_summary(durations)}
+    finally:
+        await http.close()
+        await server.stop()
+
+
+async def measure_memory(sizes: Sizes) -> dict[str, Any]:
+    """Resident memory growth while storing ``memory_events`` messages, per event."""
+    server, _ = await spawn(serve_argv("mockserver"), SERVER_CPU)
+    http = Http(server.base_url)
+    try:
+        sender = await register(http, "memory_sender")
+        rooms = [await sender.create_room(preset="public_chat") for _ in range(sizes.memory_rooms)]
+        await seed(http, sender, rooms[0], 10)  # warm every code path before the baseline
+        before = server.rss_bytes()
+        json_bytes = 0
+        per_room = sizes.memory_events // sizes.memory_rooms
+        for room_id in rooms:
+            json_bytes += (await seed(http, sender, room_id, per_room))["json_bytes"]
+        after = server.rss_bytes()
+        stored = per_room * len(rooms)
+        per_event = (after - before) / stored
+        return {
+            "events": stored,
+            "rss_before_mib": before / 2**20,
+            "rss_after_mib": after / 2**20,
+            "bytes_per_event": per_event,
+            "json_bytes_per_event": json_bytes / stored,
+            "overhead_bytes_per_event": per_event - json_bytes / stored,
+        }
+    finally:
+        await http.close()
+        await server.stop()
+
+
+# -- report -------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        commit = ""
+    return {
+        "cpu": model or platform.processor(),
+        "cpus": os.cpu_count(),
+        "pinned": "split" if SERVER_CPU is not None else "none",
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "uvicorn": metadata.version("uvicorn"),
+        "starlette": metadata.version("starlette"),
+        "commit": commit,
+    }
+
+
+Row = tuple[str, str, str, str, str, str]
+
+
+def build_rows(r: dict[str, Any], sizes: Sizes) -> tuple[list[Row], list[dict[str, Any]]]:
+    rows: list[Row] = []
+    targets: list[dict[str, Any]] = []
+    mock, floor = r["mockserver"], r["floor"]
+
+    def target(name: str, value: float, limit: str, met: bool) -> str:
+        targets.append({"figure": name, "value": round(value, 4), "target": limit, "met": met})
+        return f"{limit} {'ok' if met else 'MISSED'}"
+
+    for clients in sizes.wake_clients:
+        m, f = mock["wake"][clients], floor["wake"][clients]
+        ratio = m["p50_ms"] / f["p50_ms"]
+        clean = m["missed"] == 0 and m["early"] == 0
+        rows.append(
+            (
+                f"wake-up p50, {clients} parked",
+                f"{m['p50_ms']:.2f} ms",
+                f"{f['p50_ms']:.2f} ms",
+                f"{ratio:.2f}x",
+                target(f"wake-up p50 ratio, {clients} parked", ratio, "<= 1.5x", ratio <= 1.5),
+                "",
+            )
+        )
+        rows.append(
+            (
+                f"wake-up p99, {clients} parked",
+                f"{m['p99_ms']:.2f} ms",
+                f"{f['p99_ms']:.2f} ms",
+                f"{m['p99_ms'] / f['p99_ms']:.2f}x",
+                "",
+                "",
+            )
+        )
+        rows.append(
+            (
+                f"missed / early, {clients} parked",
+                f"{m['missed']} / {m['early']} of {m['rounds'] * clients}",
+                f"{f['missed']} / {f['early']}",
+                "",
+                target(
+                    f"no missed or early wake-ups, {clients} parked",
+                    m["missed"] + m["early"],
+                    "0 / 0",
+                    clean,
+                ),
+                "",
+            )
+        )
+    for kind, label in (("sequential", "sequential"), ("concurrent_4", "4 concurrent senders")):
+        m, f = mock["send_rate"][kind], floor["send_rate"][kind]
+        rows.append(
+            (
+                f"send rate, {label}",
+                f"{m:.0f} /s",
+                f"{f:.0f} /s",
+                f"{m / f:.2f}x",
+                target(f"send rate ratio, {label}", m / f, ">= 0.5x", m / f >= 0.5),
+                "",
+            )
+        )
+    floor_get = floor["get"]["p50_ms"]
+    labels = {
+        "room_small": f"1 room x {sizes.small_room} events",
+        "room_big": f"1 room x {sizes.big_room} events",
+        "many_rooms": f"{sizes.many_rooms} rooms x {sizes.many_room_events} events",
+    }
+    for kind in ("initial_sync", "incremental_sync"):
+        for key, figures in mock[kind].items():
+            rows.append(
+                (
+                    f"{kind.replace('_', ' ')}, {labels[key]}",
+                    f"{figures['p50_ms']:.2f} ms",
+                    f"{floor_get:.2f} ms",
+                    f"{figures['p50_ms'] / floor_get:.2f}x",
+                    "",
+                    "",
+                )
+            )
+        growth = mock[kind]["room_big"]["p50_ms"] / mock[kind]["room_small"]["p50_ms"]
+        rows.append(
+            (
+                f"{kind.replace('_', ' ')}, {sizes.big_room} / {sizes.small_room}",
+                f"{growth:.2f}x",
+                "",
+                "",
+                target(f"{kind} growth {sizes.big_room} vs {sizes.small_room}", growth, "<= 1.2x", growth <= 1.2),
+                "",
+            )
+        )
+    start = r["start"]
+    rows.append(
+        (
+            f"start to first /versions{' (' + start['fixture'] + ')' if start['fixture'] else ' (no fixture)'}",
+            f"{start['mockserver_s'] * 1000:.0f} ms",
+            f"{start['floor_s'] * 1000:.0f} ms",
+            f"{start['mockserver_s'] / start['floor_s']:.2f}x",
+            target("start to first answer", start["mockserver_s"], "< 1 s", start["mockserver_s"] < 1),
+            "",
+        )
+    )
+    reset = r["reset"]
+    floor_post = floor["post"]["p50_ms"]
+    rows.append(
+        (
+            f"reset ({reset['endpoint']})",
+            f"{reset['p50_ms']:.2f} ms",
+            f"{floor_post:.2f} ms",
+            f"{reset['p50_ms'] / floor_post:.2f}x",
+            target("per-test reset", reset["p50_ms"], "< 5 ms", reset["p50_ms"] < 5),
+            "",
+        )
+    )
+    memory = r["memory"]
+    rows.append(
+        (
+            f"memory per event beyond its JSON ({memory['events']} events)",
+            f"{memory['overhead_bytes_per_event']:.0f} B",
+            "",
+            "",
+            target(
+                "memory overhead per event",
+                memory["overhead_bytes_per_event"],
+                "< 1024 B",
+                memory["overhead_bytes_per_event"] < 1024,
+            ),
+            "",
+        )
+    )
+    rows.append(
+        (
+            "  (RSS after / per event / JSON per event)",
+            f"{memory['rss_after_mib']:.0f} MiB / {memory['bytes_per_event']:.0f} B / "
+            f"{memory['json_bytes_per_event']:.0f} B",
+            "",
+            "",
+            "",
+            "",
+        )
+    )
+    return rows, targets
+
+
+def render(rows: list[Row]) -> str:
+    header: Row = ("figure", "mockserver", "floor", "ratio", "target", "")
+    table = [header, *rows]
+    widths = [max(len(row[i]) for row in table) for i in range(5)]
+    lines = []
+    for index, row in enumerate(table):
+        lines.append("| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |")
+        if index == 0:
+            lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+async def main_async(sizes: Sizes, only: set[str]) -> dict[str, Any]:
+    results: dict[str, Any] = {"machine": machine(), "sizes": asdict(sizes)}
+    log("start times")
+    results["start"] = await measure_starts(sizes)
+    floor_server, _ = await spawn(serve_argv("floor"), SERVER_CPU)
+    mock_server, _ = await spawn(serve_argv("mockserver"), SERVER_CPU)
+    try:
+        results.update(await measure_side_by_side(floor_server, mock_server, sizes))
+    finally:
+        await floor_server.stop()
+        await mock_server.stop()
+    log("reset")
+    results["reset"] = await measure_reset(sizes)
+    log(f"memory, {sizes.memory_events} events")
+    results["memory"] = await measure_memory(sizes)
+    return results
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="small counts: check the bench runs")
+    p.add_argument("--out", type=Path, default=BENCH_DIR / "results", help="results folder")
+    p.add_argument(
+        "--pin",
+        choices=["none", "split"],
+        default="none",
+        help="split: servers on CPU 0, this client on CPU 1; none: the OS schedules",
+    )
+    args = p.parse_args()
+    global SERVER_CPU, CLIENT_CPU
+    if args.pin == "split" and (os.cpu_count() or 1) >= 2:
+        SERVER_CPU, CLIENT_CPU = 0, 1
+    sizes = QUICK if args.quick else Sizes()
+    pin(0, CLIENT_CPU)
+    started = time.perf_counter()
+    results = asyncio.run(main_async(sizes, set()))
+    rows, targets = build_rows(results, sizes)
+    results["targets"] = targets
+    results["seconds"] = time.perf_counter() - started
+    table = render(rows)
+    print(table)
+    m = results["machine"]
+    print(
+        f"\n{m['cpu']} x{m['cpus']}, Python {m['python']}, uvicorn {m['uvicorn']}, "
+        f"starlette {m['starlette']}; {results['seconds']:.0f} s"
+    )
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    payload = orjson.dumps(results, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
+    for name in (f"bench-{stamp}{'-quick' if args.quick else ''}.json", "latest.json"):
+        (args.out / name).write_bytes(payload)
+    print(f"results: {args.out / 'latest.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""One server process for the benchmark: ``python bench/serve.py {mockserver,floor}``.
+
+Binds 127.0.0.1 on a free port, prints ``<name> serving <url>`` as its
+first line and serves on uvicorn with the configuration mockserver's own
+:func:`mockserver.server.uvicorn_server` uses, so the two differ only in
+the app. For mockserver it adds three bench-only routes under ``/_bench``
+(they are never part of the real app):
+
+- ``GET /_bench/parked?count=N``: answers once N long-polls are parked in
+  the notifier (waits on the notifier, no polling), so a wake-up is timed
+  only for clients the server has really parked;
+- ``POST /_bench/seed`` ``{"room_id", "sender", "count"}``: stores ``count``
+  messages through :meth:`Store.send_event` in-process, the same checks and
+  writes a ``PUT /send`` makes, minus HTTP, to build big histories fast;
+- ``POST /_bench/reset``: :meth:`Store.reset`, measured when the control
+  API's ``POST /_mock/reset`` is not there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+import anyio
+import orjson
+import uvicorn
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mockserver.server import bind
+
+UVICORN_OPTIONS: dict[str, Any] = {
+    "log_level": "warning",
+    "access_log": False,
+    "lifespan": "on",
+    "timeout_graceful_shutdown": 1,
+    "ws": "none",
+}
+
+
+def _json(body: Any) -> Response:
+    return Response(orjson.dumps(body), media_type="application/json")
+
+
+def bench_routes(hs: Any) -> list[Route]:
+    from mockserver.core.store import Store
+
+    store: Store = hs.store
+
+    async def parked(request: Request) -> Response:
+        count = int(request.query_params.get("count", "0"))
+        with anyio.move_on_after(float(request.query_params.get("timeout", "10"))):
+            await hs.notifier.until_total_parked(count)
+        return _json({"parked": hs.notifier.total_parked()})
+
+    async def seed(request: Request) -> Response:
+        body = orjson.loads(await request.body())
+        started = time.perf_counter()
+        json_bytes = 0
+        for index in range(int(body["count"])):
+            content = {"msgtype": "m.text", "body": f"bench message {index}"}
+            event = store.send_event(body["sender"], body["room_id"], "m.room.message", content)
+            json_bytes += len(
+                orjson.dumps(
+                    {
+                        "type": event.type,
+                        "room_id": event.room_id,
+                        "sender": event.sender,
+                        "content": event.content,
+                        "event_id": event.event_id,
+                        "origin_server_ts": event.origin_server_ts,
+                    }
+                )
+            )
+        return _json(
+            {"count": body["count"], "json_bytes": json_bytes, "seconds": time.perf_counter() - started}
+        )
+
+    async def reset(request: Request) -> Response:
+        store.reset()
+        return _json({})
+
+    return [
+        Route("/_bench/parked", parked),
+        Route("/_bench/seed", seed, methods=["POST"]),
+        Route("/_bench/reset", reset, methods=["POST"]),
+    ]
+
+
+def mockserver_server(port: int) -> tuple[uvicorn.Server, Any]:
+    from mockserver.config import ServerConfig
+    from mockserver.homeserver import Homeserver
+    from mockserver.server import uvicorn_server
+
+    hs = Homeserver.create(ServerConfig(port=port))
+    server = uvicorn_server(hs)
+    server.config.app.router.routes.extend(bench_routes(hs))
+    return server, hs
+
+
+def floor_server() -> uvicorn.Server:
+    from floor import create_floor_app
+
+    return uvicorn.Server(uvicorn.Config(create_floor_app(), **UVICORN_OPTIONS))
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("target", choices=["mockserver", "floor"])
+    p.add_argument("--port", type=int, default=0)
+    args = p.parse_args()
+    sock = bind("127.0.0.1", args.port)
+    port = sock.getsockname()[1]
+    if args.target == "mockserver":
+        server, hs = mockserver_server(port)
+        hs.bound_port = port
+    else:
+        server = floor_server()
+    print(f"{args.target} serving http://127.0.0.1:{port}", flush=True)
+    server.run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

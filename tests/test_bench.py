@@ -1,0 +1,41 @@
+"""The benchmark itself still runs: ``bench/run.py --quick`` end to end, figures checked for shape.
+
+No figure is compared with a time here (speed is judged by ``make bench``,
+never by a test); what is asserted is that every figure of issue #6 is
+produced and that no parked long-poll was missed or woken early.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_quick_bench_produces_every_figure(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    results = orjson.loads((tmp_path / "latest.json").read_bytes())
+    for clients in results["sizes"]["wake_clients"]:
+        for side in ("floor", "mockserver"):
+            wake = results[side]["wake"][str(clients)]
+            assert wake["missed"] == 0 and wake["early"] == 0, (side, clients, wake)
+            assert wake["samples"] == clients * wake["rounds"]
+    for side in ("floor", "mockserver"):
+        assert set(results[side]["send_rate"]) == {"sequential", "concurrent_4"}
+    assert set(results["mockserver"]["initial_sync"]) == {"room_small", "room_big", "many_rooms"}
+    assert set(results["mockserver"]["incremental_sync"]) == {"room_small", "room_big"}
+    assert results["start"]["mockserver_s"] > 0 and results["reset"]["samples"] > 0
+    assert results["memory"]["events"] > 0
+    figures = {target["figure"] for target in results["targets"]}
+    assert len(figures) == len(results["targets"]) >= 12
+    assert "| figure" in run.stdout
