@@ -21,6 +21,7 @@ from mockserver.api import (
     sync,
     versions,
 )
+from mockserver.api.route_table import RouteTable
 from mockserver.api.routing import Endpoint, mount
 from mockserver.config import ServerConfig
 from mockserver.cors import CorsMiddleware
@@ -65,7 +66,7 @@ def create_app(
     config = config or (homeserver.config if homeserver is not None else ServerConfig())
     homeserver = homeserver or Homeserver.create(config)
     app = Starlette(
-        routes=client_routes(),
+        routes=[RouteTable(client_routes())],
         middleware=[Middleware(CorsMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,
     )

@@ -1,0 +1,98 @@
+"""Finding a request's route by its path's shape, instead of trying every route in turn.
+
+Starlette's router asks each route in order whether it matches. With every
+endpoint served under four prefixes that is over two hundred regular
+expressions for a request near the end of the list, which the benchmark
+showed was most of the app's time on a send. :class:`RouteTable` is one
+route holding them all: it files each route under its number of path
+segments and its literal leading segments (up to six), and for a request
+tries only the routes filed under the keys its own path gives, in their
+original order, so the first match is the same one Starlette would pick.
+Routes it cannot file (not a plain path template) are tried for every
+request, in order, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.routing import BaseRoute, Match, NoMatchFound, Route
+from starlette.types import Receive, Scope, Send
+
+#: How many leading segments ("", "_matrix", "client", "v3", "rooms", ...) a key holds.
+KEY_SEGMENTS = 6
+#: Where the table records, in the scope, the route that matched (for :meth:`handle`).
+MATCHED = "mockserver.route"
+
+Key = tuple[int, str]
+
+
+def _route_key(route: BaseRoute) -> Key | None:
+    """(segments, literal leading segments) of a route whose parameters never span a ``/``."""
+    if not isinstance(route, Route) or ":" in route.path:
+        return None
+    path = route.path
+    brace = path.find("{")
+    literal = path[:brace] if brace >= 0 else path + "/"
+    complete = literal.split("/")[:-1][:KEY_SEGMENTS]
+    return path.count("/"), "/".join(complete)
+
+
+def _request_path(scope: Scope) -> str:
+    raw = scope.get("raw_path")
+    path: str = raw.decode("latin-1").split("?", 1)[0] if raw else scope["path"]
+    root = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return path
+
+
+class RouteTable(BaseRoute):
+    """Many routes as one, matched with the same result as trying each in order."""
+
+    def __init__(self, routes: Sequence[BaseRoute]) -> None:
+        self.routes = list(routes)
+        self._filed: dict[Key, list[int]] = {}
+        self._unfiled: list[int] = []
+        for index, route in enumerate(self.routes):
+            key = _route_key(route)
+            if key is None:
+                self._unfiled.append(index)
+            else:
+                self._filed.setdefault(key, []).append(index)
+
+    def candidates(self, path: str) -> list[BaseRoute]:
+        """The routes that could match ``path``, in table order."""
+        segments = path.count("/")
+        parts = path.split("/", KEY_SEGMENTS)[:KEY_SEGMENTS]
+        found: list[int] = list(self._unfiled)
+        for depth in range(1, len(parts) + 1):
+            found += self._filed.get((segments, "/".join(parts[:depth])), ())
+        found.sort()
+        return [self.routes[index] for index in found]
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] != "http":
+            return Match.NONE, {}
+        partial: tuple[BaseRoute, Scope] | None = None
+        for route in self.candidates(_request_path(scope)):
+            match, child = route.matches(scope)
+            if match is Match.FULL:
+                return Match.FULL, {**child, MATCHED: route}
+            if match is Match.PARTIAL and partial is None:
+                partial = route, child
+        if partial is not None:
+            route, child = partial
+            return Match.PARTIAL, {**child, MATCHED: route}
+        return Match.NONE, {}
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await scope[MATCHED].handle(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: object) -> object:
+        for route in self.routes:
+            try:
+                return route.url_path_for(name, **path_params)
+            except NoMatchFound:
+                pass
+        raise NoMatchFound(name, path_params)
