@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
@@ -75,10 +75,16 @@ class EventFilter:
 
     def is_limit_only(self) -> bool:
         """True when the filter selects every event and at most sets a limit."""
-        return replace(self, limit=None) == EMPTY_EVENT_FILTER
+        # Field by field rather than replace(...) == EMPTY: asked on every sync of every room.
+        return all(
+            getattr(self, name) == default for name, default in _EMPTY_EXCEPT_LIMIT
+        )
 
 
 EMPTY_EVENT_FILTER = EventFilter()
+_EMPTY_EXCEPT_LIMIT = tuple(
+    (f.name, getattr(EMPTY_EVENT_FILTER, f.name)) for f in fields(EventFilter) if f.name != "limit"
+)
 
 
 @dataclass(frozen=True, slots=True)
