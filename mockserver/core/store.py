@@ -27,6 +27,7 @@ from mockserver.core.errors import (
     M_NOT_FOUND,
     M_ROOM_IN_USE,
     M_TOO_LARGE,
+    M_UNKNOWN,
     M_USER_IN_USE,
     MatrixError,
     bad_json,
@@ -252,11 +253,17 @@ class Store:
         device_id: str | None = None,
         initial_device_display_name: str | None = None,
         inhibit_login: bool = False,
+        auth_session: str | None = None,
     ) -> tuple[str, Session | None]:
+        """Create an account; ``auth_session`` (if given) must be one this server started."""
+        if auth_session is not None and not self.has_auth_session(auth_session):
+            raise MatrixError(M_UNKNOWN, "Unknown auth session")
         if localpart is None:
             localpart = self._free_localpart()
         user_id = self.check_new_localpart(localpart)
         self.create_user(user_id, password)
+        if auth_session is not None:
+            self.auth_sessions.discard(auth_session)
         session = None
         if not inhibit_login:
             session = self.new_session(user_id, device_id, initial_device_display_name)
@@ -267,6 +274,9 @@ class Store:
         session = self.ids.session_id()
         self.auth_sessions.add(session)
         return session
+
+    def has_auth_session(self, session: str) -> bool:
+        return session in self.auth_sessions
 
     def _free_localpart(self) -> str:
         number = len(self.users) + 1
