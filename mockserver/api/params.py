@@ -20,6 +20,7 @@ from mockserver.core.errors import (
     M_TOO_LARGE,
     MatrixError,
 )
+from mockserver.core.ids import is_room_id, is_user_id
 from mockserver.core.model import JsonDict
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -147,3 +148,20 @@ def query_choice(
             M_INVALID_PARAM, f"Query parameter '{key}' must be one of {', '.join(choices)}"
         )
     return raw
+
+
+# -- ids in paths and bodies -----------------------------------------------------------
+
+
+def user_id(value: str) -> str:
+    """``value`` if it is a well-formed user id, else ``M_INVALID_PARAM``."""
+    if not is_user_id(value):
+        raise MatrixError(M_INVALID_PARAM, f"{value!r} is not a valid user id")
+    return value
+
+
+def room_id(value: str) -> str:
+    """``value`` if it is a well-formed room id, else ``M_INVALID_PARAM``."""
+    if not is_room_id(value):
+        raise MatrixError(M_INVALID_PARAM, f"{value!r} is not a valid room id")
+    return value

@@ -270,6 +270,41 @@ async def test_malformed_room_id_is_invalid_param(
 
 
 @pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/presence/{bad}/status", None),
+        ("PUT", "/presence/{bad}/status", {"presence": "online"}),
+        ("GET", "/profile/{bad}", None),
+        ("GET", "/profile/{bad}/displayname", None),
+        ("PUT", "/profile/{bad}/displayname", {"displayname": "x"}),
+        ("GET", "/user/{bad}/filter/0", None),
+        ("POST", "/user/{bad}/filter", {}),
+        ("GET", "/user/{bad}/account_data/m.x", None),
+        ("PUT", "/rooms/{room}/typing/{bad}", {"typing": True}),
+    ],
+)
+@pytest.mark.parametrize("bad", ["alice", "@alice", "!alice:localhost", "@:localhost"])
+async def test_malformed_user_id_is_invalid_param(
+    hs: Homeserver,
+    alice: Account,
+    method: str,
+    path: str,
+    body: dict[str, object] | None,
+    bad: str,
+) -> None:
+    room = await alice.create_room()
+    before = snapshot(hs.store)
+    response = await alice.client.request(
+        method,
+        V3 + path.replace("{bad}", bad).replace("{room}", room),
+        json=body,
+        headers=alice.headers,
+    )
+    assert_error(response, 400, "M_INVALID_PARAM")
+    assert snapshot(hs.store) == before
+
+
+@pytest.mark.parametrize(
     "body",
     [
         {"user_id": "bob"},
