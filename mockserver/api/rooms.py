@@ -111,6 +111,7 @@ async def post_unban(call: Call) -> Reply:
     body = await call.json()
     room_id = room_id_param(call)
     target = _target(body)
+    call.store.room(room_id)
     if call.store.membership(target, room_id) != "ban":
         raise MatrixError("M_FORBIDDEN", f"{target} is not banned")
     call.store.set_membership(

@@ -60,6 +60,8 @@ from mockserver.core.room import Room
 from mockserver.core.tokens import StreamToken
 
 MAX_EVENT_BYTES = 65536
+#: What ``room_alias_name`` may contain: no whitespace, no ``:`` (Synapse's rule).
+ALIAS_LOCALPART = re.compile(r"^[^\s:]+$")
 DEFAULT_TYPING_TIMEOUT_MS = 30_000
 MAX_TYPING_TIMEOUT_MS = 120_000
 NOTIFYING_TYPES = frozenset({"m.room.message", "m.room.encrypted"})
@@ -706,7 +708,7 @@ class Store:
         alias = None
         if options.room_alias_name is not None:
             alias = f"#{options.room_alias_name}:{self.server_name}"
-            if not options.room_alias_name or ":" in options.room_alias_name:
+            if not ALIAS_LOCALPART.match(options.room_alias_name) or not is_room_alias(alias):
                 raise MatrixError(M_INVALID_PARAM, "Invalid room alias name")
             if alias in self.aliases:
                 raise MatrixError(M_ROOM_IN_USE, "Room alias already taken")
@@ -715,6 +717,8 @@ class Store:
                 raise MatrixError(M_INVALID_PARAM, f"Invalid user id {invitee!r}")
             if invitee not in self.users:
                 raise not_found(f"Unknown user {invitee}")
+            if invitee == creator:
+                raise forbidden(f"{invitee} is already in the room.")
         if room_id is not None and room_id in self.rooms:
             raise MatrixError(M_ROOM_IN_USE, f"Room {room_id} already exists")
 
@@ -747,7 +751,7 @@ class Store:
             plan.append(("m.room.name", "", {"name": options.name}))
         if options.topic is not None:
             plan.append(("m.room.topic", "", {"topic": options.topic}))
-        for invitee in options.invite:
+        for invitee in dict.fromkeys(options.invite):
             invite: JsonDict = {"membership": "invite", **self._profile_content(invitee)}
             if options.is_direct:
                 invite["is_direct"] = True
