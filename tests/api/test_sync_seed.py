@@ -437,6 +437,66 @@ async def test_rejected_invite_shows_only_the_rejection(alice: Account, bob: Acc
     assert groups(body) == {"joined": [], "invited": [], "archived": [room]}
     (rejection,) = timeline(body, room)
     assert event(body, room, rejection)["content"]["membership"] == "leave"
+    # State as of the end of the timeline: only the membership changed.
+    assert state(body, room) == [rejection]
+
+
+async def test_leave_then_rejected_reinvite_hides_the_time_away(
+    alice: Account, bob: Account
+) -> None:
+    room = await bob.create_room(preset="public_chat")
+    await alice.join(room)
+    await alice.leave(room)
+    first = await seed_sync(alice)
+    away = await bob.send(room, "said while alice was away")
+    await bob.put_state(room, "m.room.topic", {"topic": "while away"})
+    await bob.invite(room, alice.user_id)
+    invited = await seed_sync(alice, since=first["next_batch"])
+    assert groups(invited)["invited"] == [room]
+    await alice.leave(room)
+    body = await seed_sync(alice, since=invited["next_batch"])
+    assert groups(body)["archived"] == [room]
+    (rejection,) = timeline(body, room)
+    assert event(body, room, rejection)["content"]["membership"] == "leave"
+    assert away not in body["room_map"][room]["event_map"]
+    assert state(body, room) == [rejection]
+    # Nor does an initial sync or /messages show the time away.
+    include_leave = await alice.upload_filter({"room": {"include_leave": True}})
+    initial = await seed_sync(alice, filter=include_leave)
+    assert away not in initial["room_map"][room]["event_map"]
+    back = await alice.messages(room, dir="b", limit=100)
+    assert away not in [e["event_id"] for e in back["chunk"]]
+
+
+async def test_ban_after_kick_shows_only_the_ban(alice: Account, bob: Account) -> None:
+    room = await bob.create_room(preset="public_chat")
+    await alice.join(room)
+    await bob.kick(room, alice.user_id)
+    first = await seed_sync(alice)
+    away = await bob.send(room, "between kick and ban")
+    await bob.ban(room, alice.user_id)
+    body = await seed_sync(alice, since=first["next_batch"])
+    assert groups(body)["archived"] == [room]
+    (ban,) = timeline(body, room)
+    assert event(body, room, ban)["content"]["membership"] == "ban"
+    assert away not in body["room_map"][room]["event_map"]
+    assert state(body, room) == [ban]
+    # An initial sync shows the visit up to the kick, then the ban; state is taken there.
+    again = await seed_sync(alice)
+    assert away not in again["room_map"][room]["event_map"]
+    assert timeline(again, room)[-1] == ban
+    assert event(again, room, timeline(again, room)[-2])["content"]["membership"] == "leave"
+    assert ban in state(again, room)
+    members = [e for e in state(again, room) if event(again, room, e).get("state_key") == alice.user_id]
+    assert members == [ban]
+    # The ban is added within the window's limit.
+    limit1 = await alice.upload_filter({"room": {"timeline": {"limit": 1}}})
+    short = await seed_sync(alice, filter=limit1)
+    assert short["room_map"][room]["timeline"]["events"] == [ban]
+    assert short["room_map"][room]["timeline"]["limited"] is True
+    history = await backfill(alice, room, short["room_map"][room]["timeline"]["prev_batch"], None)
+    assert history == timeline(again, room)[:-1]  # the whole visit fits the default window
+    assert away not in history
 
 
 async def test_rejoin_is_a_new_join_with_full_state(alice: Account, bob: Account) -> None:

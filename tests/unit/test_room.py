@@ -237,3 +237,24 @@ def test_select_timeline_default_limit_is_ten() -> None:
     assert ids(timeline.events) == [f"$e{d}" for d in range(16, 26)]
     assert timeline.limited is True
     assert timeline.prev_batch.depth == 15
+
+
+def test_last_departure_is_the_latest_leave_that_ended_a_join() -> None:
+    room = build(
+        ("m.room.create", A, {}, ""),
+        member(A, "join"),
+        member(B, "invite"),  # 3
+        member(B, "leave"),  # 4: a rejected invite ends no join
+        member(B, "join"),  # 5
+        member(B, "leave"),  # 6: kicked or left
+        message(A),  # 7
+        member(B, "invite"),  # 8
+        member(B, "leave"),  # 9: rejected re-invite
+        member(B, "ban"),  # 10
+    )
+    assert room.last_departure(A) == 0
+    assert room.last_departure(B) == 6
+    assert room.last_departure(B, 5) == 0
+    assert room.last_departure(B, 4) == 0
+    assert room.last_departure(B, 6) == 6
+    assert room.last_departure("@nobody:x") == 0
