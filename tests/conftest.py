@@ -47,11 +47,17 @@ async def carol(client: httpx.AsyncClient) -> Account:
     return await register(client, "carol")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run every ``async def`` test on anyio (asyncio backend) without a marker per test."""
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> None:
+    """Run every ``async def`` test on anyio (asyncio backend) without a marker per test.
+
+    The marker is added while the function is collected, before anyio's own
+    hook looks for it, so ``@pytest.mark.parametrize`` keeps working (marking
+    items after collection made anyio rebuild them without their parameters).
+    """
     import inspect
 
-    for item in items:
-        function = getattr(item, "function", None)
-        if function is not None and inspect.iscoroutinefunction(function):
-            item.add_marker(pytest.mark.anyio)
+    if isinstance(collector, (pytest.Module, pytest.Class)) and collector.istestfunction(obj, name):
+        inner = getattr(getattr(obj, "hypothesis", None), "inner_test", obj)
+        if inspect.iscoroutinefunction(inner):
+            pytest.mark.anyio(obj)
