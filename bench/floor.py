@@ -57,7 +57,7 @@ def create_floor_app() -> Starlette:
 
     async def parked(request: Request) -> Response:
         count = int(request.query_params.get("count", "0"))
-        with anyio.move_on_after(float(request.query_params.get("timeout", "10"))):
+        with anyio.move_on_after(float(request.query_params.get("timeout", "10000")) / 1000):
             while park.parked < count:
                 await park.changed.wait()
         return Response(b'{"parked":%d}' % park.parked, media_type="application/json")

@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -463,15 +464,19 @@ def render(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-async def main_async(sizes: Sizes, only: set[str]) -> dict[str, Any]:
+async def main_async(sizes: Sizes, profile: Path | None) -> dict[str, Any]:
     results: dict[str, Any] = {"machine": machine(), "sizes": asdict(sizes)}
     log("start times")
     results["start"] = await measure_starts(sizes)
     floor_server, _ = await spawn(serve_argv("floor"), SERVER_CPU)
     mock_server, _ = await spawn(serve_argv("mockserver"), SERVER_CPU)
+    profiler = start_profiler(mock_server, profile) if profile is not None else None
     try:
         results.update(await measure_side_by_side(floor_server, mock_server, sizes))
     finally:
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+            await asyncio.to_thread(profiler.wait, 60)
         await floor_server.stop()
         await mock_server.stop()
     log("reset")
@@ -479,6 +484,19 @@ async def main_async(sizes: Sizes, only: set[str]) -> dict[str, Any]:
     log(f"memory, {sizes.memory_events} events")
     results["memory"] = await measure_memory(sizes)
     return results
+
+
+def start_profiler(server: ServerProcess, output: Path) -> subprocess.Popen[bytes]:
+    """py-spy (the ``bench`` extra) sampling mockserver through the side-by-side figures."""
+    py_spy = Path(sys.executable).with_name("py-spy")
+    if not py_spy.exists():
+        raise SystemExit("--profile needs py-spy: pip install -e '.[bench]'")
+    log(f"profiling mockserver into {output}")
+    return subprocess.Popen(
+        [str(py_spy), "record", "--pid", str(server.pid), "--rate", "250", "--output", str(output)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def main() -> int:
@@ -491,6 +509,11 @@ def main() -> int:
         default="none",
         help="split: servers on CPU 0, this client on CPU 1; none: the OS schedules",
     )
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="record a py-spy flame graph of mockserver (SVG) next to the results",
+    )
     args = p.parse_args()
     global SERVER_CPU, CLIENT_CPU
     if args.pin == "split" and (os.cpu_count() or 1) >= 2:
@@ -498,7 +521,10 @@ def main() -> int:
     sizes = QUICK if args.quick else Sizes()
     pin(0, CLIENT_CPU)
     started = time.perf_counter()
-    results = asyncio.run(main_async(sizes, set()))
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    args.out.mkdir(parents=True, exist_ok=True)
+    profile = args.out / f"profile-{stamp}.svg" if args.profile else None
+    results = asyncio.run(main_async(sizes, profile))
     rows, targets = build_rows(results, sizes)
     results["targets"] = targets
     results["seconds"] = time.perf_counter() - started
@@ -509,8 +535,6 @@ def main() -> int:
         f"\n{m['cpu']} x{m['cpus']}, Python {m['python']}, uvicorn {m['uvicorn']}, "
         f"starlette {m['starlette']}; {results['seconds']:.0f} s"
     )
-    args.out.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     payload = orjson.dumps(results, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
     for name in (f"bench-{stamp}{'-quick' if args.quick else ''}.json", "latest.json"):
         (args.out / name).write_bytes(payload)

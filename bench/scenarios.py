@@ -129,7 +129,8 @@ class FloorWake:
         return body
 
     async def until_parked(self, count: int) -> int:
-        data = await self.http.call("GET", "/parked", params={"count": str(count)})
+        params = {"count": str(count), "timeout": "10000"}
+        data = await self.http.call("GET", "/parked", params=params)
         return int(data["parked"])
 
     async def trigger(self) -> str:
@@ -149,6 +150,7 @@ class MockserverWake:
         self.listeners = listeners
         self.room_id = room_id
         self.since: list[str] = []
+        self.parked_path = "/_bench/parked"
 
     @classmethod
     async def create(cls, http: Http, clients: int, prefix: str) -> MockserverWake:
@@ -159,6 +161,9 @@ class MockserverWake:
         )
         await gather_limited([lambda a=a: a.join(room_id) for a in listeners])
         self = cls(http, sender, listeners, room_id)
+        # The control API's GET /_mock/parked when the server has it; else serve.py's own.
+        status, _ = await http.raw("GET", "/_mock/parked", params={"count": "0"})
+        self.parked_path = "/_mock/parked" if status == 200 else "/_bench/parked"
         # The first sync marks each user online, which others see: sync twice so that
         # every since token is current before the first long-poll parks.
         first = await gather_limited([lambda a=a: a.sync() for a in listeners])
@@ -175,8 +180,9 @@ class MockserverWake:
         return body
 
     async def until_parked(self, count: int) -> int:
-        data = await self.http.call("GET", "/_bench/parked", params={"count": str(count)})
-        return int(data["parked"])
+        params = {"count": str(count), "timeout": "10000"}
+        data = await self.http.call("GET", self.parked_path, params=params)
+        return int(data["total"] if self.parked_path == "/_mock/parked" else data["parked"])
 
     async def trigger(self) -> str:
         return await self.sender.send(self.room_id, "wake up")

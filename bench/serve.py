@@ -52,7 +52,7 @@ def bench_routes(hs: Any) -> list[Route]:
 
     async def parked(request: Request) -> Response:
         count = int(request.query_params.get("count", "0"))
-        with anyio.move_on_after(float(request.query_params.get("timeout", "10"))):
+        with anyio.move_on_after(float(request.query_params.get("timeout", "10000")) / 1000):
             await hs.notifier.until_total_parked(count)
         return _json({"parked": hs.notifier.total_parked()})
 
