@@ -26,7 +26,9 @@ from mockserver.traffic.middleware import ABORT_KEY
 def bind(host: str, port: int) -> socket.socket:
     """A listening TCP socket; raises ``OSError`` (e.g. the port is in use)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto must say TCP: asyncio disables Nagle (TCP_NODELAY) only on such sockets, and
+    # without it every answer on a kept-alive connection waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
