@@ -2,7 +2,8 @@
 
 Filters, all optional and combined: ``path`` (a glob, see
 :mod:`mockserver.traffic.match`), ``user_id``, ``method``, ``since`` (a
-``seq``: only later entries) and ``since_ts`` (server-clock ms, inclusive).
+``seq``: only later entries) and ``since_ts`` (server-clock ms, inclusive);
+``limit`` keeps the newest that many of the matches.
 The answer's ``last_seq`` is a mark to pass as ``since`` later.
 """
 
@@ -40,6 +41,9 @@ async def get_journal(call: Call) -> Reply:
         since=params.query_int(query, "since", minimum=0),
         since_ts=params.query_int(query, "since_ts", minimum=0),
     )
+    limit = params.query_int(query, "limit", minimum=0)
+    if limit is not None:
+        entries = entries[max(0, len(entries) - limit) :]
     return {"requests": [entry_json(e) for e in entries], "last_seq": journal.last_seq}
 
 

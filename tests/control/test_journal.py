@@ -70,6 +70,10 @@ async def test_filters(control: Control, alice: Account, bob: Account) -> None:
     later = await control.journal(since=sends[0]["seq"])
     assert [e["seq"] for e in later] == [sends[1]["seq"], sends[1]["seq"] + 1]
     assert await control.journal(path="/nothing/*") == []
+    newest = await control.journal(limit=2)
+    assert [e["seq"] for e in newest] == [sends[1]["seq"], sends[1]["seq"] + 1]
+    assert await control.journal(limit=0) == []
+    assert len(await control.journal(limit=1000)) == len(await control.journal())
 
 
 async def test_since_ts_uses_the_server_clock(hs: Homeserver, control: Control, alice: Account) -> None:
