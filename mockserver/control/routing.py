@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Sequence
+from dataclasses import replace
 
 from starlette.requests import Request
-from starlette.responses import Response
 
-from mockserver.api.routing import Call, Endpoint, MatrixRoute, render
+from mockserver.api.routing import Call, Endpoint, Handler, MatrixRoute, Reply, mount
 from mockserver.core.errors import M_MISSING_TOKEN, M_UNKNOWN_TOKEN, MatrixError
-from mockserver.homeserver import Homeserver
 
 PREFIX = "/_mock"
 
@@ -37,14 +36,14 @@ def check_control_token(request: Request, expected: str | None) -> None:
 
 def mount_control(endpoints: Sequence[Endpoint], token: str | None) -> list[MatrixRoute]:
     """Routes for ``endpoints`` under ``/_mock``, guarded by ``token`` when it is set."""
-    return [_route(item, token) for item in endpoints]
+    guarded = [replace(item, handler=_guarded(item.handler, token), public=True) for item in endpoints]
+    return mount(PREFIX, guarded)
 
 
-def _route(item: Endpoint, token: str | None) -> MatrixRoute:
-    async def run(request: Request) -> Response:
-        check_control_token(request, token)
-        hs: Homeserver = request.app.state.homeserver
-        return render(await item.handler(Call(request, hs, None, request.path_params)))
+def _guarded(handler: Handler, token: str | None) -> Handler:
+    async def run(call: Call) -> Reply:
+        check_control_token(call.request, token)
+        return await handler(call)
 
-    run.__name__ = item.handler.__name__
-    return MatrixRoute(PREFIX + item.path, run, methods=list(item.methods), name=None)
+    run.__name__ = handler.__name__
+    return run
