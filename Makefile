@@ -8,7 +8,7 @@ PORT ?= 8008
 # Scenario files `make run` loads (FIXTURES= for an empty server).
 FIXTURES ?= fixtures/demo.json
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
+	$(BIN)/python -m mypy mockserver
 
 bench: install
 	$(BIN)/python bench/run.py

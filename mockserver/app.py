@@ -95,7 +95,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[Middleware(CorsMiddleware)],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan(homeserver),
     )
     app.router.redirect_slashes = False

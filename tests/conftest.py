@@ -45,13 +45,3 @@ async def bob(client: httpx.AsyncClient) -> Account:
 @pytest.fixture
 async def carol(client: httpx.AsyncClient) -> Account:
     return await register(client, "carol")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run every ``async def`` test on anyio (asyncio backend) without a marker per test."""
-    import inspect
-
-    for item in items:
-        function = getattr(item, "function", None)
-        if function is not None and inspect.iscoroutinefunction(function):
-            item.add_marker(pytest.mark.anyio)

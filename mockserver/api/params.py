@@ -6,6 +6,7 @@ parameters are never looked at, so they are ignored as real servers do.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -20,9 +21,12 @@ from mockserver.core.errors import (
     M_TOO_LARGE,
     MatrixError,
 )
+from mockserver.core.ids import is_room_id, is_user_id
 from mockserver.core.model import JsonDict
 
 MAX_BODY_BYTES = 1024 * 1024
+#: A query integer as Synapse's parse_integer takes it: ASCII digits, optional minus.
+_INTEGER = re.compile(r"-?[0-9]+")
 T = TypeVar("T")
 
 
@@ -77,7 +81,8 @@ def _wrong(key: str, kind: str) -> MatrixError:
 def required(body: Mapping[str, Any], key: str, kind: type[T]) -> T:
     if key not in body or body[key] is None:
         raise MatrixError(M_MISSING_PARAM, f"Missing '{key}'")
-    return field(body, key, kind)  # type: ignore[return-value]
+    value: T = field(body, key, kind)
+    return value
 
 
 def field(body: Mapping[str, Any], key: str, kind: type[T], default: Any = None) -> T | Any:
@@ -113,10 +118,9 @@ def query_int(
     raw = query.get(key)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise MatrixError(M_INVALID_PARAM, f"Query parameter '{key}' must be an integer") from None
+    if not _INTEGER.fullmatch(raw):
+        raise MatrixError(M_INVALID_PARAM, f"Query parameter '{key}' must be an integer")
+    value = int(raw) if len(raw) <= 20 else 2**64
     if abs(value) > 2**53:
         raise MatrixError(M_INVALID_PARAM, f"Query parameter '{key}' is out of range")
     if minimum is not None and value < minimum:
@@ -146,3 +150,20 @@ def query_choice(
             M_INVALID_PARAM, f"Query parameter '{key}' must be one of {', '.join(choices)}"
         )
     return raw
+
+
+# -- ids in paths and bodies -----------------------------------------------------------
+
+
+def user_id(value: str) -> str:
+    """``value`` if it is a well-formed user id, else ``M_INVALID_PARAM``."""
+    if not is_user_id(value):
+        raise MatrixError(M_INVALID_PARAM, f"{value!r} is not a valid user id")
+    return value
+
+
+def room_id(value: str) -> str:
+    """``value`` if it is a well-formed room id, else ``M_INVALID_PARAM``."""
+    if not is_room_id(value):
+        raise MatrixError(M_INVALID_PARAM, f"{value!r} is not a valid room id")
+    return value

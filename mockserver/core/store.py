@@ -27,6 +27,7 @@ from mockserver.core.errors import (
     M_NOT_FOUND,
     M_ROOM_IN_USE,
     M_TOO_LARGE,
+    M_UNKNOWN,
     M_USER_IN_USE,
     MatrixError,
     bad_json,
@@ -59,6 +60,8 @@ from mockserver.core.room import Room
 from mockserver.core.tokens import StreamToken
 
 MAX_EVENT_BYTES = 65536
+#: What ``room_alias_name`` may contain: no whitespace, no ``:`` (Synapse's rule).
+ALIAS_LOCALPART = re.compile(r"^[^\s:]+$")
 DEFAULT_TYPING_TIMEOUT_MS = 30_000
 MAX_TYPING_TIMEOUT_MS = 120_000
 NOTIFYING_TYPES = frozenset({"m.room.message", "m.room.encrypted"})
@@ -264,11 +267,17 @@ class Store:
         device_id: str | None = None,
         initial_device_display_name: str | None = None,
         inhibit_login: bool = False,
+        auth_session: str | None = None,
     ) -> tuple[str, Session | None]:
+        """Create an account; ``auth_session`` (if given) must be one this server started."""
+        if auth_session is not None and not self.has_auth_session(auth_session):
+            raise MatrixError(M_UNKNOWN, "Unknown auth session")
         if localpart is None:
             localpart = self._free_localpart()
         user_id = self.check_new_localpart(localpart)
         self.create_user(user_id, password)
+        if auth_session is not None:
+            self.auth_sessions.discard(auth_session)
         session = None
         if not inhibit_login:
             session = self.new_session(user_id, device_id, initial_device_display_name)
@@ -279,6 +288,9 @@ class Store:
         session = self.ids.session_id()
         self.auth_sessions.add(session)
         return session
+
+    def has_auth_session(self, session: str) -> bool:
+        return session in self.auth_sessions
 
     def _free_localpart(self) -> str:
         number = len(self.users) + 1
@@ -427,16 +439,18 @@ class Store:
         """How far into a room's history ``user_id`` may read (``shared`` visibility).
 
         A joined user sees everything; a user who left, was kicked or banned
-        after having joined sees up to and including that event. Anyone else
-        is refused with ``M_FORBIDDEN`` (an unknown room is ``M_NOT_FOUND``).
+        after having joined sees up to and including that event, and no
+        further even if re-invited later (see :meth:`Room.last_departure`).
+        Anyone else is refused with ``M_FORBIDDEN`` (an unknown room is
+        ``M_NOT_FOUND``).
         """
         room = self.room(room_id)
         last = room.current("m.room.member", user_id)
         if last is not None and last.membership == "join":
             return room.depth
-        if last is not None and last.membership in ("leave", "ban"):
-            if any(e.membership == "join" for e in room.member_events_of(user_id)):
-                return last.depth
+        departure = room.last_departure(user_id)
+        if departure:
+            return departure
         raise forbidden(f"User {user_id} not in room {room_id}")
 
     def stripped_state(self, room: Room, depth: int | None = None) -> list[Event]:
@@ -529,9 +543,9 @@ class Store:
     ) -> JsonDict:
         if not isinstance(content, dict):
             raise bad_json("Event content must be a JSON object")
-        content = copy.deepcopy(content)
-        self.check_event_size(room.room_id, event_type, sender, content, state_key)
-        return content
+        checked: JsonDict = copy.deepcopy(content)
+        self.check_event_size(room.room_id, event_type, sender, checked, state_key)
+        return checked
 
     def check_event_size(
         self, room_id: str, event_type: str, sender: str, content: Any, state_key: str | None
@@ -734,7 +748,7 @@ class Store:
         alias = None
         if options.room_alias_name is not None:
             alias = f"#{options.room_alias_name}:{self.server_name}"
-            if not options.room_alias_name or ":" in options.room_alias_name:
+            if not ALIAS_LOCALPART.match(options.room_alias_name) or not is_room_alias(alias):
                 raise MatrixError(M_INVALID_PARAM, "Invalid room alias name")
             if alias in self.aliases:
                 raise MatrixError(M_ROOM_IN_USE, "Room alias already taken")
@@ -743,6 +757,8 @@ class Store:
                 raise MatrixError(M_INVALID_PARAM, f"Invalid user id {invitee!r}")
             if invitee not in self.users:
                 raise not_found(f"Unknown user {invitee}")
+            if invitee == creator:
+                raise forbidden(f"{invitee} is already in the room.")
         if room_id is not None and room_id in self.rooms:
             raise MatrixError(M_ROOM_IN_USE, f"Room {room_id} already exists")
 
@@ -775,7 +791,7 @@ class Store:
             plan.append(("m.room.name", "", {"name": options.name}))
         if options.topic is not None:
             plan.append(("m.room.topic", "", {"topic": options.topic}))
-        for invitee in options.invite:
+        for invitee in dict.fromkeys(options.invite):
             invite: JsonDict = {"membership": "invite", **self._profile_content(invitee)}
             if options.is_direct:
                 invite["is_direct"] = True
@@ -1133,11 +1149,12 @@ class Store:
             if user is None:
                 continue
             chosen = device_ids if isinstance(device_ids, list) and device_ids else list(user.devices)
-            result[user_id] = {
-                d: copy.deepcopy(user.devices[d].keys)  # type: ignore[misc]
-                for d in chosen
-                if d in user.devices and user.devices[d].keys is not None
-            }
+            found: dict[str, JsonDict] = {}
+            for device_id in chosen:
+                device = user.devices.get(device_id)
+                if device is not None and device.keys is not None:
+                    found[device_id] = copy.deepcopy(device.keys)
+            result[user_id] = found
         return result
 
     def claim_keys(self, wanted: Mapping[str, Any]) -> dict[str, dict[str, JsonDict]]:
