@@ -5,9 +5,10 @@ counted from the moment the step before it was released (the first: from
 the load), then performs its action through the store's public methods,
 under the room's rules, as that user's own request would:
 
-- ``after_ms``: that many milliseconds on the server clock. Advancing a
-  frozen clock releases due steps at once; with a running clock the runner
-  task sleeps until the earliest deadline (no polling);
+- ``after_ms``: that many milliseconds on the server clock (after the time
+  the previous step was due, when that one was timed too). Advancing a
+  frozen clock releases every step it passes at once; with a running clock
+  the runner task sleeps until the earliest deadline (no polling);
 - ``after_sync``: that many ``/sync`` answers to that user (the sync handler
   calls :meth:`ScriptRunner.on_sync` after computing each answer);
 - ``on_next``: an explicit :meth:`ScriptRunner.next` (``POST /_mock/script/next``),
