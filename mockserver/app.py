@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import anyio
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
@@ -24,6 +28,7 @@ from mockserver.api import (
 from mockserver.api.routing import Endpoint, mount
 from mockserver.config import ServerConfig
 from mockserver.control import act, clock, parked, world
+from mockserver.control import scenarios as control_scenarios
 from mockserver.control import faults as control_faults
 from mockserver.control import journal as control_journal
 from mockserver.control.routing import mount_control
@@ -55,6 +60,7 @@ CLIENT_ENDPOINTS: list[Endpoint] = [
 #: The control API, served under /_mock unless ServerConfig.control is off.
 CONTROL_ENDPOINTS: list[Endpoint] = [
     *world.routes,
+    *control_scenarios.routes,
     *act.routes,
     *control_faults.routes,
     *control_journal.routes,
@@ -73,6 +79,21 @@ def client_routes() -> list[BaseRoute]:
     return routes
 
 
+def lifespan(
+    homeserver: Homeserver,
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """Run the homeserver's background work (the script's timers) while the app serves."""
+
+    @asynccontextmanager
+    async def run(app: Starlette) -> AsyncIterator[None]:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(homeserver.script.run)
+            yield
+            tasks.cancel_scope.cancel()
+
+    return run
+
+
 def create_app(
     config: ServerConfig | None = None,
     homeserver: Homeserver | None = None,
@@ -89,6 +110,7 @@ def create_app(
         routes=routes,
         middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan(homeserver),
     )
     app.router.redirect_slashes = False
     app.state.homeserver = homeserver

@@ -17,6 +17,7 @@ from pathlib import Path
 from mockserver import __version__
 from mockserver.config import ServerConfig
 from mockserver.homeserver import Homeserver
+from mockserver.scenarios import ScenarioError
 from mockserver.server import bind, uvicorn_server
 
 EXIT_STARTUP_FAILURE = 1
@@ -99,14 +100,10 @@ def _fail(message: str) -> int:
 
 
 def banner(homeserver: Homeserver) -> str:
+    """The URL, each user with their access token (or password), then the control API."""
     config = homeserver.config
-    lines = [f"mockserver serving {homeserver.base_url()} (server name {config.server_name})"]
-    if not config.control:
-        lines.append("  control API off (--no-control)")
-    elif config.control_token is not None:
-        lines.append(f"  control API at {homeserver.base_url()}/_mock (control token required)")
-    else:
-        lines.append(f"  control API at {homeserver.base_url()}/_mock")
+    url = homeserver.base_url()
+    lines = [f"mockserver serving {url} (server name {homeserver.store.server_name})"]
     store = homeserver.store
     tokens: dict[str, list[str]] = {}
     for session in store.sessions.values():
@@ -119,6 +116,12 @@ def banner(homeserver: Homeserver) -> str:
             lines.append(f"  {user_id}  password {user.password}")
         else:
             lines.append(f"  {user_id}")
+    if not config.control:
+        lines.append("control API off (--no-control)")
+    elif config.control_token is not None:
+        lines.append(f"control API at {url}/_mock (needs Authorization: Bearer <control token>)")
+    else:
+        lines.append(f"control API at {url}/_mock")
     return "\n".join(lines)
 
 
@@ -129,6 +132,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         return _fail(str(exc))
     homeserver = Homeserver.create(config)
+    for path in config.fixtures:
+        try:
+            homeserver.load_fixture_file(path)
+        except ScenarioError as exc:
+            return _fail(str(exc))
     try:
         sock = bind(config.host, config.port)
     except OSError as exc:

@@ -10,15 +10,17 @@ Fixtures (see the README, "Testing your client with pytest"):
     methods.
 ``mockserver_config`` (session)
     The :class:`~mockserver.config.ServerConfig` of the server; override it
-    in a ``conftest.py`` to change the server name, seed or start-up scenarios.
+    in a ``conftest.py`` to change the server name, seed or the scenarios
+    (``fixtures``) every test starts from.
 ``mockserver_server`` (session)
     The running :class:`~mockserver.server.ThreadedServer`: one per test run,
     and under pytest-xdist one per worker, each on its own free port.
 
 Marker: ``@pytest.mark.mockserver_scenario("scenarios/x.json", {...})``
 loads each scenario (a path, relative to the test file or else to the
-rootdir, or the document itself) in order, after the reset. Markers on
-the module and class apply before those on the function.
+rootdir, or the document itself) in order, after the reset and the
+config's ``fixtures``. Markers on the module and class apply before those
+on the function.
 
 This module is imported by every pytest run in an environment that has
 mockserver installed, so it imports nothing of mockserver until a fixture
@@ -85,8 +87,8 @@ def homeserver(
         control_token=mockserver_config.control_token,
     )
     try:
-        remote.reset(fixtures=bool(mockserver_config.fixtures))
-        for scenario in _scenarios(request):
+        remote.reset()
+        for scenario in [*mockserver_config.fixtures, *_scenarios(request)]:
             remote.load(scenario)
         yield remote
     finally:

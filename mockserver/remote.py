@@ -73,7 +73,9 @@ class RemoteHomeserver:
         timeout: float = 30.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        #: The server part of user ids; a loaded scenario may change it.
         self.server_name = server_name
+        self._initial_server_name = server_name
         self._headers = {"Authorization": f"Bearer {control_token}"} if control_token else {}
         self._timeout = timeout
         self._http = httpx.Client(
@@ -116,24 +118,36 @@ class RemoteHomeserver:
 
     # -- the world ----------------------------------------------------------------------
 
-    def reset(self, *, fixtures: bool = False) -> None:
-        """An empty world (or, with ``fixtures``, the scenarios the server started with).
+    def reset(self, *, fixtures: bool = False) -> list[str]:
+        """An empty world, or (``fixtures``) the scenarios loaded since the last empty one.
 
         Also clears the journal and the fault rules and unfreezes the clock.
+        Returns the sources of the scenarios loaded again.
         """
-        self.call("POST", "/reset", {"fixtures": fixtures})
+        body = self.call("POST", "/reset", {"fixtures": fixtures})
+        if not fixtures:
+            self.server_name = self._initial_server_name
+        return body["fixtures"]  # type: ignore[no-any-return]
 
-    def load(self, scenario: str | Path | Mapping[str, Any]) -> Any:
-        """Load a scenario: a path to its JSON file, or the document itself."""
+    def load(self, scenario: str | Path | Mapping[str, Any]) -> JsonDict:
+        """Load a scenario: a path to its JSON file, or the document itself.
+
+        Returns what it made (``server_name``, ``users`` with their devices and
+        access tokens, ``rooms``). A refused scenario raises :class:`ControlError`
+        whose message names the file, the JSON path and the problem.
+        """
         if isinstance(scenario, Mapping):
-            return self.call("POST", "/fixtures", scenario)
-        path = Path(scenario)
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ControlError(400, {"errcode": "M_NOT_JSON", "error": str(exc)}, str(path)) from None
-        response = self._http.post("/fixtures", json=document, params={"source": str(path)})
-        return _answer(response, f"loading {path}")
+            source, document = "scenario", dict(scenario)
+        else:
+            source = str(scenario)
+            try:
+                document = json.loads(Path(scenario).read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise ControlError(400, {"errcode": "M_NOT_JSON", "error": str(exc)}, source) from None
+        response = self._http.post("/fixtures", json=document, params={"source": source})
+        loaded: JsonDict = _answer(response, f"loading {source}")
+        self.server_name = loaded.get("server_name", self.server_name)
+        return loaded
 
     def export(self) -> JsonDict:
         """The current world as a scenario document."""

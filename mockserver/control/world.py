@@ -1,7 +1,10 @@
-"""``POST /_mock/reset``: an empty world, or the world the server started with.
+"""``POST /_mock/reset``: an empty world, or the loaded scenarios loaded again.
 
-A reset also clears what the harness holds for a test: the journal, the
-fault rules, and any freeze or advance of the clock.
+``{"fixtures": true}`` (the default) reloads every scenario loaded since
+the world was last emptied (the ``--fixture`` files, then any posted to
+``/_mock/fixtures``), restarting their scripts; ``false`` leaves an empty
+world. A reset also clears what the harness holds for a test: the
+journal, the fault rules, and any freeze or advance of the clock.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ def reset(hs: Homeserver, *, fixtures: bool) -> None:
     hs.faults.clear()
     hs.journal.clear()
     hs.clock.reset()
-    hs.store.reset()
+    hs.reset(reload_fixtures=fixtures)
 
 
 @endpoint("/reset", "POST", public=True)
@@ -24,7 +27,7 @@ async def post_reset(call: Call) -> Reply:
     body = await call.json()
     fixtures = params.field(body, "fixtures", bool, True)
     reset(call.hs, fixtures=fixtures)
-    return {}
+    return {"fixtures": [source for _, source in call.hs.fixtures]}
 
 
 routes = [post_reset]

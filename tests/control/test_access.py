@@ -10,6 +10,7 @@ import pytest
 from mockserver import cli
 from mockserver.app import create_app
 from mockserver.config import ServerConfig
+from mockserver.homeserver import Homeserver
 from tests.support import assert_error, register
 
 pytestmark = pytest.mark.anyio
@@ -87,3 +88,12 @@ def test_cli_refuses_non_loopback_without_token(
 def test_cli_reads_the_token_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MOCKSERVER_CONTROL_TOKEN", "from-env")
     assert cli.config_from(cli.parser().parse_args([])).control_token == "from-env"
+
+
+def test_banner_says_where_the_control_api_is() -> None:
+    def last_line(config: ServerConfig) -> str:
+        return cli.banner(Homeserver.create(config)).splitlines()[-1]
+
+    assert last_line(ServerConfig()) == "control API at http://127.0.0.1:8008/_mock"
+    assert last_line(ServerConfig(control=False)) == "control API off (--no-control)"
+    assert "needs Authorization: Bearer" in last_line(ServerConfig(control_token="x"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import anyio
 import httpx
 import pytest
@@ -19,7 +21,7 @@ async def test_reset_forgets_users_rooms_and_tokens(
     hs: Homeserver, control: Control, client: httpx.AsyncClient, alice: Account
 ) -> None:
     await alice.create_room(name="gone")
-    assert await control.call("POST", "/reset", json={"fixtures": False}) == {}
+    assert await control.call("POST", "/reset", json={"fixtures": False}) == {"fixtures": []}
     assert hs.store.users == {} and hs.store.rooms == {}
     response = await client.get("/_matrix/client/v3/account/whoami", headers=alice.headers)
     assert_error(response, 401, "M_UNKNOWN_TOKEN")
@@ -78,3 +80,57 @@ async def test_reset_answers_a_parked_long_poll(
 
 async def test_reset_refuses_a_bad_body(control: Control) -> None:
     assert_error(await control.client.post("/_mock/reset", json={"fixtures": "no"}), 400, "M_BAD_JSON")
+
+
+SCENARIO = {
+    "server_name": "localhost",
+    "users": [{"user_id": "@zoe:localhost", "access_token": "zoe_token", "device_id": "ZOE"}],
+    "rooms": [
+        {
+            "room_id": "!club:localhost",
+            "creator": "@zoe:localhost",
+            "name": "Club",
+            "timeline": [
+                {"type": "m.room.message", "sender": "@zoe:localhost", "content": {"msgtype": "m.text", "body": "first"}}
+            ],
+        }
+    ],
+}
+
+
+async def test_reset_reloads_the_loaded_scenarios_by_default(
+    control: Control, client: httpx.AsyncClient
+) -> None:
+    await control.call("POST", "/fixtures", json=SCENARIO, params={"source": "club.json"})
+    zoe = Account(client, "@zoe:localhost", "zoe_token", "ZOE")
+    before = await zoe.sync()
+    await zoe.send("!club:localhost", "added after loading")
+    await control.act("register", username="stranger")
+    assert await control.call("POST", "/reset") == {"fixtures": ["club.json"]}
+    after = await zoe.sync()
+
+    def timeline(body: dict[str, Any]) -> list[tuple[str, Any]]:
+        events = body["rooms"]["join"]["!club:localhost"]["timeline"]["events"]
+        return [(e["event_id"], e["content"]) for e in events]
+
+    assert timeline(after) == timeline(before)
+    assert timeline(after)[-1][1]["body"] == "first"
+    assert_error(
+        await client.post("/_mock/act/login", json={"user_id": "@stranger:localhost"}),
+        404,
+        "M_NOT_FOUND",
+    )
+    assert await control.call("POST", "/reset", json={"fixtures": False}) == {"fixtures": []}
+    assert await control.call("POST", "/reset") == {"fixtures": []}
+    assert_error(
+        await client.get("/_matrix/client/v3/account/whoami", headers=zoe.headers),
+        401,
+        "M_UNKNOWN_TOKEN",
+    )
+
+
+async def test_a_scenario_error_names_the_source(control: Control) -> None:
+    bad = {"rooms": [{"creator": "@nobody:localhost"}]}
+    response = await control.client.post("/_mock/fixtures", json=bad, params={"source": "mine.json"})
+    body = assert_error(response, 400, "M_BAD_JSON")
+    assert body["error"] == "mine.json: rooms[0].creator: unknown user @nobody:localhost"

@@ -111,6 +111,28 @@ def test_typing_stops_when_the_clock_passes_its_timeout(homeserver):
     assert typing == [[]]
 
 
+@pytest.mark.mockserver_scenario("fixtures/limited_timeline.json")
+@pytest.mark.anyio
+async def test_client_backfills_the_gap(homeserver):
+    client = AsyncClient(homeserver.base_url)
+    client.restore_login("@alice:localhost", "ALICE", "alice_token")  # from the scenario
+    try:
+        sync = await client.sync(timeout=0)
+        timeline = sync.rooms.join["!history:localhost"].timeline
+        assert timeline.limited
+        messages = [e.body for e in timeline.events if isinstance(e, RoomMessageText)]
+        token = timeline.prev_batch
+        while token is not None:
+            page = await client.room_messages("!history:localhost", start=token, limit=100)
+            messages[:0] = [e.body for e in reversed(page.chunk) if isinstance(e, RoomMessageText)]
+            token = page.end
+    finally:
+        await client.close()
+
+    assert len(messages) == 300
+    assert messages[0] == "Message 1 of 300" and messages[-1] == "Message 300 of 300"
+
+
 def test_readme_shows_these_examples():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     start = readme.index("\n## Testing your client with pytest\n")

@@ -238,3 +238,98 @@ def test_each_xdist_worker_has_its_own_server(pytester: pytest.Pytester) -> None
     assert sorted(urls_by_worker) == ["gw0", "gw1"]
     assert all(len(urls) == 1 for urls in urls_by_worker.values())
     assert urls_by_worker["gw0"] != urls_by_worker["gw1"]
+
+
+SCENARIO = """{
+  "server_name": "localhost",
+  "users": [
+    {"user_id": "@alice:localhost", "access_token": "alice_token", "device_id": "ALICE"},
+    {"user_id": "@bob:localhost", "access_token": "bob_token"}
+  ],
+  "rooms": [
+    {"room_id": "!lobby:localhost", "creator": "@bob:localhost", "preset": "public_chat",
+     "members": [{"user_id": "@alice:localhost", "membership": "join"}]}
+  ]
+}
+"""
+
+
+def test_marker_loads_scenarios_in_order(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".json", **{"scenarios/lobby": SCENARIO})
+    pytester.makepyfile(
+        """
+        import httpx
+        import pytest
+
+        pytestmark = pytest.mark.mockserver_scenario("scenarios/lobby.json")
+
+        def joined(homeserver, token):
+            response = httpx.get(
+                homeserver.base_url + "/_matrix/client/v3/joined_rooms",
+                headers={"Authorization": "Bearer " + token},
+            )
+            return response.json()["joined_rooms"]
+
+        def test_module_marker(homeserver):
+            assert joined(homeserver, "alice_token") == ["!lobby:localhost"]
+
+        @pytest.mark.mockserver_scenario({
+            "users": [{"user_id": "@carol:localhost", "access_token": "carol_token"}],
+            "rooms": [{"room_id": "!side:localhost", "creator": "@carol:localhost",
+                       "members": [{"user_id": "@alice:localhost", "membership": "join"}]}],
+        })
+        def test_function_marker_applies_after_the_module_one(homeserver):
+            assert joined(homeserver, "alice_token") == ["!lobby:localhost", "!side:localhost"]
+
+        class TestLater:
+            def test_world_is_fresh_again(self, homeserver):
+                assert homeserver.journal() == []
+                assert joined(homeserver, "alice_token") == ["!lobby:localhost"]
+        """
+    )
+    run(pytester, "--strict-markers").assert_outcomes(passed=3)
+
+
+def test_a_bad_scenario_names_the_file_and_the_path(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".json", bad='{"rooms": [{"creator": "@nobody:localhost"}]}')
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.mockserver_scenario("bad.json")
+        def test_never_runs(homeserver):
+            pass
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*bad.json: rooms[[]0[]].creator: unknown user @nobody:localhost*"])
+
+
+def test_config_fixtures_start_every_test(pytester: pytest.Pytester) -> None:
+    lobby = pytester.makefile(".json", lobby=SCENARIO)
+    pytester.makeconftest(
+        f"""
+        import pytest
+        from mockserver.config import ServerConfig
+
+        @pytest.fixture(scope="session")
+        def mockserver_config():
+            return ServerConfig(port=0, fixtures=({str(lobby)!r},))
+        """
+    )
+    pytester.makepyfile(
+        """
+        def test_first(homeserver):
+            homeserver.send("@bob:localhost", "!lobby:localhost", "only in the first test")
+            assert "only in the first test" in str(homeserver.export()["events"])
+            assert homeserver.register("dave").user_id == "@dave:localhost"
+
+        def test_second(homeserver):
+            assert homeserver.register("dave").user_id == "@dave:localhost"
+            [room] = homeserver.export()["rooms"]
+            assert room["room_id"] == "!lobby:localhost"
+            assert "only in the first test" not in str(homeserver.export()["events"])
+        """
+    )
+    run(pytester).assert_outcomes(passed=2)
