@@ -106,7 +106,7 @@ class RemoteHomeserver:
         path: str,
         body: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
-    ) -> Any:
+    ) -> JsonDict:
         """One control call (``path`` under ``/_mock``); raises :class:`ControlError` if refused."""
         response = self._http.request(
             method,
@@ -114,7 +114,7 @@ class RemoteHomeserver:
             json=dict(body) if body is not None else None,
             params={k: v for k, v in (params or {}).items() if v is not None},
         )
-        return _answer(response, f"{method} /_mock{path}")
+        return dict(_answer(response, f"{method} /_mock{path}"))
 
     # -- the world ----------------------------------------------------------------------
 
@@ -127,7 +127,7 @@ class RemoteHomeserver:
         body = self.call("POST", "/reset", {"fixtures": fixtures})
         if not fixtures:
             self.server_name = self._initial_server_name
-        return body["fixtures"]  # type: ignore[no-any-return]
+        return list(body["fixtures"])
 
     def load(self, scenario: str | Path | Mapping[str, Any]) -> JsonDict:
         """Load a scenario: a path to its JSON file, or the document itself.
@@ -143,7 +143,9 @@ class RemoteHomeserver:
             try:
                 document = json.loads(Path(scenario).read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
-                raise ControlError(400, {"errcode": "M_NOT_JSON", "error": str(exc)}, source) from None
+                raise ControlError(
+                    400, {"errcode": "M_NOT_JSON", "error": str(exc)}, source
+                ) from None
         response = self._http.post("/fixtures", json=document, params={"source": source})
         loaded: JsonDict = _answer(response, f"loading {source}")
         self.server_name = loaded.get("server_name", self.server_name)
@@ -151,7 +153,7 @@ class RemoteHomeserver:
 
     def export(self) -> JsonDict:
         """The current world as a scenario document."""
-        return self.call("GET", "/export")  # type: ignore[no-any-return]
+        return self.call("GET", "/export")
 
     def script_next(self) -> Any:
         """Release the next scripted step waiting for an explicit "next"."""
@@ -194,7 +196,7 @@ class RemoteHomeserver:
     def create_room(self, user_id: str, *, room_id: str | None = None, **options: Any) -> str:
         """``options`` are the ``POST /createRoom`` body (``preset``, ``name``, ``invite``...)."""
         body = {**options, "user_id": user_id, **_present(room_id=room_id)}
-        return self.call("POST", "/act/create_room", body)["room_id"]  # type: ignore[no-any-return]
+        return str(self.call("POST", "/act/create_room", body)["room_id"])
 
     def send(
         self,
@@ -208,7 +210,7 @@ class RemoteHomeserver:
         """Send a text ``body``, or any ``content``; returns the event id."""
         request = {"user_id": user_id, "room_id": room_id, "type": type}
         request.update(_present(body=body, content=dict(content) if content is not None else None))
-        return self.call("POST", "/act/send", request)["event_id"]  # type: ignore[no-any-return]
+        return str(self.call("POST", "/act/send", request)["event_id"])
 
     def set_state(
         self,
@@ -225,20 +227,31 @@ class RemoteHomeserver:
             "state_key": state_key,
             "content": dict(content),
         }
-        return self.call("POST", "/act/state", body)["event_id"]  # type: ignore[no-any-return]
+        return str(self.call("POST", "/act/state", body)["event_id"])
 
     def redact(self, user_id: str, room_id: str, event_id: str, reason: str | None = None) -> str:
-        body = {"user_id": user_id, "room_id": room_id, "event_id": event_id, **_present(reason=reason)}
-        return self.call("POST", "/act/redact", body)["event_id"]  # type: ignore[no-any-return]
+        body = {
+            "user_id": user_id,
+            "room_id": room_id,
+            "event_id": event_id,
+            **_present(reason=reason),
+        }
+        return str(self.call("POST", "/act/redact", body)["event_id"])
 
     def join(self, user_id: str, room_id_or_alias: str) -> str:
         body = {"user_id": user_id, "room_id": room_id_or_alias}
-        return self.call("POST", "/act/join", body)["room_id"]  # type: ignore[no-any-return]
+        return str(self.call("POST", "/act/join", body)["room_id"])
 
     def leave(self, user_id: str, room_id: str, reason: str | None = None) -> None:
-        self.call("POST", "/act/leave", {"user_id": user_id, "room_id": room_id, **_present(reason=reason)})
+        self.call(
+            "POST",
+            "/act/leave",
+            {"user_id": user_id, "room_id": room_id, **_present(reason=reason)},
+        )
 
-    def _member(self, action: str, user_id: str, room_id: str, target: str, reason: str | None) -> None:
+    def _member(
+        self, action: str, user_id: str, room_id: str, target: str, reason: str | None
+    ) -> None:
         body = {"user_id": user_id, "room_id": room_id, "target": target, **_present(reason=reason)}
         self.call("POST", f"/act/{action}", body)
 
@@ -257,7 +270,12 @@ class RemoteHomeserver:
     def typing(
         self, user_id: str, room_id: str, typing: bool = True, timeout: int | None = None
     ) -> None:
-        body = {"user_id": user_id, "room_id": room_id, "typing": typing, **_present(timeout=timeout)}
+        body = {
+            "user_id": user_id,
+            "room_id": room_id,
+            "typing": typing,
+            **_present(timeout=timeout),
+        }
         self.call("POST", "/act/typing", body)
 
     def presence(
@@ -299,7 +317,10 @@ class RemoteHomeserver:
         self.call("POST", "/act/profile", body)
 
     def as_user(self, user_id: str) -> Actor:
-        """The act-as methods with ``user_id`` bound: ``bob = hs.as_user(...); bob.send(room, "hi")``."""
+        """The act-as methods with ``user_id`` bound.
+
+        ``bob = homeserver.as_user("@bob:localhost"); bob.send(room_id, "hi")``
+        """
         return Actor(self, user_id)
 
     # -- faults -----------------------------------------------------------------------------
@@ -337,11 +358,11 @@ class RemoteHomeserver:
             probability=probability,
             seed=seed,
         )
-        return self.call("POST", "/faults", rule)  # type: ignore[no-any-return]
+        return self.call("POST", "/faults", rule)
 
     def faults(self) -> list[JsonDict]:
         """Every rule, with its ``hits``, ``seen`` and ``remaining``."""
-        return self.call("GET", "/faults")["faults"]  # type: ignore[no-any-return]
+        return list(self.call("GET", "/faults")["faults"])
 
     def remove_fault(self, fault_id: str) -> None:
         self.call("DELETE", f"/faults/{fault_id}")
@@ -353,7 +374,7 @@ class RemoteHomeserver:
 
     def parked(self) -> JsonDict:
         """``{"parked": {user_id: n}, "total": n, "wakeups": {user_id: n}}``."""
-        return self.call("GET", "/parked")  # type: ignore[no-any-return]
+        return self.call("GET", "/parked")
 
     def wait_until_parked(
         self, user_id: str | None = None, count: int = 1, timeout: float = 10.0
@@ -368,7 +389,7 @@ class RemoteHomeserver:
             wait = max(0.0, min(deadline - time.monotonic(), MAX_PARKED_WAIT_S))
             body = self.call("GET", "/parked", params=_parked_query(user_id, count, wait))
             if body["reached"]:
-                return body  # type: ignore[no-any-return]
+                return body
             if time.monotonic() >= deadline:
                 raise TimeoutError(_not_parked(user_id, count, timeout, body))
 
@@ -378,14 +399,16 @@ class RemoteHomeserver:
         """Wait, without blocking the event loop, until ``count`` long-polls are parked."""
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(
-            base_url=self.base_url + "/_mock", headers=self._headers, timeout=self._timeout + timeout
+            base_url=self.base_url + "/_mock",
+            headers=self._headers,
+            timeout=self._timeout + timeout,
         ) as http:
             while True:
                 wait = max(0.0, min(deadline - time.monotonic(), MAX_PARKED_WAIT_S))
                 response = await http.get("/parked", params=_parked_query(user_id, count, wait))
-                body = _answer(response, "GET /_mock/parked")
+                body = dict(_answer(response, "GET /_mock/parked"))
                 if body["reached"]:
-                    return body  # type: ignore[no-any-return]
+                    return body
                 if time.monotonic() >= deadline:
                     raise TimeoutError(_not_parked(user_id, count, timeout, body))
 
@@ -406,7 +429,9 @@ class Actor:
     def send(self, room_id: str, body: str | None = None, **options: Any) -> str:
         return self.homeserver.send(self.user_id, room_id, body, **options)
 
-    def set_state(self, room_id: str, type: str, content: Mapping[str, Any], state_key: str = "") -> str:
+    def set_state(
+        self, room_id: str, type: str, content: Mapping[str, Any], state_key: str = ""
+    ) -> str:
         return self.homeserver.set_state(self.user_id, room_id, type, content, state_key)
 
     def redact(self, room_id: str, event_id: str, reason: str | None = None) -> str:
@@ -459,18 +484,19 @@ class Journal:
         since_ts: int | None = None,
         limit: int | None = None,
     ) -> list[JsonDict]:
-        """Each request as a dict: seq, ts, method, path, query, body, user_id, status, fault, dropped.
+        """Each request as a dict, oldest first.
 
+        Keys: seq, ts, method, path, query, body, user_id, status, fault, dropped.
         ``limit`` keeps only the newest that many of the matching requests.
         """
         params = _present(
             path=path, user_id=user_id, method=method, since=since, since_ts=since_ts, limit=limit
         )
-        return self._homeserver.call("GET", "/journal", params=params)["requests"]  # type: ignore[no-any-return]
+        return list(self._homeserver.call("GET", "/journal", params=params)["requests"])
 
     def mark(self) -> int:
         """The newest request's ``seq``: pass it as ``since`` to see only what follows."""
-        return self._homeserver.call("GET", "/journal", params={"limit": 0})["last_seq"]  # type: ignore[no-any-return]
+        return int(self._homeserver.call("GET", "/journal", params={"limit": 0})["last_seq"])
 
     def clear(self) -> None:
         self._homeserver.call("DELETE", "/journal")
@@ -483,22 +509,25 @@ class Clock:
         self._homeserver = homeserver
 
     def now_ms(self) -> int:
-        return self._homeserver.call("GET", "/clock")["now_ms"]  # type: ignore[no-any-return]
+        return int(self._homeserver.call("GET", "/clock")["now_ms"])
 
     @property
     def frozen(self) -> bool:
-        return self._homeserver.call("GET", "/clock")["frozen"]  # type: ignore[no-any-return]
+        return bool(self._homeserver.call("GET", "/clock")["frozen"])
 
     def freeze(self, at_ms: int | None = None) -> int:
         """Stop the clock (at ``at_ms`` if given); returns the time it shows."""
-        return self._homeserver.call("POST", "/clock/freeze", _present(at_ms=at_ms))["now_ms"]  # type: ignore[no-any-return]
+        return self._set("/clock/freeze", _present(at_ms=at_ms))
 
     def advance(self, ms: int) -> int:
         """Move the clock forward; parked long-polls re-check their deadlines."""
-        return self._homeserver.call("POST", "/clock/advance", {"ms": ms})["now_ms"]  # type: ignore[no-any-return]
+        return self._set("/clock/advance", {"ms": ms})
 
     def unfreeze(self) -> int:
-        return self._homeserver.call("POST", "/clock/unfreeze", {})["now_ms"]  # type: ignore[no-any-return]
+        return self._set("/clock/unfreeze", {})
+
+    def _set(self, path: str, body: JsonDict) -> int:
+        return int(self._homeserver.call("POST", path, body)["now_ms"])
 
 
 def _answer(response: httpx.Response, what: str) -> Any:

@@ -36,7 +36,9 @@ def check_control_token(request: Request, expected: str | None) -> None:
 
 def mount_control(endpoints: Sequence[Endpoint], token: str | None) -> list[MatrixRoute]:
     """Routes for ``endpoints`` under ``/_mock``, guarded by ``token`` when it is set."""
-    guarded = [replace(item, handler=_guarded(item.handler, token), public=True) for item in endpoints]
+    guarded = [
+        replace(item, handler=_guarded(item.handler, token), public=True) for item in endpoints
+    ]
     return mount(PREFIX, guarded)
 
 

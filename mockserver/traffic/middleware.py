@@ -17,7 +17,6 @@ closed connection and an in-process client sees as that exception.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -181,6 +180,8 @@ async def _drop(scope: Scope, body: _Body, send: Send, entry: JournalEntry) -> N
         while (await body.receive())["type"] != "http.disconnect":
             pass
         return
-    await send({"type": "http.response.start", "status": 500, "headers": [(b"content-length", b"1")]})
+    await send(
+        {"type": "http.response.start", "status": 500, "headers": [(b"content-length", b"1")]}
+    )
     entry.status = None
     raise ConnectionDropped("connection dropped by a fault rule")

@@ -35,7 +35,11 @@ async def with_token() -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_no_control_answers_unrecognized(no_control: httpx.AsyncClient) -> None:
-    for method, path in [("POST", "/_mock/reset"), ("GET", "/_mock/journal"), ("GET", "/_mock/parked")]:
+    for method, path in [
+        ("POST", "/_mock/reset"),
+        ("GET", "/_mock/journal"),
+        ("GET", "/_mock/parked"),
+    ]:
         assert_error(await no_control.request(method, path), 404, "M_UNRECOGNIZED")
     account = await register(no_control, "alice")
     assert (await account.call("GET", "/account/whoami"))["user_id"] == "@alice:localhost"

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.anyio
 
 
 def account(client: httpx.AsyncClient, registered: dict[str, str]) -> Account:
-    return Account(client, registered["user_id"], registered["access_token"], registered["device_id"])
+    return Account(
+        client, registered["user_id"], registered["access_token"], registered["device_id"]
+    )
 
 
 async def test_register_gives_a_working_token(control: Control, client: httpx.AsyncClient) -> None:
@@ -26,20 +28,34 @@ async def test_register_gives_a_working_token(control: Control, client: httpx.As
     assert profile["displayname"] == "Dave"
     login = await client.post(
         "/_matrix/client/v3/login",
-        json={"type": "m.login.password", "identifier": {"type": "m.id.user", "user": "dave"}, "password": "pw"},
+        json={
+            "type": "m.login.password",
+            "identifier": {"type": "m.id.user", "user": "dave"},
+            "password": "pw",
+        },
     )
     assert login.status_code == 200, login.text
 
 
-async def test_register_with_fixed_token_and_device(control: Control, client: httpx.AsyncClient) -> None:
+async def test_register_with_fixed_token_and_device(
+    control: Control, client: httpx.AsyncClient
+) -> None:
     body = await control.act(
         "register", user_id="@erin:localhost", access_token="erin-token", device_id="ERINPHONE"
     )
-    assert body == {"user_id": "@erin:localhost", "access_token": "erin-token", "device_id": "ERINPHONE"}
+    assert body == {
+        "user_id": "@erin:localhost",
+        "access_token": "erin-token",
+        "device_id": "ERINPHONE",
+    }
     whoami = await client.get(
         "/_matrix/client/v3/account/whoami", headers={"Authorization": "Bearer erin-token"}
     )
-    assert whoami.json() == {"user_id": "@erin:localhost", "device_id": "ERINPHONE", "is_guest": False}
+    assert whoami.json() == {
+        "user_id": "@erin:localhost",
+        "device_id": "ERINPHONE",
+        "is_guest": False,
+    }
 
 
 async def test_register_rejected_changes_nothing(
@@ -67,8 +83,12 @@ async def test_register_rejected_changes_nothing(
     )
 
 
-async def test_register_without_login_and_then_login(control: Control, client: httpx.AsyncClient) -> None:
-    assert await control.act("register", username="heidi", login=False) == {"user_id": "@heidi:localhost"}
+async def test_register_without_login_and_then_login(
+    control: Control, client: httpx.AsyncClient
+) -> None:
+    assert await control.act("register", username="heidi", login=False) == {
+        "user_id": "@heidi:localhost"
+    }
     body = await control.act("login", user_id="@heidi:localhost", device_id="D1")
     assert body["device_id"] == "D1"
     heidi = account(client, body)
@@ -93,11 +113,18 @@ async def test_create_room_send_and_state_reach_a_client(
     await alice.join(room_id)
     sent = await control.act("send", user_id=bob.user_id, room_id=room_id, body="hello alice")
     custom = await control.act(
-        "send", user_id=bob.user_id, room_id=room_id, type="m.room.message",
+        "send",
+        user_id=bob.user_id,
+        room_id=room_id,
+        type="m.room.message",
         content={"msgtype": "m.notice", "body": "notice"},
     )
     topic = await control.act(
-        "state", user_id=bob.user_id, room_id=room_id, type="m.room.topic", content={"topic": "news"}
+        "state",
+        user_id=bob.user_id,
+        room_id=room_id,
+        type="m.room.topic",
+        content={"topic": "news"},
     )
     body = await alice.sync()
     room = body["rooms"]["join"][room_id]
@@ -110,7 +137,9 @@ async def test_create_room_send_and_state_reach_a_client(
     assert name == {"name": "Lobby"}
 
 
-async def test_acting_user_meets_the_room_rules(control: Control, alice: Account, bob: Account) -> None:
+async def test_acting_user_meets_the_room_rules(
+    control: Control, alice: Account, bob: Account
+) -> None:
     room_id = await alice.create_room(preset="private_chat")
     response = await control.client.post(
         "/_mock/act/send", json={"user_id": bob.user_id, "room_id": room_id, "body": "let me in"}
@@ -124,20 +153,29 @@ async def test_acting_user_meets_the_room_rules(control: Control, alice: Account
     await control.act("join", user_id=bob.user_id, room_id=room_id)
     response = await control.client.post(
         "/_mock/act/state",
-        json={"user_id": bob.user_id, "room_id": room_id, "type": "m.room.power_levels", "content": {}},
+        json={
+            "user_id": bob.user_id,
+            "room_id": room_id,
+            "type": "m.room.power_levels",
+            "content": {},
+        },
     )
     assert_error(response, 403, "M_FORBIDDEN")
     messages = await alice.messages(room_id, dir="b", limit=50)
     assert [e["sender"] for e in messages["chunk"] if e["type"] == "m.room.message"] == []
 
 
-async def test_membership_actions(control: Control, alice: Account, bob: Account, carol: Account) -> None:
+async def test_membership_actions(
+    control: Control, alice: Account, bob: Account, carol: Account
+) -> None:
     room_id = await alice.create_room(preset="public_chat")
     await control.act("invite", user_id=alice.user_id, room_id=room_id, target=carol.user_id)
     invited = await carol.sync()
     assert room_id in invited["rooms"]["invite"]
     await control.act("join", user_id=bob.user_id, room_id=room_id)
-    await control.act("kick", user_id=alice.user_id, room_id=room_id, target=bob.user_id, reason="out")
+    await control.act(
+        "kick", user_id=alice.user_id, room_id=room_id, target=bob.user_id, reason="out"
+    )
     member = await alice.call("GET", f"/rooms/{room_id}/state/m.room.member/{bob.user_id}")
     assert member == {"membership": "leave", "reason": "out"}
     await control.act("ban", user_id=alice.user_id, room_id=room_id, target=bob.user_id)
@@ -146,7 +184,8 @@ async def test_membership_actions(control: Control, alice: Account, bob: Account
     ] == "ban"
     await control.act("unban", user_id=alice.user_id, room_id=room_id, target=bob.user_id)
     response = await control.client.post(
-        "/_mock/act/unban", json={"user_id": alice.user_id, "room_id": room_id, "target": bob.user_id}
+        "/_mock/act/unban",
+        json={"user_id": alice.user_id, "room_id": room_id, "target": bob.user_id},
     )
     assert_error(response, 403, "M_FORBIDDEN")
     await control.act("join", user_id=carol.user_id, room_id=room_id)
@@ -202,7 +241,9 @@ async def test_redact_and_profile(control: Control, alice: Account, bob: Account
 async def test_bad_bodies_are_matrix_errors(
     control: Control, alice: Account, action: str, body: dict[str, object], errcode: str
 ) -> None:
-    response = await control.client.post(f"/_mock/act/{action}", json={"user_id": alice.user_id, **body})
+    response = await control.client.post(
+        f"/_mock/act/{action}", json={"user_id": alice.user_id, **body}
+    )
     assert_error(response, 400, errcode)
 
 

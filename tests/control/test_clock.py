@@ -38,7 +38,9 @@ async def test_unfreeze_keeps_the_time_reached(hs: Homeserver, control: Control)
     assert body["now_ms"] >= now + 3_600_000
 
 
-async def test_advance_ends_a_long_poll_at_once(hs: Homeserver, control: Control, alice: Account) -> None:
+async def test_advance_ends_a_long_poll_at_once(
+    hs: Homeserver, control: Control, alice: Account
+) -> None:
     await control.call("POST", "/clock/freeze", json={})
     first = await alice.sync()
     result = {}
@@ -58,7 +60,9 @@ async def test_advance_ends_a_long_poll_at_once(hs: Homeserver, control: Control
     assert result["body"]["rooms"]["join"] == {}
 
 
-async def test_typing_expires_on_the_server_clock(control: Control, alice: Account, bob: Account) -> None:
+async def test_typing_expires_on_the_server_clock(
+    control: Control, alice: Account, bob: Account
+) -> None:
     await control.call("POST", "/clock/freeze", json={})
     room_id = await alice.create_room(preset="public_chat")
     await bob.join(room_id)
@@ -81,7 +85,11 @@ async def test_presence_last_active_ago_follows_the_clock(control: Control, alic
 
 
 async def test_bad_clock_calls(control: Control) -> None:
-    assert_error(await control.client.post("/_mock/clock/advance", json={"ms": -1}), 400, "M_INVALID_PARAM")
+    assert_error(
+        await control.client.post("/_mock/clock/advance", json={"ms": -1}), 400, "M_INVALID_PARAM"
+    )
     assert_error(await control.client.post("/_mock/clock/advance", json={}), 400, "M_MISSING_PARAM")
-    assert_error(await control.client.post("/_mock/clock/freeze", json={"at_ms": "now"}), 400, "M_BAD_JSON")
+    assert_error(
+        await control.client.post("/_mock/clock/freeze", json={"at_ms": "now"}), 400, "M_BAD_JSON"
+    )
     assert (await control.call("GET", "/clock"))["frozen"] is False

@@ -18,7 +18,9 @@ async def whoami(account: Account) -> httpx.Response:
     return await account.client.get("/_matrix/client/v3/account/whoami", headers=account.headers)
 
 
-async def test_429_with_retry_after_then_the_request_passes(control: Control, alice: Account) -> None:
+async def test_429_with_retry_after_then_the_request_passes(
+    control: Control, alice: Account
+) -> None:
     await control.fail(path="*/account/whoami", status=429, retry_after_ms=1500)
     limited = await whoami(alice)
     body = assert_error(limited, 429, "M_LIMIT_EXCEEDED")
@@ -56,10 +58,14 @@ async def test_rules_match_method_path_and_user(
 ) -> None:
     room_id = await alice.create_room(preset="public_chat")
     await bob.join(room_id)
-    await control.fail(method="PUT", path="*/rooms/*/send/*", user_id=bob.user_id, status=500, times=5)
+    await control.fail(
+        method="PUT", path="*/rooms/*/send/*", user_id=bob.user_id, status=500, times=5
+    )
     await alice.send(room_id, "alice is not matched")
     await bob.call("GET", f"/rooms/{room_id}/messages", params={"dir": "b"})
-    await bob.call("PUT", f"/rooms/{room_id}/send/m.room.message/x1", json={"body": "no"}, expect=500)
+    await bob.call(
+        "PUT", f"/rooms/{room_id}/send/m.room.message/x1", json={"body": "no"}, expect=500
+    )
     [rule] = (await control.call("GET", "/faults"))["faults"]
     assert rule["hits"] == 1
 
@@ -93,7 +99,9 @@ async def test_rules_are_tried_in_order_and_one_fires(control: Control, alice: A
 async def test_a_faulted_request_changes_nothing(control: Control, alice: Account) -> None:
     room_id = await alice.create_room(preset="public_chat")
     await control.fail(method="PUT", path="*/send/*", status=500)
-    await alice.call("PUT", f"/rooms/{room_id}/send/m.room.message/t1", json={"body": "x"}, expect=500)
+    await alice.call(
+        "PUT", f"/rooms/{room_id}/send/m.room.message/t1", json={"body": "x"}, expect=500
+    )
     messages = await alice.messages(room_id, dir="b")
     assert [e for e in messages["chunk"] if e["type"] == "m.room.message"] == []
 

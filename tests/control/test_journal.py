@@ -36,14 +36,25 @@ async def test_records_each_client_request(control: Control, alice: Account) -> 
     assert all(e["fault"] is None and e["dropped"] is False for e in entries)
 
 
-async def test_unauthenticated_and_failed_requests(control: Control, client: httpx.AsyncClient) -> None:
+async def test_unauthenticated_and_failed_requests(
+    control: Control, client: httpx.AsyncClient
+) -> None:
     await control.call("DELETE", "/journal")
     await client.get("/_matrix/client/versions")
     await client.get("/_matrix/client/v3/account/whoami", headers={"Authorization": "Bearer nope"})
-    await client.post("/_matrix/client/v3/createRoom", content=b"not json{", headers={"Authorization": "Bearer nope"})
+    await client.post(
+        "/_matrix/client/v3/createRoom",
+        content=b"not json{",
+        headers={"Authorization": "Bearer nope"},
+    )
     await client.get("/_matrix/client/v3/no/such/endpoint?x=1&x=2")
     entries = await control.journal()
-    assert [(e["user_id"], e["status"]) for e in entries] == [(None, 200), (None, 401), (None, 401), (None, 404)]
+    assert [(e["user_id"], e["status"]) for e in entries] == [
+        (None, 200),
+        (None, 401),
+        (None, 401),
+        (None, 404),
+    ]
     assert entries[3]["query"] == {"x": ["1", "2"]}
 
 
@@ -76,7 +87,9 @@ async def test_filters(control: Control, alice: Account, bob: Account) -> None:
     assert len(await control.journal(limit=1000)) == len(await control.journal())
 
 
-async def test_since_ts_uses_the_server_clock(hs: Homeserver, control: Control, alice: Account) -> None:
+async def test_since_ts_uses_the_server_clock(
+    hs: Homeserver, control: Control, alice: Account
+) -> None:
     start = (await control.call("GET", "/clock"))["now_ms"] + 1_000_000
     await control.call("POST", "/clock/freeze", json={"at_ms": start})
     await alice.sync()
@@ -93,7 +106,9 @@ async def test_bad_filters_are_refused(control: Control) -> None:
 
 
 async def test_non_json_body_is_kept_as_text(control: Control, alice: Account) -> None:
-    await alice.client.post("/_matrix/client/v3/createRoom", content=b"not json{", headers=alice.headers)
+    await alice.client.post(
+        "/_matrix/client/v3/createRoom", content=b"not json{", headers=alice.headers
+    )
     [entry] = await control.journal(path="*/createRoom")
     assert (entry["body"], entry["status"]) == ("not json{", 400)
 

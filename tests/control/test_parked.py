@@ -12,7 +12,9 @@ from tests.support import Account
 pytestmark = pytest.mark.anyio
 
 
-async def test_counts_parked_long_polls_per_user(hs: Homeserver, control: Control, alice: Account) -> None:
+async def test_counts_parked_long_polls_per_user(
+    hs: Homeserver, control: Control, alice: Account
+) -> None:
     assert await control.call("GET", "/parked") == {
         "parked": {},
         "total": 0,

@@ -39,7 +39,9 @@ async def test_reset_clears_journal_faults_and_clock(control: Control, alice: Ac
     assert clock["frozen"] is False and clock["now_ms"] > 5
 
 
-async def test_ids_after_reset_are_those_of_a_fresh_server(control: Control, client: httpx.AsyncClient) -> None:
+async def test_ids_after_reset_are_those_of_a_fresh_server(
+    control: Control, client: httpx.AsyncClient
+) -> None:
     async def world(c: httpx.AsyncClient) -> tuple[str, str]:
         await c.post("/_mock/act/register", json={"username": "alice", "access_token": "a"})
         room = await c.post("/_mock/act/create_room", json={"user_id": "@alice:localhost"})
@@ -53,7 +55,9 @@ async def test_ids_after_reset_are_those_of_a_fresh_server(control: Control, cli
     await control.call("POST", "/reset")
     after_reset = await world(client)
     fresh = create_app(homeserver=Homeserver.create(ServerConfig()))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fresh), base_url="http://t") as other:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=fresh), base_url="http://t"
+    ) as other:
         assert after_reset == await world(other)
 
 
@@ -79,7 +83,9 @@ async def test_reset_answers_a_parked_long_poll(
 
 
 async def test_reset_refuses_a_bad_body(control: Control) -> None:
-    assert_error(await control.client.post("/_mock/reset", json={"fixtures": "no"}), 400, "M_BAD_JSON")
+    assert_error(
+        await control.client.post("/_mock/reset", json={"fixtures": "no"}), 400, "M_BAD_JSON"
+    )
 
 
 SCENARIO = {
@@ -91,7 +97,11 @@ SCENARIO = {
             "creator": "@zoe:localhost",
             "name": "Club",
             "timeline": [
-                {"type": "m.room.message", "sender": "@zoe:localhost", "content": {"msgtype": "m.text", "body": "first"}}
+                {
+                    "type": "m.room.message",
+                    "sender": "@zoe:localhost",
+                    "content": {"msgtype": "m.text", "body": "first"},
+                }
             ],
         }
     ],
@@ -131,6 +141,8 @@ async def test_reset_reloads_the_loaded_scenarios_by_default(
 
 async def test_a_scenario_error_names_the_source(control: Control) -> None:
     bad = {"rooms": [{"creator": "@nobody:localhost"}]}
-    response = await control.client.post("/_mock/fixtures", json=bad, params={"source": "mine.json"})
+    response = await control.client.post(
+        "/_mock/fixtures", json=bad, params={"source": "mine.json"}
+    )
     body = assert_error(response, 400, "M_BAD_JSON")
     assert body["error"] == "mine.json: rooms[0].creator: unknown user @nobody:localhost"

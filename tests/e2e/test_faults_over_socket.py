@@ -45,9 +45,7 @@ def test_drop_closes_the_connection_without_an_answer(http: httpx.Client) -> Non
 
 def test_drop_after_serving_then_the_retry_is_idempotent(http: httpx.Client) -> None:
     headers = alice(http)
-    room_id = http.post(
-        "/_matrix/client/v3/createRoom", json={}, headers=headers
-    ).json()["room_id"]
+    room_id = http.post("/_matrix/client/v3/createRoom", json={}, headers=headers).json()["room_id"]
     http.post("/_mock/faults", json={"method": "PUT", "path": "*/send/*", "drop": "after"})
     path = f"/_matrix/client/v3/rooms/{room_id}/send/m.room.message/txn1"
     content = {"msgtype": "m.text", "body": "sent once"}

@@ -22,7 +22,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
-USER_TEST = '''
+USER_TEST = """
 import asyncio
 import sys
 
@@ -62,11 +62,20 @@ def test_nio_client_against_the_fixture(homeserver):
     sends = homeserver.journal("*/send/*", user_id="@alice:localhost")
     assert [entry["status"] for entry in sends] == [429, 200]
     assert sends[0]["path"] == sends[1]["path"]
-'''
+"""
 
 
 def _ignored(directory: str, names: list[str]) -> set[str]:
-    drop = {".venv", ".git", "__pycache__", "build", "dist", ".pytest_cache", ".hypothesis", "results"}
+    drop = {
+        ".venv",
+        ".git",
+        "__pycache__",
+        "build",
+        "dist",
+        ".pytest_cache",
+        ".hypothesis",
+        "results",
+    }
     return {n for n in names if n in drop or n.endswith(".egg-info")}
 
 
@@ -87,14 +96,30 @@ def test_pip_install_and_use_the_fixture(tmp_path_factory: pytest.TempPathFactor
             text=True,
         ).stdout.strip()
     )
-    (site_packages / "borrowed_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYTEST", "VIRTUAL_ENV"))}
+    (site_packages / "borrowed_dependencies.pth").write_text(
+        sysconfig.get_paths()["purelib"] + "\n"
+    )
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYTEST", "VIRTUAL_ENV"))
+    }
     install = subprocess.run(
         [
-            sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
-            "--no-deps", "--no-build-isolation", "--no-index", str(source),
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            str(source),
         ],
-        env=env, capture_output=True, text=True, timeout=300,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert install.returncode == 0, install.stdout + install.stderr
     project = home / "my-client"
@@ -102,7 +127,11 @@ def test_pip_install_and_use_the_fixture(tmp_path_factory: pytest.TempPathFactor
     (project / "test_my_client.py").write_text(USER_TEST)
     run = subprocess.run(
         [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=project, env=env, capture_output=True, text=True, timeout=300,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "2 passed" in run.stdout, run.stdout

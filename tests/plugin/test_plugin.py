@@ -118,7 +118,8 @@ def test_thread_client_and_blocking_wait(pytester: pytest.Pytester) -> None:
             homeserver.register("alice", access_token="a")
             homeserver.clock.freeze()
             headers = {"Authorization": "Bearer a"}
-            first = httpx.get(homeserver.base_url + "/_matrix/client/v3/sync", headers=headers).json()
+            url = homeserver.base_url + "/_matrix/client/v3/sync"
+            first = httpx.get(url, headers=headers).json()
             result = {}
 
             def park():
@@ -303,7 +304,9 @@ def test_a_bad_scenario_names_the_file_and_the_path(pytester: pytest.Pytester) -
     )
     result = run(pytester)
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*bad.json: rooms[[]0[]].creator: unknown user @nobody:localhost*"])
+    result.stdout.fnmatch_lines(
+        ["*bad.json: rooms[[]0[]].creator: unknown user @nobody:localhost*"]
+    )
 
 
 def test_config_fixtures_start_every_test(pytester: pytest.Pytester) -> None:

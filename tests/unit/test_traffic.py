@@ -30,7 +30,11 @@ def test_retry_after_header_rounds_up_to_seconds() -> None:
     error = FaultAction(status=429, retry_after_ms=1001).matrix_error()
     assert error is not None
     assert error.headers == {"Retry-After": "2"}
-    assert error.body() == {"errcode": "M_LIMIT_EXCEEDED", "error": "Too Many Requests", "retry_after_ms": 1001}
+    assert error.body() == {
+        "errcode": "M_LIMIT_EXCEEDED",
+        "error": "Too Many Requests",
+        "retry_after_ms": 1001,
+    }
 
 
 def test_unknown_token_always_says_whether_soft() -> None:
