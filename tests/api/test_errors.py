@@ -151,6 +151,43 @@ async def test_body_that_is_not_an_object(
     assert snapshot(hs.store) == before
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("PUT", "/rooms/{room}/send/m.room.message/deep"),
+        ("PUT", "/rooms/{room}/state/org.example.deep"),
+        ("POST", "/user/@alice:localhost/filter"),
+        ("PUT", "/user/@alice:localhost/account_data/org.example.deep"),
+    ],
+)
+async def test_body_nested_too_deeply_is_bad_json(
+    hs: Homeserver, client: httpx.AsyncClient, alice: Account, method: str, path: str
+) -> None:
+    room = await alice.create_room()
+    before = snapshot(hs.store)
+    deep = b'{"a":' + b"[" * 300 + b"]" * 300 + b"}"
+    response = await client.request(
+        method, V3 + path.replace("{room}", room), content=deep, headers=alice.headers
+    )
+    assert_error(response, 400, "M_BAD_JSON")
+    assert snapshot(hs.store) == before
+
+
+async def test_body_nested_within_the_limit_round_trips(
+    client: httpx.AsyncClient, alice: Account
+) -> None:
+    room = await alice.create_room()
+    nested: object = "bottom"
+    for _ in range(90):
+        nested = {"n": nested}
+    event_id = await alice.send(room, {"nested": nested})
+    event = await alice.call("GET", f"/rooms/{room}/event/{event_id}")
+    assert event["content"]["nested"] == nested
+    assert (await alice.sync())["rooms"]["join"][room]["timeline"]["events"][-1]["content"] == {
+        "nested": nested
+    }
+
+
 async def test_json_without_content_type_is_accepted(
     client: httpx.AsyncClient, alice: Account
 ) -> None:
