@@ -25,11 +25,11 @@ MAX_LIMIT = 1000
 
 @lru_cache(maxsize=4096)
 def _glob(pattern: str) -> re.Pattern[str]:
-    return re.compile("^" + ".*".join(re.escape(part) for part in pattern.split("*")) + "$")
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
 
 
 def matches_any(value: str, patterns: Iterable[str]) -> bool:
-    return any(_glob(pattern).match(value) for pattern in patterns)
+    return any(_glob(pattern).fullmatch(value) for pattern in patterns)
 
 
 def _allowed(value: str | None, include: tuple[str, ...] | None, exclude: tuple[str, ...]) -> bool:

@@ -155,6 +155,23 @@ class Room:
         history = self.state_history.get(("m.room.member", user_id), [])
         return [self.events[d - 1] for d in history]
 
+    def last_departure(self, user_id: str, upto_depth: int | None = None) -> int:
+        """Depth of the user's latest leave or ban that ended a join, or 0 if none.
+
+        This is how far a user who is not joined may read (``shared`` history
+        visibility): a later membership change that did not follow a join (a
+        rejected re-invite, a ban after a kick) does not reveal the time away.
+        """
+        history = self.state_history.get(("m.room.member", user_id), [])
+        end = len(history) if upto_depth is None else bisect_right(history, upto_depth)
+        for index in range(end - 1, 0, -1):
+            if (
+                self.events[history[index] - 1].membership in ("leave", "ban")
+                and self.events[history[index - 1] - 1].membership == "join"
+            ):
+                return history[index]
+        return 0
+
     def members(self, membership: str, depth: int | None = None) -> Iterator[Event]:
         if depth is None or depth >= self.depth:
             depths: Iterator[int] = (

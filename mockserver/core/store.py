@@ -427,16 +427,18 @@ class Store:
         """How far into a room's history ``user_id`` may read (``shared`` visibility).
 
         A joined user sees everything; a user who left, was kicked or banned
-        after having joined sees up to and including that event. Anyone else
-        is refused with ``M_FORBIDDEN`` (an unknown room is ``M_NOT_FOUND``).
+        after having joined sees up to and including that event, and no
+        further even if re-invited later (see :meth:`Room.last_departure`).
+        Anyone else is refused with ``M_FORBIDDEN`` (an unknown room is
+        ``M_NOT_FOUND``).
         """
         room = self.room(room_id)
         last = room.current("m.room.member", user_id)
         if last is not None and last.membership == "join":
             return room.depth
-        if last is not None and last.membership in ("leave", "ban"):
-            if any(e.membership == "join" for e in room.member_events_of(user_id)):
-                return last.depth
+        departure = room.last_departure(user_id)
+        if departure:
+            return departure
         raise forbidden(f"User {user_id} not in room {room_id}")
 
     def stripped_state(self, room: Room, depth: int | None = None) -> list[Event]:

@@ -435,25 +435,62 @@ class _Computation:
         return InvitedRoom(room.room_id, [*self.store.stripped_state(room, upto), invite])
 
     def _left(self, room: Room, leave: Event) -> LeftRoom | None:
+        """A room the user left, was kicked or banned from.
+
+        The timeline and state stop at the user's last departure from a join
+        (:meth:`Room.last_departure`): nothing from the time away is shown. A
+        membership change after that (a rejected invite, a ban after a kick)
+        is shown on its own at the end of the timeline; when nothing else is
+        new, it is the whole timeline.
+        """
         since_depth = self._since_depth(room)
         new = not self.initial and leave.depth > since_depth
         wholesale = self.initial or self.request.full_state
         forced = leave.membership == "ban" or leave.sender != self.user_id
         if not (new or (wholesale and (forced or self.filter.include_leave))):
             return None
-        history = [e for e in room.member_events_of(self.user_id) if e.depth < leave.depth]
-        if not any(e.membership == "join" for e in history):
-            # Never joined (a rejected or withdrawn invite): only the membership itself.
-            window = [leave] if self.filter.timeline.allows(leave.type, leave.sender) else []
+        departed = room.last_departure(self.user_id, leave.depth)
+        account_data = self._room_account_data(room.room_id)
+        if not departed or (not wholesale and departed <= since_depth):
+            # Never joined (a rejected or withdrawn invite), or nothing new from the
+            # time joined: only the membership change itself.
+            window = [leave] if self._shows(leave, self.filter.timeline, room) else []
             timeline = Timeline(window, False, room_token(room, leave.depth - 1, self.now))
-            return LeftRoom(room.room_id, timeline, [], self._room_account_data(room.room_id))
+            return LeftRoom(room.room_id, timeline, self._own_membership(room, leave), account_data)
         was_joined = room.membership_at(self.user_id, since_depth)
         full = wholesale or was_joined is None or was_joined.membership != "join"
         timeline = select_timeline(
-            room, 0 if full else since_depth, leave.depth, self.filter.timeline, self.now
+            room, 0 if full else since_depth, departed, self.filter.timeline, self.now
         )
-        state = self._state(room, timeline, since_depth, leave.depth, full)
-        return LeftRoom(room.room_id, timeline, state, self._room_account_data(room.room_id))
+        state = self._state(room, timeline, since_depth, departed, full)
+        if leave.depth > departed:
+            timeline = self._append(room, timeline, leave)
+            if self.request.state_at == "timeline_end":
+                state = [e for e in state if e.state_key != self.user_id or e.type != leave.type]
+                state += self._own_membership(room, leave)
+        return LeftRoom(room.room_id, timeline, state, account_data)
+
+    @staticmethod
+    def _shows(event: Event, event_filter: EventFilter, room: Room) -> bool:
+        return event_filter.allows_room(room.room_id) and event_filter.allows(
+            event.type, event.sender, event.content
+        )
+
+    def _own_membership(self, room: Room, leave: Event) -> list[Event]:
+        """The state of a membership-only entry: the change itself, at the timeline's end."""
+        if self.request.state_at != "timeline_end":
+            return []
+        return [leave] if self._shows(leave, self.filter.state, room) else []
+
+    def _append(self, room: Room, timeline: Timeline, event: Event) -> Timeline:
+        """``timeline`` with ``event`` added at its end, still at most ``limit`` long."""
+        if not self._shows(event, self.filter.timeline, room):
+            return timeline
+        events = [*timeline.events, event]
+        if len(events) <= self.filter.timeline.limit_or():
+            return Timeline(events, timeline.limited, timeline.prev_batch)
+        events = events[1:]
+        return Timeline(events, True, room_token(room, events[0].depth - 1, self.now))
 
     # -- presence and to-device ---------------------------------------------------------------
 

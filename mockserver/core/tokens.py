@@ -26,8 +26,8 @@ from mockserver.core.errors import invalid_param
 
 _NUMBER = r"(?:0|[1-9][0-9]{0,17})"
 _TAIL = rf"{_NUMBER}(?:_{_NUMBER}){{2,5}}"
-_STREAM_RE = re.compile(rf"^s({_TAIL})$")
-_ROOM_RE = re.compile(rf"^t({_NUMBER})-({_TAIL})$")
+_STREAM_RE = re.compile(rf"s({_TAIL})")
+_ROOM_RE = re.compile(rf"t({_NUMBER})-({_TAIL})")
 
 SEED_PARTS = 3
 ALL_PARTS = 6
@@ -44,7 +44,7 @@ class StreamToken:
 
     @classmethod
     def parse(cls, text: str) -> StreamToken:
-        match = _STREAM_RE.match(text)
+        match = _STREAM_RE.fullmatch(text)
         if match is None:
             raise invalid_param(f"Invalid stream token: {text!r}")
         return cls._from_tail(match.group(1))
@@ -86,7 +86,7 @@ class RoomToken:
 
     @classmethod
     def parse(cls, text: str) -> RoomToken:
-        match = _ROOM_RE.match(text)
+        match = _ROOM_RE.fullmatch(text)
         if match is None:
             raise invalid_param(f"Invalid pagination token: {text!r}")
         return cls(int(match.group(1)), StreamToken._from_tail(match.group(2)))

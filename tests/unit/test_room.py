@@ -1,0 +1,260 @@
+"""A room's history: state at any depth, state deltas, and timeline windows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mockserver.core.filters import EMPTY_EVENT_FILTER, EventFilter
+from mockserver.core.model import Event
+from mockserver.core.room import Room
+from mockserver.core.sync import room_state, select_timeline
+from mockserver.core.tokens import StreamToken
+
+ROOM_ID = "!room:x"
+A, B = "@a:x", "@b:x"
+
+
+def build(*specs: tuple[Any, ...], stream_gap: int = 2) -> Room:
+    """A room from (type, sender, content[, state_key]) tuples; streams 2, 4, 6..."""
+    room = Room(ROOM_ID)
+    for index, spec in enumerate(specs, start=1):
+        event_type, sender, content, *rest = spec
+        room.append(
+            Event(
+                event_id=f"$e{index}",
+                room_id=ROOM_ID,
+                type=event_type,
+                sender=sender,
+                content=content,
+                origin_server_ts=1000 + index,
+                stream=index * stream_gap,
+                depth=index,
+                state_key=rest[0] if rest else None,
+            )
+        )
+    return room
+
+
+def message(sender: str = A, body: str = "hi", **content: Any) -> tuple[Any, ...]:
+    return ("m.room.message", sender, {"body": body, **content})
+
+
+def member(user_id: str, membership: str) -> tuple[Any, ...]:
+    return ("m.room.member", user_id, {"membership": membership}, user_id)
+
+
+#: depth: 1 create, 2 a joins, 3 name "one", 4 msg, 5 b joins, 6 name "two", 7 msg, 8 b leaves, 9 msg
+ROOM = build(
+    ("m.room.create", A, {}, ""),
+    member(A, "join"),
+    ("m.room.name", A, {"name": "one"}, ""),
+    message(A, "first"),
+    member(B, "join"),
+    ("m.room.name", A, {"name": "two"}, ""),
+    message(B, "second"),
+    member(B, "leave"),
+    message(A, "third"),
+)
+
+
+def ids(events: Any) -> list[str]:
+    return [event.event_id for event in events]
+
+
+def state_ids(state: dict[Any, Event]) -> dict[Any, str]:
+    return {key: event.event_id for key, event in state.items()}
+
+
+def test_depth_and_stream_lookups() -> None:
+    assert ROOM.depth == 9
+    assert ROOM.last_stream == 18
+    assert ROOM.depth_at_stream(0) == 0
+    assert ROOM.depth_at_stream(1) == 0
+    assert ROOM.depth_at_stream(2) == 1
+    assert ROOM.depth_at_stream(7) == 3
+    assert ROOM.depth_at_stream(1000) == 9
+    assert ROOM.stream_of_depth(0) == 0
+    assert ROOM.stream_of_depth(4) == 8
+    assert ROOM.changed_since(17) and not ROOM.changed_since(18)
+    assert ids(ROOM.between(2, 4)) == ["$e3", "$e4"]
+    assert ids(ROOM.between(-5, 1)) == ["$e1"]
+
+
+@pytest.mark.parametrize(
+    ("depth", "expected"),
+    [
+        (0, {}),
+        (1, {("m.room.create", ""): "$e1"}),
+        (
+            4,
+            {
+                ("m.room.create", ""): "$e1",
+                ("m.room.member", A): "$e2",
+                ("m.room.name", ""): "$e3",
+            },
+        ),
+        (
+            7,
+            {
+                ("m.room.create", ""): "$e1",
+                ("m.room.member", A): "$e2",
+                ("m.room.name", ""): "$e6",
+                ("m.room.member", B): "$e5",
+            },
+        ),
+        (
+            9,
+            {
+                ("m.room.create", ""): "$e1",
+                ("m.room.member", A): "$e2",
+                ("m.room.name", ""): "$e6",
+                ("m.room.member", B): "$e8",
+            },
+        ),
+    ],
+)
+def test_state_at_depth(depth: int, expected: dict[Any, str]) -> None:
+    assert state_ids(ROOM.state_at(depth)) == expected
+    for key, event_id in expected.items():
+        found = ROOM.state_event_at(key, depth)
+        assert found is not None and found.event_id == event_id
+
+
+def test_state_event_at_before_it_was_set_is_none() -> None:
+    assert ROOM.state_event_at(("m.room.member", B), 4) is None
+    assert ROOM.state_event_at(("m.room.topic", ""), 9) is None
+    membership = ROOM.membership_at(B, 7)
+    assert membership is not None and membership.membership == "join"
+
+
+@pytest.mark.parametrize(
+    ("after", "upto", "expected"),
+    [
+        (0, 9, {"$e1", "$e2", "$e6", "$e8"}),
+        (3, 4, set()),
+        (3, 7, {"$e5", "$e6"}),
+        (4, 9, {"$e6", "$e8"}),
+        (7, 9, {"$e8"}),
+        (9, 9, set()),
+    ],
+)
+def test_state_delta_lists_entries_that_differ(after: int, upto: int, expected: set[str]) -> None:
+    assert {event.event_id for event in ROOM.state_delta(after, upto).values()} == expected
+
+
+def test_state_delta_holds_only_the_newest_event_per_entry() -> None:
+    # Both name changes lie in (2, 6], yet the delta holds the newest only.
+    assert state_ids(ROOM.state_delta(2, 6)) == {
+        ("m.room.name", ""): "$e6",
+        ("m.room.member", B): "$e5",
+    }
+
+
+def test_room_state_full_or_delta_in_depth_order() -> None:
+    assert ids(room_state(ROOM, full=True, after_depth=5, at_depth=9)) == [
+        "$e1",
+        "$e2",
+        "$e6",
+        "$e8",
+    ]
+    assert ids(room_state(ROOM, full=False, after_depth=4, at_depth=9)) == ["$e6", "$e8"]
+    assert room_state(ROOM, full=False, after_depth=9, at_depth=4) == []
+
+
+def test_members_now_and_in_the_past() -> None:
+    assert [e.state_key for e in ROOM.members("join")] == [A]
+    assert sorted(e.state_key or "" for e in ROOM.members("join", 7)) == [A, B]
+    assert [e.state_key for e in ROOM.members("leave")] == [B]
+    assert ids(ROOM.member_events_of(B)) == ["$e5", "$e8"]
+
+
+NOW = StreamToken(100, 7, 3)
+
+
+@pytest.mark.parametrize(
+    ("after", "upto", "limit", "window", "limited", "prev_depth"),
+    [
+        (0, 9, 10, [f"$e{d}" for d in range(1, 10)], False, 0),
+        (0, 9, 9, [f"$e{d}" for d in range(1, 10)], False, 0),
+        (0, 9, 3, ["$e7", "$e8", "$e9"], True, 6),
+        (6, 9, 3, ["$e7", "$e8", "$e9"], False, 6),
+        (5, 9, 3, ["$e7", "$e8", "$e9"], True, 6),
+        (2, 5, 2, ["$e4", "$e5"], True, 3),
+        (9, 9, 5, [], False, 9),
+        (4, 7, 1, ["$e7"], True, 6),
+    ],
+)
+def test_select_timeline_takes_the_last_limit_events(
+    after: int, upto: int, limit: int, window: list[str], limited: bool, prev_depth: int
+) -> None:
+    timeline = select_timeline(ROOM, after, upto, EventFilter(limit=limit), NOW)
+    assert ids(timeline.events) == window
+    assert timeline.limited is limited
+    assert timeline.prev_batch.depth == prev_depth
+    assert timeline.prev_batch.stream == ROOM.stream_of_depth(prev_depth)
+    # The other streams come from the sync's own position.
+    assert timeline.prev_batch.position.advance(room=0) == NOW.advance(room=0)
+
+
+@pytest.mark.parametrize(
+    ("after", "limit", "window", "limited", "prev_depth"),
+    [
+        # messages only: 4, 7, 9
+        (0, 10, ["$e4", "$e7", "$e9"], False, 3),
+        (0, 2, ["$e7", "$e9"], True, 6),
+        (4, 2, ["$e7", "$e9"], False, 6),
+        (5, 1, ["$e9"], True, 8),
+        (7, 1, ["$e9"], False, 8),
+        (9, 4, [], False, 9),
+    ],
+)
+def test_select_timeline_with_a_type_filter(
+    after: int, limit: int, window: list[str], limited: bool, prev_depth: int
+) -> None:
+    """``limited`` counts only matching events left out; prev_batch sits just before the window."""
+    messages = EventFilter(limit=limit, types=("m.room.message",))
+    timeline = select_timeline(ROOM, after, 9, messages, NOW)
+    assert ids(timeline.events) == window
+    assert timeline.limited is limited
+    assert timeline.prev_batch.depth == prev_depth
+
+
+def test_select_timeline_filters_by_sender_and_room() -> None:
+    by_b = select_timeline(ROOM, 0, 9, EventFilter(senders=(B,)), NOW)
+    assert ids(by_b.events) == ["$e5", "$e7", "$e8"]
+    not_a = select_timeline(ROOM, 0, 9, EventFilter(not_senders=(A,)), NOW)
+    assert ids(not_a.events) == ids(by_b.events)
+    elsewhere = select_timeline(ROOM, 0, 9, EventFilter(rooms=("!other:x",)), NOW)
+    assert elsewhere.events == [] and elsewhere.limited is False
+    assert select_timeline(ROOM, 0, 9, EventFilter(types=()), NOW).events == []
+
+
+def test_select_timeline_default_limit_is_ten() -> None:
+    long_room = build(*(message(A, str(i)) for i in range(25)))
+    timeline = select_timeline(long_room, 0, 25, EMPTY_EVENT_FILTER, NOW)
+    assert ids(timeline.events) == [f"$e{d}" for d in range(16, 26)]
+    assert timeline.limited is True
+    assert timeline.prev_batch.depth == 15
+
+
+def test_last_departure_is_the_latest_leave_that_ended_a_join() -> None:
+    room = build(
+        ("m.room.create", A, {}, ""),
+        member(A, "join"),
+        member(B, "invite"),  # 3
+        member(B, "leave"),  # 4: a rejected invite ends no join
+        member(B, "join"),  # 5
+        member(B, "leave"),  # 6: kicked or left
+        message(A),  # 7
+        member(B, "invite"),  # 8
+        member(B, "leave"),  # 9: rejected re-invite
+        member(B, "ban"),  # 10
+    )
+    assert room.last_departure(A) == 0
+    assert room.last_departure(B) == 6
+    assert room.last_departure(B, 5) == 0
+    assert room.last_departure(B, 4) == 0
+    assert room.last_departure(B, 6) == 6
+    assert room.last_departure("@nobody:x") == 0
