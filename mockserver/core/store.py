@@ -43,6 +43,7 @@ from mockserver.core.ids import (
     user_id as make_user_id,
 )
 from mockserver.core.model import (
+    MEMBERSHIPS,
     PRESENCE_STATES,
     AccountData,
     Device,
@@ -667,6 +668,8 @@ class Store:
         room = self.room(room_id)
         if not is_user_id(target):
             raise MatrixError(M_INVALID_PARAM, f"Invalid user id {target!r}")
+        if membership not in MEMBERSHIPS:
+            raise bad_json(f"Unknown membership {membership!r}")
         if membership == "invite" and target not in self.users:
             # A local-only server: invites go to users it knows.
             raise not_found(f"Unknown user {target}")

@@ -503,3 +503,4 @@ async def test_membership_via_state_api(hs: Homeserver, alice: Account, bob: Acc
     await refused(hs, bob, "PUT", f"/rooms/{room}/state/m.room.member/{alice.user_id}",
                   {"membership": "leave"}, 403, "M_FORBIDDEN")
     await refused(hs, bob, "PUT", path, {"displayname": "no membership"}, 400, "M_BAD_JSON")
+    await refused(hs, bob, "PUT", path, {"membership": "weird"}, 400, "M_BAD_JSON")
