@@ -86,8 +86,8 @@ async def test_every_authenticated_endpoint_needs_a_token(
         "/_matrix/client/v3/nonsense",
         "/_matrix/client/v4/sync",
         "/_matrix/client/v3/rooms/!r:localhost",
-        "/_matrix/client/v2_alpha/createRoom",
-        "/_matrix/client/api/v1/sync",
+        "/_matrix/client/v2_alpha/nonsense",
+        "/_matrix/client/v3/account/whoami/",
     ],
 )
 async def test_unknown_path_is_unrecognized(client: httpx.AsyncClient, path: str) -> None:
