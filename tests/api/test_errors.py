@@ -410,3 +410,23 @@ async def test_error_bodies_are_json(client: httpx.AsyncClient) -> None:
     response = await client.get("/_matrix/client/v3/nonsense")
     assert response.headers["content-type"] == "application/json"
     assert set(response.json()) == {"errcode", "error"}
+
+
+async def test_an_unexpected_exception_is_a_matrix_500_with_cors(
+    hs: Homeserver,
+    client: httpx.AsyncClient,
+    alice: Account,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(user_id: str) -> list[str]:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(hs.store, "joined_rooms", broken)
+    with caplog.at_level("ERROR", logger="mockserver"):
+        response = await client.get(f"{V3}/joined_rooms", headers=alice.headers)
+    assert response.status_code == 500
+    assert response.json() == {"errcode": "M_UNKNOWN", "error": "Internal server error"}
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "simulated bug" not in response.text
+    assert "simulated bug" in caplog.text
