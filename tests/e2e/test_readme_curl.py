@@ -27,7 +27,7 @@ from mockserver.homeserver import Homeserver
 from mockserver.server import ThreadedServer
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-SECTION = ("## Using the client API with curl", "## Architecture")
+SECTION = "## Using the client API with curl"
 EXPECT = re.compile(r"#\s*->\s*(\d{3})(?:\s+(M_[A-Z_]+))?")
 ASSIGN = re.compile(r"^(\w+)=\$\((.*)\)$", re.S)
 LITERAL = re.compile(r"^(\w+)=(\S+)$")
@@ -37,8 +37,9 @@ JQ_STEP = re.compile(r'\.([A-Za-z_]\w*)|\["([^"]*)"\]|\[(\d+)\]')
 
 def shell_blocks() -> list[str]:
     text = README.read_text()
-    start, end = text.index(SECTION[0]), text.index(SECTION[1])
-    return re.findall(r"```sh\n(.*?)```", text[start:end], re.S)
+    start = text.index(SECTION)
+    end = text.find("\n## ", start + len(SECTION))  # up to the next top-level section
+    return re.findall(r"```sh\n(.*?)```", text[start : end if end != -1 else None], re.S)
 
 
 def commands(block: str) -> Iterator[str]:
