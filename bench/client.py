@@ -175,7 +175,9 @@ async def spawn(argv: list[str], cpu: int | None) -> tuple[ServerProcess, float]
     line = await asyncio.wait_for(process.stdout.readline(), 30)  # type: ignore[union-attr]
     match = URL.search(line)
     if match is None:
-        process.kill()
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
         raise RuntimeError(f"{argv}: no URL in first line {line!r}")
     # Drain the rest of the banner so the server never blocks on a full pipe.
     asyncio.get_running_loop().create_task(_drain(process.stdout))  # type: ignore[arg-type]

@@ -469,16 +469,18 @@ async def main_async(sizes: Sizes, profile: Path | None) -> dict[str, Any]:
     log("start times")
     results["start"] = await measure_starts(sizes)
     floor_server, _ = await spawn(serve_argv("floor"), SERVER_CPU)
-    mock_server, _ = await spawn(serve_argv("mockserver"), SERVER_CPU)
-    profiler = start_profiler(mock_server, profile) if profile is not None else None
     try:
-        results.update(await measure_side_by_side(floor_server, mock_server, sizes))
+        mock_server, _ = await spawn(serve_argv("mockserver"), SERVER_CPU)
+        profiler = start_profiler(mock_server, profile) if profile is not None else None
+        try:
+            results.update(await measure_side_by_side(floor_server, mock_server, sizes))
+        finally:
+            if profiler is not None:
+                profiler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+                await asyncio.to_thread(profiler.wait, 60)
+            await mock_server.stop()
     finally:
-        if profiler is not None:
-            profiler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
-            await asyncio.to_thread(profiler.wait, 60)
         await floor_server.stop()
-        await mock_server.stop()
     log("reset")
     results["reset"] = await measure_reset(sizes)
     log(f"memory, {sizes.memory_events} events")

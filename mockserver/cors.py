@@ -1,8 +1,18 @@
-"""CORS for browser clients: every response allows any origin; preflights get ``{}``."""
+"""CORS for browser clients: every response allows any origin; preflights get ``{}``.
+
+Every response means a 500 too: Starlette renders unexpected exceptions
+outside all user middleware, where no CORS header would reach it and a
+browser would report a CORS failure instead of the Matrix error. So this
+middleware hands an exception that escapes the app to the one handler in
+:mod:`mockserver.errors` itself, and sends its answer with the headers.
+"""
 
 from __future__ import annotations
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockserver.errors import on_unexpected
 
 HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -28,12 +38,22 @@ class CorsMiddleware:
             await send({"type": "http.response.body", "body": b"{}"})
             return
 
+        started = False
+
         async def send_with_cors(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 # The same as setting each header through MutableHeaders (replacing any
                 # the app set), in one pass over the list rather than one per header.
                 kept = [h for h in message.get("headers", ()) if h[0].lower() not in _RAW_NAMES]
                 message["headers"] = kept + _RAW_HEADERS
             await send(message)
 
-        await self.app(scope, receive, send_with_cors)
+        try:
+            await self.app(scope, receive, send_with_cors)
+        except Exception as exc:
+            if started:
+                raise
+            response = await on_unexpected(Request(scope), exc)
+            await response(scope, receive, send_with_cors)

@@ -12,6 +12,9 @@ from mockserver.config import ServerConfig
 from mockserver.homeserver import Homeserver
 from tests.support import Account, register
 
+#: pytester runs the pytest plugin's own tests (tests/plugin/).
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture
 def anyio_backend() -> str:
