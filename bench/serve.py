@@ -32,7 +32,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from mockserver.server import bind
 
 UVICORN_OPTIONS: dict[str, Any] = {
     "log_level": "warning",
@@ -119,12 +118,31 @@ def floor_server() -> uvicorn.Server:
     return uvicorn.Server(uvicorn.Config(create_floor_app(), **UVICORN_OPTIONS))
 
 
+def bind(port: int) -> Any:
+    """The listening socket; mockserver's own for mockserver, a plain TCP one for the floor.
+
+    The floor must not import mockserver, or its start time would include mockserver's.
+    """
+    import socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(2048)
+    return sock
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("target", choices=["mockserver", "floor"])
     p.add_argument("--port", type=int, default=0)
     args = p.parse_args()
-    sock = bind("127.0.0.1", args.port)
+    if args.target == "mockserver":
+        from mockserver.server import bind as mockserver_bind
+
+        sock = mockserver_bind("127.0.0.1", args.port)
+    else:
+        sock = bind(args.port)
     port = sock.getsockname()[1]
     if args.target == "mockserver":
         server, hs = mockserver_server(port)
