@@ -8,7 +8,7 @@ PORT ?= 8008
 # Scenario files `make run` loads (FIXTURES= for an empty server).
 FIXTURES ?= fixtures/demo.json
 
-.PHONY: install run test bench lint clean
+.PHONY: install run test bench bench-profile lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,12 @@ lint: install
 	$(BIN)/python -m mypy mockserver
 
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The same run, sampling mockserver with py-spy into bench/results/profile-*.svg.
+bench-profile: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	$(BIN)/python bench/run.py --profile $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -90,7 +90,8 @@ class Account:
         return await self.http.call(method, V3 + path, token=self.token, **kwargs)
 
     async def create_room(self, **body: Any) -> str:
-        return (await self.call("POST", "/createRoom", json=body))["room_id"]
+        data = await self.call("POST", "/createRoom", json=body)
+        return str(data["room_id"])
 
     async def join(self, room_id: str) -> None:
         await self.call("POST", f"/join/{room_id}", json={})

@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import orjson
@@ -30,7 +30,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 UVICORN_OPTIONS: dict[str, Any] = {
@@ -98,7 +98,7 @@ def mockserver_server(port: int) -> tuple[uvicorn.Server, Any]:
 
     hs = Homeserver.create(ServerConfig(port=port))
     server = uvicorn_server(hs)
-    inner = server.config.app
+    inner = cast(ASGIApp, server.config.app)
     bench = Starlette(routes=bench_routes(hs))
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:

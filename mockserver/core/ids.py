@@ -37,7 +37,7 @@ class Ids:
         size = len(alphabet)
         bits = size.bit_length()
         draw = self._random.getrandbits
-        chars = []
+        chars: list[str] = []
         while len(chars) < length:
             index = draw(bits)
             if index < size:
