@@ -155,7 +155,7 @@ class Notifier:
             await self._parked_changed.wait()
 
     async def until_parks(self, label: str, total: int) -> None:
-        """Wait until ``label`` has parked ``total`` times in all (e.g. parked again after a wake)."""
+        """Wait until ``label`` has parked ``total`` times in all (parked again after a wake)."""
         while self.parks[label] < total:
             if self._parked_changed is None:
                 self._parked_changed = anyio.Event()

@@ -198,7 +198,9 @@ async def test_parked_sync_wakes_for_typing_and_its_expiry(
             await typing.done.wait()
     assert typing.body is not None
     ephemeral = typing.body["room_map"][room]["ephemeral"]["events"]
-    assert ephemeral == [{"room_id": room, "type": "m.typing", "content": {"user_ids": [bob.user_id]}}]
+    assert ephemeral == [
+        {"room_id": room, "type": "m.typing", "content": {"user_ids": [bob.user_id]}}
+    ]
 
     expiry = Parked(alice, since=typing.body["next_batch"], timeout=LONG)
     async with anyio.create_task_group() as tg:

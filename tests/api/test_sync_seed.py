@@ -228,7 +228,9 @@ async def test_incremental_sync_omits_rooms_with_nothing_new(alice: Account, bob
 # -- limited timelines and prev_batch ---------------------------------------------------------
 
 
-async def test_initial_prev_batch_pages_back_to_the_first_event(alice: Account, bob: Account) -> None:
+async def test_initial_prev_batch_pages_back_to_the_first_event(
+    alice: Account, bob: Account
+) -> None:
     room = await alice.create_room(preset="public_chat")
     await bob.join(room)
     sent = [await alice.send(room, f"m{i}") for i in range(15)]
@@ -244,11 +246,12 @@ async def test_initial_prev_batch_pages_back_to_the_first_event(alice: Account, 
     everything = [e["event_id"] for e in (await alice.messages(room, dir="f", limit=100))["chunk"]]
     assert history + sent[-3:] == everything
     assert history[-12:] == sent[:12]
-    first = await alice.messages(room, dir="b", limit=1000, **{"from": entry["timeline"]["prev_batch"]})
+    prev_batch = entry["timeline"]["prev_batch"]
+    first = await alice.messages(room, dir="b", limit=1000, **{"from": prev_batch})
     assert first["chunk"][-1]["type"] == "m.room.create"
     assert "end" not in first
     # dir=f from prev_batch gives the window itself.
-    window = await alice.messages(room, dir="f", limit=3, **{"from": entry["timeline"]["prev_batch"]})
+    window = await alice.messages(room, dir="f", limit=3, **{"from": prev_batch})
     assert [e["event_id"] for e in window["chunk"]] == sent[-3:]
 
 
@@ -318,7 +321,9 @@ async def test_replaying_a_since_gives_the_same_timeline(alice: Account, bob: Ac
 # -- membership: invited -> joined -> archived -----------------------------------------------
 
 
-async def test_invite_join_leave_moves_the_room_between_groups(alice: Account, bob: Account) -> None:
+async def test_invite_join_leave_moves_the_room_between_groups(
+    alice: Account, bob: Account
+) -> None:
     room = await bob.create_room(name="Party")
     start = await seed_sync(alice)
 
@@ -381,7 +386,10 @@ async def test_kick_archives_the_room_and_hides_what_follows(alice: Account, bob
     )
     assert kick_id in state(body, room)
 
-    hidden = [await bob.send(room, "after"), await bob.put_state(room, "m.room.name", {"name": "x"})]
+    hidden = [
+        await bob.send(room, "after"),
+        await bob.put_state(room, "m.room.name", {"name": "x"}),
+    ]
     assert (await seed_sync(alice, since=body["next_batch"]))["room_map"] == {}
     # A kicked user's room is in every initial sync, still ending with the kick.
     again = await seed_sync(alice)
@@ -409,7 +417,9 @@ async def test_ban_archives_the_room_and_hides_what_follows(alice: Account, bob:
     assert hidden not in again["room_map"][room]["event_map"]
 
 
-async def test_join_and_leave_between_two_syncs_shows_the_visit(alice: Account, bob: Account) -> None:
+async def test_join_and_leave_between_two_syncs_shows_the_visit(
+    alice: Account, bob: Account
+) -> None:
     room = await bob.create_room(preset="public_chat")
     before = await bob.send(room, "history")
     first = await seed_sync(alice)
@@ -487,7 +497,9 @@ async def test_ban_after_kick_shows_only_the_ban(alice: Account, bob: Account) -
     assert timeline(again, room)[-1] == ban
     assert event(again, room, timeline(again, room)[-2])["content"]["membership"] == "leave"
     assert ban in state(again, room)
-    members = [e for e in state(again, room) if event(again, room, e).get("state_key") == alice.user_id]
+    members = [
+        e for e in state(again, room) if event(again, room, e).get("state_key") == alice.user_id
+    ]
     assert members == [ban]
     # The ban is added within the window's limit.
     limit1 = await alice.upload_filter({"room": {"timeline": {"limit": 1}}})

@@ -45,7 +45,8 @@ def member(user_id: str, membership: str) -> tuple[Any, ...]:
     return ("m.room.member", user_id, {"membership": membership}, user_id)
 
 
-#: depth: 1 create, 2 a joins, 3 name "one", 4 msg, 5 b joins, 6 name "two", 7 msg, 8 b leaves, 9 msg
+#: depth: 1 create, 2 a joins, 3 name "one", 4 msg, 5 b joins, 6 name "two", 7 msg,
+#: 8 b leaves, 9 msg
 ROOM = build(
     ("m.room.create", A, {}, ""),
     member(A, "join"),
