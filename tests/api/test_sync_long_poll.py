@@ -279,3 +279,28 @@ async def test_long_poll_over_a_real_socket() -> None:
             assert timeline(parked.body, room) == [sent]
     finally:
         server.stop()
+
+
+async def test_read_receipts_do_not_end_a_seed_long_poll(
+    hs: Homeserver, alice: Account, bob: Account
+) -> None:
+    """The seed's sync has no receipts: one wakes the sync, which finds nothing and parks again."""
+    hs.store.clock.freeze()
+    room = await alice.create_room(preset="public_chat")
+    await bob.join(room)
+    sent = await alice.send(room)
+    first = await seed_sync(alice)
+    await bob.call("POST", f"/rooms/{room}/receipt/m.read/{sent}", json={})
+    assert (await seed_sync(alice, since=first["next_batch"]))["room_map"] == {}
+    parked = Parked(alice, since=first["next_batch"], timeout=LONG)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(parked.run)
+        with anyio.fail_after(2):
+            await hs.notifier.until_parked(alice.user_id)
+            parks = hs.notifier.parks[alice.user_id]
+            await bob.call("POST", f"/rooms/{room}/receipt/m.read/{sent}", json={})
+            await hs.notifier.until_parks(alice.user_id, parks + 1)
+            assert parked.body is None
+            hs.store.clock.advance(LONG)
+            await parked.done.wait()
+    assert parked.body is not None and parked.body["room_map"] == {}
