@@ -17,7 +17,7 @@ from mockserver.core.tokens import SEED_PARTS
 from mockserver.homeserver import Homeserver
 from mockserver.server import ThreadedServer
 from tests.seed_sync import check_seed_shape, groups, seed_sync, timeline
-from tests.support import SEED, Account, register
+from tests.support import SEED, Account, assert_error, register
 
 LONG = 30_000
 
@@ -304,3 +304,28 @@ async def test_read_receipts_do_not_end_a_seed_long_poll(
             hs.store.clock.advance(LONG)
             await parked.done.wait()
     assert parked.body is not None and parked.body["room_map"] == {}
+
+
+async def test_logging_out_ends_a_parked_sync_with_unknown_token(
+    hs: Homeserver, client: httpx.AsyncClient, alice: Account
+) -> None:
+    hs.store.clock.freeze()
+    first = await seed_sync(alice)
+    responses: list[httpx.Response] = []
+
+    async def park() -> None:
+        responses.append(
+            await client.get(
+                f"{SEED}/sync",
+                params={"since": first["next_batch"], "timeout": LONG},
+                headers=alice.headers,
+            )
+        )
+
+    with anyio.fail_after(2):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(park)
+            await hs.notifier.until_parked(alice.user_id)
+            await alice.call("POST", "/logout", json={})
+    (response,) = responses
+    assert_error(response, 401, "M_UNKNOWN_TOKEN")
