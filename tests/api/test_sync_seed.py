@@ -225,6 +225,29 @@ async def test_incremental_sync_omits_rooms_with_nothing_new(alice: Account, bob
     assert nothing["room_map"] == {} and nothing["next_batch"] == body["next_batch"]
 
 
+async def test_full_state_lists_every_room_with_its_whole_state(
+    hs: Homeserver, alice: Account
+) -> None:
+    hs.store.clock.freeze()
+    quiet = await alice.create_room(name="quiet")
+    busy = await alice.create_room(name="busy")
+    first = await seed_sync(alice)
+    sent = await alice.send(busy)
+    body = await seed_sync(alice, since=first["next_batch"], full_state="true", timeout=30_000)
+    assert sorted(groups(body)["joined"]) == sorted([quiet, busy])
+    for room in (quiet, busy):
+        assert set(state(body, room)) == await room_state_ids(alice, room)
+    assert timeline(body, quiet) == [] and timeline(body, busy) == [sent]
+
+
+async def test_four_and_five_part_since_tokens_are_accepted(alice: Account) -> None:
+    room = await alice.create_room()
+    first = await seed_sync(alice)
+    sent = await alice.send(room)
+    for since in (first["next_batch"] + "_0", first["next_batch"] + "_0_0"):
+        assert timeline(await seed_sync(alice, since=since), room) == [sent]
+
+
 # -- limited timelines and prev_batch ---------------------------------------------------------
 
 
