@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import anyio
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
@@ -23,9 +27,15 @@ from mockserver.api import (
 )
 from mockserver.api.routing import Endpoint, mount
 from mockserver.config import ServerConfig
+from mockserver.control import act, clock, parked, world
+from mockserver.control import scenarios as control_scenarios
+from mockserver.control import faults as control_faults
+from mockserver.control import journal as control_journal
+from mockserver.control.routing import mount_control
 from mockserver.cors import CorsMiddleware
 from mockserver.errors import EXCEPTION_HANDLERS
 from mockserver.homeserver import Homeserver
+from mockserver.traffic.middleware import TrafficMiddleware
 
 CLIENT_PREFIXES = ("/_matrix/client/api/v1", "/_matrix/client/r0", "/_matrix/client/v3")
 SEED_PREFIX = "/_matrix/client/v2_alpha"
@@ -47,6 +57,18 @@ CLIENT_ENDPOINTS: list[Endpoint] = [
 ]
 
 
+#: The control API, served under /_mock unless ServerConfig.control is off.
+CONTROL_ENDPOINTS: list[Endpoint] = [
+    *world.routes,
+    *control_scenarios.routes,
+    *act.routes,
+    *control_faults.routes,
+    *control_journal.routes,
+    *clock.routes,
+    *parked.routes,
+]
+
+
 def client_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = list(mount("", versions.unprefixed_routes))
     routes += mount(SEED_PREFIX, [*sync.seed_routes, *filters.routes])
@@ -57,6 +79,21 @@ def client_routes() -> list[BaseRoute]:
     return routes
 
 
+def lifespan(
+    homeserver: Homeserver,
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """Run the homeserver's background work (the script's timers) while the app serves."""
+
+    @asynccontextmanager
+    async def run(app: Starlette) -> AsyncIterator[None]:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(homeserver.script.run)
+            yield
+            tasks.cancel_scope.cancel()
+
+    return run
+
+
 def create_app(
     config: ServerConfig | None = None,
     homeserver: Homeserver | None = None,
@@ -64,10 +101,16 @@ def create_app(
     """Build the ASGI app for ``homeserver`` (a fresh, empty one by default)."""
     config = config or (homeserver.config if homeserver is not None else ServerConfig())
     homeserver = homeserver or Homeserver.create(config)
+    routes = client_routes()
+    middleware = [Middleware(CorsMiddleware)]
+    if config.control:
+        routes += mount_control(CONTROL_ENDPOINTS, config.control_token)
+        middleware.append(Middleware(TrafficMiddleware))
     app = Starlette(
-        routes=client_routes(),
-        middleware=[Middleware(CorsMiddleware)],
+        routes=routes,
+        middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan(homeserver),
     )
     app.router.redirect_slashes = False
     app.state.homeserver = homeserver

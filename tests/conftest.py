@@ -12,6 +12,9 @@ from mockserver.config import ServerConfig
 from mockserver.homeserver import Homeserver
 from tests.support import Account, register
 
+#: pytester runs the pytest plugin's own tests (tests/plugin/).
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture
 def anyio_backend() -> str:
@@ -45,19 +48,3 @@ async def bob(client: httpx.AsyncClient) -> Account:
 @pytest.fixture
 async def carol(client: httpx.AsyncClient) -> Account:
     return await register(client, "carol")
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> None:
-    """Run every ``async def`` test on anyio (asyncio backend) without a marker per test.
-
-    The marker is added while the function is collected, before anyio's own
-    hook looks for it, so ``@pytest.mark.parametrize`` keeps working (marking
-    items after collection made anyio rebuild them without their parameters).
-    """
-    import inspect
-
-    if isinstance(collector, (pytest.Module, pytest.Class)) and collector.istestfunction(obj, name):
-        inner = getattr(getattr(obj, "hypothesis", None), "inner_test", obj)
-        if inspect.iscoroutinefunction(inner):
-            pytest.mark.anyio(obj)

@@ -30,30 +30,29 @@ async def post_register(call: Call) -> Reply:
     device_id = params.field(body, "device_id", str)
     display_name = params.field(body, "initial_device_display_name", str)
     inhibit_login = params.field(body, "inhibit_login", bool, False)
-    auth = params.field(body, "auth", dict)
+    auth = params.field(body, "auth", dict) or {}
+    auth_type = params.field(auth, "type", str)
+    auth_session = params.field(auth, "session", str)
     store = call.store
     if username is not None:
         store.check_new_localpart(username)
-    if auth is None or auth.get("type") is None:
-        session = auth.get("session") if auth else None
+    if auth_type is None:
+        known = auth_session is not None and store.has_auth_session(auth_session)
         return 401, {
             "flows": DUMMY_FLOWS,
             "params": {},
-            "session": session if isinstance(session, str) else store.start_auth_session(),
+            "session": auth_session if known else store.start_auth_session(),
         }
-    if auth.get("type") != "m.login.dummy":
-        raise MatrixError(M_UNKNOWN, f"Unsupported auth type {auth.get('type')!r}")
-    session_id = auth.get("session")
-    if session_id is not None and session_id not in store.auth_sessions:
-        raise MatrixError(M_UNKNOWN, "Unknown auth session")
+    if auth_type != "m.login.dummy":
+        raise MatrixError(M_UNKNOWN, f"Unsupported auth type {auth_type!r}")
     user_id, session = store.register(
         username,
         password,
         device_id=device_id,
         initial_device_display_name=display_name,
         inhibit_login=inhibit_login,
+        auth_session=auth_session,
     )
-    store.auth_sessions.discard(session_id)
     if session is None:
         return {"user_id": user_id, "home_server": store.server_name}
     return _session_body(call, session)

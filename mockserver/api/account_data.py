@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mockserver.api.rooms import room_id_param
+from mockserver.api.rooms import room_id_param, user_id_param
 from mockserver.api.routing import Call, Reply, endpoint
 from mockserver.core.errors import bad_json, forbidden
 from mockserver.core.store import MAX_EVENT_BYTES, event_size
@@ -11,7 +11,7 @@ SERVER_MANAGED = frozenset({"m.fully_read", "m.push_rules"})
 
 
 def _own_user(call: Call) -> str:
-    user_id = call.path["user_id"]
+    user_id = user_id_param(call)
     if user_id != call.user_id:
         raise forbidden("Cannot access account data of another user")
     return user_id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mockserver.api import params
-from mockserver.api.rooms import room_id_param
+from mockserver.api.rooms import room_id_param, user_id_param
 from mockserver.api.routing import Call, Reply, endpoint
 from mockserver.core.errors import bad_json, forbidden, invalid_param
 
@@ -11,7 +11,7 @@ from mockserver.core.errors import bad_json, forbidden, invalid_param
 @endpoint("/rooms/{room_id}/typing/{user_id}", "PUT")
 async def put_typing(call: Call) -> Reply:
     room_id = room_id_param(call)
-    if call.path["user_id"] != call.user_id:
+    if user_id_param(call) != call.user_id:
         raise forbidden("Cannot set typing of another user")
     body = await call.json()
     typing = params.required(body, "typing", bool)

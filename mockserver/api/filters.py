@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from mockserver.api.rooms import user_id_param
 from mockserver.api.routing import Call, Reply, endpoint
 from mockserver.core.errors import forbidden, not_found
 from mockserver.core.filters import parse_filter
 
 
 def _own_user(call: Call) -> str:
-    user_id = call.path["user_id"]
+    user_id = user_id_param(call)
     if user_id != call.user_id:
         raise forbidden("Cannot use filters of another user")
     return user_id

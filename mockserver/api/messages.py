@@ -68,7 +68,7 @@ async def get_messages(call: Call) -> Reply:
         room,
         from_depth=from_depth,
         backwards=backwards,
-        limit=min(limit, MAX_LIMIT),
+        limit=min(limit, event_filter.limit_or(MAX_LIMIT), MAX_LIMIT),
         event_filter=event_filter,
         to_depth=to_depth,
         visible_depth=visible,

@@ -6,6 +6,7 @@ parameters are never looked at, so they are ignored as real servers do.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -20,9 +21,14 @@ from mockserver.core.errors import (
     M_TOO_LARGE,
     MatrixError,
 )
+from mockserver.core.ids import is_room_id, is_user_id
 from mockserver.core.model import JsonDict
 
 MAX_BODY_BYTES = 1024 * 1024
+#: How deep arrays and objects may nest in a request body.
+MAX_JSON_DEPTH = 100
+#: A query integer as Synapse's parse_integer takes it: ASCII digits, optional minus.
+_INTEGER = re.compile(r"-?[0-9]+")
 T = TypeVar("T")
 
 
@@ -56,6 +62,8 @@ async def json_body(request: Request) -> Any:
             value = orjson.loads(raw)
         except orjson.JSONDecodeError:
             raise MatrixError(M_NOT_JSON, "Content not JSON.") from None
+        if _too_deep(value):
+            raise MatrixError(M_BAD_JSON, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     request.scope["mockserver.json"] = value
     return value
 
@@ -68,6 +76,26 @@ async def json_object(request: Request) -> JsonDict:
 
 
 _MISSING: Any = object()
+
+
+def _too_deep(value: Any) -> bool:
+    """True if arrays and objects nest deeper than :data:`MAX_JSON_DEPTH`.
+
+    Whatever a request stores comes back inside a response (an event's
+    content sits several levels down in a sync), and orjson refuses to
+    encode more than 254 levels, so an over-deep body is refused up front.
+    """
+    level: list[Any] = [value]
+    for _ in range(MAX_JSON_DEPTH + 1):
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return True
 
 
 def _wrong(key: str, kind: str) -> MatrixError:
@@ -114,10 +142,9 @@ def query_int(
     raw = query.get(key)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise MatrixError(M_INVALID_PARAM, f"Query parameter '{key}' must be an integer") from None
+    if not _INTEGER.fullmatch(raw):
+        raise MatrixError(M_INVALID_PARAM, f"Query parameter '{key}' must be an integer")
+    value = int(raw) if len(raw) <= 20 else 2**64
     if abs(value) > 2**53:
         raise MatrixError(M_INVALID_PARAM, f"Query parameter '{key}' is out of range")
     if minimum is not None and value < minimum:
@@ -147,3 +174,20 @@ def query_choice(
             M_INVALID_PARAM, f"Query parameter '{key}' must be one of {', '.join(choices)}"
         )
     return raw
+
+
+# -- ids in paths and bodies -----------------------------------------------------------
+
+
+def user_id(value: str) -> str:
+    """``value`` if it is a well-formed user id, else ``M_INVALID_PARAM``."""
+    if not is_user_id(value):
+        raise MatrixError(M_INVALID_PARAM, f"{value!r} is not a valid user id")
+    return value
+
+
+def room_id(value: str) -> str:
+    """``value`` if it is a well-formed room id, else ``M_INVALID_PARAM``."""
+    if not is_room_id(value):
+        raise MatrixError(M_INVALID_PARAM, f"{value!r} is not a valid room id")
+    return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mockserver.api import params
 from mockserver.api.format import presence_event
+from mockserver.api.rooms import user_id_param
 from mockserver.api.routing import Call, Reply, endpoint
 from mockserver.core.errors import forbidden, invalid_param
 from mockserver.core.model import PRESENCE_STATES
@@ -11,7 +12,7 @@ from mockserver.core.model import PRESENCE_STATES
 
 @endpoint("/presence/{user_id}/status", "GET")
 async def get_presence(call: Call) -> Reply:
-    user_id = call.path["user_id"]
+    user_id = user_id_param(call)
     store = call.store
     store.user(user_id)
     presence = store.presence.get(user_id)
@@ -23,7 +24,7 @@ async def get_presence(call: Call) -> Reply:
 
 @endpoint("/presence/{user_id}/status", "PUT")
 async def put_presence(call: Call) -> Reply:
-    user_id = call.path["user_id"]
+    user_id = user_id_param(call)
     if user_id != call.user_id:
         raise forbidden("Cannot set presence of another user")
     body = await call.json()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockserver.api import params
+from mockserver.api.rooms import user_id_param
 from mockserver.api.routing import Call, Reply, endpoint
 from mockserver.core.errors import bad_json, forbidden, not_found
 
@@ -12,7 +13,7 @@ FIELDS = ("displayname", "avatar_url")
 
 
 def _profile(call: Call) -> dict[str, Any]:
-    user = call.store.users.get(call.path["user_id"])
+    user = call.store.users.get(user_id_param(call))
     if user is None:
         raise not_found("Profile was not found")
     body: dict[str, Any] = {}
@@ -36,7 +37,7 @@ async def _get_field(call: Call, name: str) -> Reply:
 
 
 async def _put_field(call: Call, name: str) -> Reply:
-    user_id = call.path["user_id"]
+    user_id = user_id_param(call)
     if user_id != call.user_id:
         raise forbidden("Cannot change the profile of another user")
     body = await call.json()

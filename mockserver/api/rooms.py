@@ -7,18 +7,18 @@ from typing import Any
 from mockserver.api import params
 from mockserver.api.format import client_event
 from mockserver.api.routing import Call, Reply, endpoint
-from mockserver.core.errors import MatrixError, bad_json, invalid_param
-from mockserver.core.ids import is_room_id, is_user_id
+from mockserver.core.errors import MatrixError, bad_json
 from mockserver.core.model import JsonDict
 from mockserver.core.pagination import depth_of_position
 from mockserver.core.store import PRESETS, CreateRoom
 
 
 def room_id_param(call: Call) -> str:
-    room_id = call.path["room_id"]
-    if not is_room_id(room_id):
-        raise invalid_param(f"{room_id!r} is not a valid room id")
-    return room_id
+    return params.room_id(call.path["room_id"])
+
+
+def user_id_param(call: Call) -> str:
+    return params.user_id(call.path["user_id"])
 
 
 def _initial_state(body: JsonDict) -> tuple[JsonDict, ...]:
@@ -36,16 +36,15 @@ def _initial_state(body: JsonDict) -> tuple[JsonDict, ...]:
     return tuple(checked)
 
 
-@endpoint("/createRoom", "POST")
-async def post_create_room(call: Call) -> Reply:
-    body = await call.json()
+def create_room_options(body: JsonDict) -> CreateRoom:
+    """The body of ``POST /createRoom``, checked (also used by the control API's act-as)."""
     preset = params.field(body, "preset", str)
     if preset is not None and preset not in PRESETS:
         raise bad_json(f"Unknown preset {preset!r}")
     visibility = params.field(body, "visibility", str, "private")
     if visibility not in ("public", "private"):
         raise bad_json("'visibility' must be 'public' or 'private'")
-    options = CreateRoom(
+    return CreateRoom(
         preset=preset,
         visibility=visibility,
         name=params.field(body, "name", str),
@@ -58,6 +57,11 @@ async def post_create_room(call: Call) -> Reply:
         creation_content=params.field(body, "creation_content", dict, {}),
         power_level_content_override=params.field(body, "power_level_content_override", dict),
     )
+
+
+@endpoint("/createRoom", "POST")
+async def post_create_room(call: Call) -> Reply:
+    options = create_room_options(await call.json())
     return {"room_id": call.store.create_room(call.user_id, options)}
 
 
@@ -74,10 +78,7 @@ async def post_join(call: Call) -> Reply:
 
 
 def _target(body: JsonDict) -> str:
-    user_id = params.required(body, "user_id", str)
-    if not is_user_id(user_id):
-        raise invalid_param(f"{user_id!r} is not a valid user id")
-    return user_id
+    return params.user_id(params.required(body, "user_id", str))
 
 
 async def _membership(call: Call, membership: str, *, target_from_body: bool = True) -> Reply:
@@ -114,6 +115,7 @@ async def post_unban(call: Call) -> Reply:
     body = await call.json()
     room_id = room_id_param(call)
     target = _target(body)
+    call.store.room(room_id)
     if call.store.membership(target, room_id) != "ban":
         raise MatrixError("M_FORBIDDEN", f"{target} is not banned")
     call.store.set_membership(

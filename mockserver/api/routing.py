@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
-from starlette.types import Scope
+from starlette.types import Receive, Scope, Send
 
 from mockserver.api import params
 from mockserver.api.auth import authenticate
@@ -80,7 +81,16 @@ def endpoint(path: str, *methods: str, public: bool = False) -> Callable[[Handle
 
 
 class MatrixRoute(Route):
-    """A Starlette route matched on the raw path, with each parameter percent-decoded."""
+    """One path and every endpoint served there, matched on the raw path.
+
+    Each path parameter is percent-decoded on its own, so ``%2F`` inside a
+    state key stays inside it. Grouping a path's methods in one route makes
+    a wrong method a 405 whose ``Allow`` lists every method the path serves.
+    """
+
+    def __init__(self, path: str, endpoints: Mapping[str, Endpoint]) -> None:
+        self.endpoints = dict(endpoints)
+        super().__init__(path, _dispatch(self.endpoints), methods=list(self.endpoints), name=None)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http":
@@ -99,6 +109,11 @@ class MatrixRoute(Route):
             return Match.PARTIAL, child
         return Match.FULL, child
 
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.methods and scope["method"] not in self.methods:
+            raise HTTPException(405, headers={"Allow": ", ".join(sorted(self.methods))})
+        await super().handle(scope, receive, send)
+
 
 def render(reply: Reply) -> Response:
     if isinstance(reply, Response):
@@ -110,16 +125,24 @@ def render(reply: Reply) -> Response:
 
 
 def mount(prefix: str, endpoints: Sequence[Endpoint]) -> list[MatrixRoute]:
-    """Starlette routes for ``endpoints`` under ``prefix``."""
-    return [_route(prefix, item) for item in endpoints]
+    """Starlette routes for ``endpoints`` under ``prefix``, one per distinct path."""
+    by_path: dict[str, dict[str, Endpoint]] = {}
+    for item in endpoints:
+        served = by_path.setdefault(item.path, {})
+        for method in item.methods:
+            if method in served:
+                raise ValueError(f"{method} {item.path} is declared twice")
+            served[method] = item
+    return [MatrixRoute(prefix + path, served) for path, served in by_path.items()]
 
 
-def _route(prefix: str, item: Endpoint) -> MatrixRoute:
+def _dispatch(endpoints: Mapping[str, Endpoint]) -> Callable[[Request], Awaitable[Response]]:
     async def run(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        item = endpoints[method]
         hs: Homeserver = request.app.state.homeserver
         session = None if item.public else authenticate(request, hs.store)
         call = Call(request, hs, session, request.path_params)
         return render(await item.handler(call))
 
-    run.__name__ = item.handler.__name__
-    return MatrixRoute(prefix + item.path, run, methods=list(item.methods), name=None)
+    return run

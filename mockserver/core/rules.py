@@ -95,6 +95,8 @@ def join_rule(state: StateMap) -> str:
 
 def check_can_send(state: StateMap, sender: str, event_type: str, state_key: str | None) -> None:
     """Raise ``M_FORBIDDEN`` unless ``sender`` may send this event."""
+    if event_type == "m.room.create":
+        raise forbidden("m.room.create can only be the first event of a room")
     if membership_of(state, sender) != "join":
         raise forbidden(f"User {sender} is not in the room")
     levels = PowerLevels(state)

@@ -27,6 +27,7 @@ from mockserver.core.errors import (
     M_NOT_FOUND,
     M_ROOM_IN_USE,
     M_TOO_LARGE,
+    M_UNKNOWN,
     M_USER_IN_USE,
     MatrixError,
     bad_json,
@@ -42,6 +43,7 @@ from mockserver.core.ids import (
     user_id as make_user_id,
 )
 from mockserver.core.model import (
+    MEMBERSHIPS,
     PRESENCE_STATES,
     AccountData,
     Device,
@@ -59,6 +61,8 @@ from mockserver.core.room import Room
 from mockserver.core.tokens import StreamToken
 
 MAX_EVENT_BYTES = 65536
+#: What ``room_alias_name`` may contain: no whitespace, no ``:`` (Synapse's rule).
+ALIAS_LOCALPART = re.compile(r"^[^\s:]+$")
 DEFAULT_TYPING_TIMEOUT_MS = 30_000
 MAX_TYPING_TIMEOUT_MS = 120_000
 NOTIFYING_TYPES = frozenset({"m.room.message", "m.room.encrypted"})
@@ -179,6 +183,18 @@ class Store:
         self._pending_rooms, self._pending_users = touched
         self._commit()
 
+    def rename_server(self, server_name: str) -> None:
+        """Serve another server name; only an empty world (no users, no rooms) may change it."""
+        if server_name == self.server_name:
+            return
+        if self.users or self.rooms:
+            raise MatrixError(
+                M_INVALID_PARAM,
+                f"Cannot rename server {self.server_name} to {server_name}: it is not empty",
+            )
+        self.server_name = server_name
+        self.ids.server_name = server_name
+
     # -- change notification ---------------------------------------------------------
 
     def add_listener(self, listener: Listener) -> None:
@@ -252,11 +268,17 @@ class Store:
         device_id: str | None = None,
         initial_device_display_name: str | None = None,
         inhibit_login: bool = False,
+        auth_session: str | None = None,
     ) -> tuple[str, Session | None]:
+        """Create an account; ``auth_session`` (if given) must be one this server started."""
+        if auth_session is not None and not self.has_auth_session(auth_session):
+            raise MatrixError(M_UNKNOWN, "Unknown auth session")
         if localpart is None:
             localpart = self._free_localpart()
         user_id = self.check_new_localpart(localpart)
         self.create_user(user_id, password)
+        if auth_session is not None:
+            self.auth_sessions.discard(auth_session)
         session = None
         if not inhibit_login:
             session = self.new_session(user_id, device_id, initial_device_display_name)
@@ -267,6 +289,9 @@ class Store:
         session = self.ids.session_id()
         self.auth_sessions.add(session)
         return session
+
+    def has_auth_session(self, session: str) -> bool:
+        return session in self.auth_sessions
 
     def _free_localpart(self) -> str:
         number = len(self.users) + 1
@@ -528,10 +553,17 @@ class Store:
     ) -> JsonDict:
         if not isinstance(content, dict):
             raise bad_json("Event content must be a JSON object")
-        content = copy.deepcopy(content)
+        checked: JsonDict = copy.deepcopy(content)
+        self.check_event_size(room.room_id, event_type, sender, checked, state_key)
+        return checked
+
+    def check_event_size(
+        self, room_id: str, event_type: str, sender: str, content: Any, state_key: str | None
+    ) -> None:
+        """Refuse (``M_TOO_LARGE``) an event that would exceed 64 KiB once persisted."""
         envelope = {
             "type": event_type,
-            "room_id": room.room_id,
+            "room_id": room_id,
             "sender": sender,
             "content": content,
             "state_key": state_key,
@@ -540,8 +572,6 @@ class Store:
         }
         if event_size(envelope) > MAX_EVENT_BYTES:
             raise MatrixError(M_TOO_LARGE, "Event is too large")
-        checked: JsonDict = content
-        return checked
 
     def _replay(self, txn: TxnKey | None) -> Event | None:
         if txn is None:
@@ -618,7 +648,9 @@ class Store:
 
         Scenarios may describe any room the spec can express (a room with no
         ``m.room.create``, as in the seed's example), so power levels and join
-        rules are not checked; ids must still be unique and users known.
+        rules are not checked; ids must still be unique and users known. An
+        ``m.room.redaction`` strips its target (if it is in this room), as a
+        redaction sent through the API does.
         """
         room = self.rooms.get(room_id)
         if room is None:
@@ -636,13 +668,32 @@ class Store:
             origin_server_ts=origin_server_ts,
             event_id=event_id,
         )
+        redacts = content.get("redacts")
+        if event_type == "m.room.redaction" and state_key is None and isinstance(redacts, str):
+            target = self.event(redacts)
+            if target is not None and target.room_id == room_id:
+                self._apply_redaction(room, target, event)
         self._commit()
         return event
 
-    def ensure_room(self, room_id: str) -> Room:
-        """An empty room with this id (the scenario loader's first step for a bare room)."""
-        if room_id in self.rooms:
+    def _apply_redaction(self, room: Room, target: Event, redaction: Event) -> None:
+        if target.redacted_because is None:
+            room.replace(
+                replace(
+                    target,
+                    content=redacted_content(target.type, target.content),
+                    redacted_because=redaction,
+                )
+            )
+
+    def ensure_room(self, room_id: str | None = None) -> Room:
+        """An empty room (the scenario loader's first step for a room without m.room.create).
+
+        Without ``room_id`` a fresh one is generated from the seeded ids.
+        """
+        if room_id is not None and room_id in self.rooms:
             raise MatrixError(M_ROOM_IN_USE, f"Room {room_id} already exists")
+        room_id = room_id or self._fresh_room_id()
         room = self.rooms[room_id] = Room(room_id)
         return room
 
@@ -664,6 +715,8 @@ class Store:
         room = self.room(room_id)
         if not is_user_id(target):
             raise MatrixError(M_INVALID_PARAM, f"Invalid user id {target!r}")
+        if membership not in MEMBERSHIPS:
+            raise bad_json(f"Unknown membership {membership!r}")
         if membership == "invite" and target not in self.users:
             # A local-only server: invites go to users it knows.
             raise not_found(f"Unknown user {target}")
@@ -707,7 +760,7 @@ class Store:
         alias = None
         if options.room_alias_name is not None:
             alias = f"#{options.room_alias_name}:{self.server_name}"
-            if not options.room_alias_name or ":" in options.room_alias_name:
+            if not ALIAS_LOCALPART.match(options.room_alias_name) or not is_room_alias(alias):
                 raise MatrixError(M_INVALID_PARAM, "Invalid room alias name")
             if alias in self.aliases:
                 raise MatrixError(M_ROOM_IN_USE, "Room alias already taken")
@@ -716,6 +769,8 @@ class Store:
                 raise MatrixError(M_INVALID_PARAM, f"Invalid user id {invitee!r}")
             if invitee not in self.users:
                 raise not_found(f"Unknown user {invitee}")
+            if invitee == creator:
+                raise forbidden(f"{invitee} is already in the room.")
         if room_id is not None and room_id in self.rooms:
             raise MatrixError(M_ROOM_IN_USE, f"Room {room_id} already exists")
 
@@ -730,25 +785,33 @@ class Store:
         create_content = {**copy.deepcopy(options.creation_content), "room_version": version}
         if version in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10"):
             create_content.setdefault("creator", creator)
+        # initial_state replaces what the preset would set for the same entry (as in
+        # Synapse); the create event and memberships are createRoom's own to send.
+        initial: dict[tuple[str, str], JsonDict] = {
+            (item["type"], item.get("state_key", "")): copy.deepcopy(item["content"])
+            for item in options.initial_state
+        }
+        if any(key[0] in ("m.room.create", "m.room.member") for key in initial):
+            raise bad_json("initial_state may not set m.room.create or m.room.member")
         plan: list[tuple[str, str, JsonDict]] = [
             ("m.room.create", "", create_content),
             ("m.room.member", creator, {"membership": "join", **self._profile_content(creator)}),
-            ("m.room.power_levels", "", power_levels),
+            ("m.room.power_levels", "", initial.pop(("m.room.power_levels", ""), power_levels)),
         ]
         if alias is not None:
             plan.append(("m.room.canonical_alias", "", {"alias": alias}))
-        plan += [
-            ("m.room.join_rules", "", {"join_rule": preset["join_rule"]}),
-            ("m.room.history_visibility", "", {"history_visibility": preset["history_visibility"]}),
-            ("m.room.guest_access", "", {"guest_access": preset["guest_access"]}),
-        ]
-        for item in options.initial_state:
-            plan.append((item["type"], item.get("state_key", ""), copy.deepcopy(item["content"])))
+        for event_type, content in (
+            ("m.room.join_rules", {"join_rule": preset["join_rule"]}),
+            ("m.room.history_visibility", {"history_visibility": preset["history_visibility"]}),
+            ("m.room.guest_access", {"guest_access": preset["guest_access"]}),
+        ):
+            plan.append((event_type, "", initial.pop((event_type, ""), content)))
+        plan += [(event_type, key, content) for (event_type, key), content in initial.items()]
         if options.name is not None:
             plan.append(("m.room.name", "", {"name": options.name}))
         if options.topic is not None:
             plan.append(("m.room.topic", "", {"topic": options.topic}))
-        for invitee in options.invite:
+        for invitee in dict.fromkeys(options.invite):
             invite: JsonDict = {"membership": "invite", **self._profile_content(invitee)}
             if options.is_direct:
                 invite["is_direct"] = True
@@ -799,14 +862,8 @@ class Store:
         redaction = self._persist(
             room, "m.room.redaction", sender, content, txn=self._txn_stamp(txn)
         )
-        if target is not None and target.redacted_because is None:
-            room.replace(
-                replace(
-                    target,
-                    content=redacted_content(target.type, target.content),
-                    redacted_because=redaction,
-                )
-            )
+        if target is not None:
+            self._apply_redaction(room, target, redaction)
         self._remember(txn, redaction)
         self._commit()
         return redaction
@@ -833,7 +890,12 @@ class Store:
         self.room(room_id)
         if self.membership(user_id, room_id) != "join":
             raise forbidden("You are not in the room")
-        if visibility == "public":
+        self.publish_room(room_id, visibility == "public")
+
+    def publish_room(self, room_id: str, public: bool) -> None:
+        """List or unlist a room in the public directory (no membership check)."""
+        self.room(room_id)
+        if public:
             self.public_rooms[room_id] = None
         else:
             self.public_rooms.pop(room_id, None)
@@ -898,7 +960,9 @@ class Store:
         event_id: str,
         *,
         thread_id: str | None = None,
+        ts: int | None = None,
     ) -> None:
+        """Record a read receipt, stamped ``ts`` (a scenario's) or now."""
         room = self.room(room_id)
         if self.membership(user_id, room_id) != "join":
             raise forbidden(f"User {user_id} is not in room {room_id}")
@@ -912,7 +976,7 @@ class Store:
                 user_id=user_id,
                 receipt_type=receipt_type,
                 event_id=event_id,
-                ts=self.now(),
+                ts=self.now() if ts is None else ts,
                 stream=self.position.receipt,
                 thread_id=thread_id,
             )
