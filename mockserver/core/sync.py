@@ -326,8 +326,8 @@ class _Computation:
             room, 0 if fresh else since_depth, upto_depth, self.filter.timeline, self.now
         )
         state = self._state(room, timeline, since_depth, upto_depth, full)
-        typing = self._typing(room)
-        receipts = self._receipts(room) if request.stable else []
+        typing = self._typing(room, full)
+        receipts = self._receipts(room, full) if request.stable else []
         account_data = self._room_account_data(room.room_id)
         summary = unread = None
         if request.stable:
@@ -379,21 +379,23 @@ class _Computation:
                 )
         return _filter_state(state, room.room_id, state_filter, lazy)
 
-    def _typing(self, room: Room) -> list[str] | None:
+    def _typing(self, room: Room, full: bool) -> list[str] | None:
+        """The typing set: when it changed since ``since``, or (``full``: initial sync,
+        new join, full_state) whenever someone is typing."""
         ephemeral = self.filter.ephemeral
         if not ephemeral.allows_room(room.room_id) or not ephemeral.allows("m.typing", None):
             return None
-        if self.initial or self.request.full_state:
+        if full:
             return list(room.typing) if room.typing else None
         if room.typing_stream > self.from_pos.typing:
             return list(room.typing)
         return None
 
-    def _receipts(self, room: Room) -> list[Receipt]:
+    def _receipts(self, room: Room, full: bool) -> list[Receipt]:
         ephemeral = self.filter.ephemeral
         if not ephemeral.allows_room(room.room_id) or not ephemeral.allows("m.receipt", None):
             return []
-        if self.initial or self.request.full_state:
+        if full:
             found = list(room.latest_receipts.values())
         else:
             found = room.receipts_between(self.from_pos.receipt, self.now.receipt)

@@ -591,6 +591,35 @@ async def test_typing_expires_on_the_server_clock(
     assert (await seed_sync(alice))["room_map"][room]["ephemeral"] == {"events": []}
 
 
+async def test_a_newly_joined_room_shows_who_is_already_typing(
+    alice: Account, bob: Account
+) -> None:
+    room = await bob.create_room(preset="public_chat")
+    await bob.typing(room)
+    first = await seed_sync(alice)
+    await alice.join(room)
+    body = await seed_sync(alice, since=first["next_batch"])
+    assert body["room_map"][room]["ephemeral"]["events"] == [
+        {"room_id": room, "type": "m.typing", "content": {"user_ids": [bob.user_id]}}
+    ]
+
+
+async def test_a_newly_joined_room_shows_earlier_receipts_in_the_stable_dialect(
+    alice: Account, bob: Account
+) -> None:
+    """The same rule in today's dialect, which also reports receipts."""
+    room = await bob.create_room(preset="public_chat")
+    sent = await bob.send(room)
+    await bob.call("POST", f"/rooms/{room}/receipt/m.read/{sent}", json={})
+    first = await alice.sync()
+    await alice.join(room)
+    body = await alice.sync(since=first["next_batch"])
+    ephemeral = body["rooms"]["join"][room]["ephemeral"]["events"]
+    receipts = [e for e in ephemeral if e["type"] == "m.receipt"]
+    assert [list(r["content"]) for r in receipts] == [[sent]]
+    assert list(receipts[0]["content"][sent]["m.read"]) == [bob.user_id]
+
+
 async def test_typing_is_cleared_by_leaving(alice: Account, bob: Account) -> None:
     room = await alice.create_room(preset="public_chat")
     await bob.join(room)
@@ -656,3 +685,4 @@ async def test_presence_only_of_users_sharing_a_room(
         bob.user_id: "online"
     }
     assert stranger.user_id not in presence_of(await seed_sync(alice))
+
