@@ -512,6 +512,31 @@ class _Computation:
             for room in rooms
         )
 
+    def _newly_sharing(self, rooms: list[Room]) -> set[str]:
+        """Users who came to share a room with the user since ``since``: everyone in a room
+        the user newly joined, and whoever newly joined one of the user's rooms. Their
+        current presence is sent even if it did not change (as Synapse does)."""
+        found: set[str] = set()
+        for room in rooms:
+            if room.last_stream <= self.from_pos.room:
+                continue
+            since_depth = room.depth_at_stream(self.from_pos.room)
+            upto_depth = room.depth_at_stream(self.now.room)
+            if self._newly_joined(room, since_depth):
+                found.update(m.state_key for m in room.members("join", upto_depth) if m.state_key)
+                continue
+            for event_type, user_id in room.state_keys_changed(since_depth, upto_depth):
+                if event_type != "m.room.member":
+                    continue
+                now = room.membership_at(user_id, upto_depth)
+                before = room.membership_at(user_id, since_depth)
+                if (now is not None and now.membership == "join") and (
+                    before is None or before.membership != "join"
+                ):
+                    found.add(user_id)
+        found.discard(self.user_id)
+        return found
+
     def _presence(self) -> list[Presence]:
         presence_filter = self.filter.presence
         rooms = [self.store.rooms[r] for r in self.store.joined_rooms(self.user_id)]
@@ -530,7 +555,12 @@ class _Computation:
             for entry in self.store.presence_changes(self.from_pos.presence, self.now.presence):
                 latest.pop(entry.user_id, None)
                 latest[entry.user_id] = entry
+            for user_id in self._newly_sharing(rooms):
+                current = self.store.presence.get(user_id)
+                if user_id not in latest and current is not None:
+                    latest[user_id] = current
             found = [p for u, p in latest.items() if self._shares_room(u, rooms)]
+            found.sort(key=lambda p: p.stream)
         found = [p for p in found if presence_filter.allows("m.presence", p.user_id)]
         if presence_filter.limit is not None:
             found = found[-presence_filter.limit :]

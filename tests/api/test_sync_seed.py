@@ -686,3 +686,24 @@ async def test_presence_only_of_users_sharing_a_room(
     }
     assert stranger.user_id not in presence_of(await seed_sync(alice))
 
+
+
+async def test_presence_of_users_who_newly_share_a_room(
+    client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    carol = await register(client, "carol")
+    for account, state in ((bob, "unavailable"), (carol, "online")):
+        path = f"/presence/{account.user_id}/status"
+        await account.call("PUT", path, json={"presence": state})
+    room = await bob.create_room(preset="public_chat")
+    first = await seed_sync(alice)
+    assert presence_of(first) == {alice.user_id: "online"}
+    # Alice joins bob's room: bob's (unchanged) presence comes with it.
+    await alice.join(room)
+    joined = await seed_sync(alice, since=first["next_batch"])
+    assert presence_of(joined) == {bob.user_id: "unavailable"}
+    # Carol joins the room alice is in: carol's presence comes too, and only once.
+    await carol.join(room)
+    second = await seed_sync(alice, since=joined["next_batch"])
+    assert presence_of(second) == {carol.user_id: "online"}
+    assert presence_of(await seed_sync(alice, since=second["next_batch"])) == {}
