@@ -15,7 +15,6 @@ The notifier knows nothing about the sync format.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import TypeVar
@@ -57,8 +56,6 @@ class Notifier:
         #: How many times waiters of each label have parked, ever (a re-park after a wake counts).
         self.parks: Counter[str] = Counter()
         self._parked_changed: anyio.Event | None = None
-        #: The same signal for other threads (a test driving a server on its own thread).
-        self._parked_condition = threading.Condition()
         clock.on_change(self._wake_everyone)
 
     # -- the store's side ------------------------------------------------------------------
@@ -117,9 +114,8 @@ class Notifier:
         for key in keys:
             self._by_key.setdefault(key, set()).add(waiter)
         self._all.add(waiter)
-        with self._parked_condition:
-            self.parked[label] += 1
-            self.parks[label] += 1
+        self.parked[label] += 1
+        self.parks[label] += 1
         self._signal_parked()
         return waiter
 
@@ -131,18 +127,15 @@ class Notifier:
                 if not waiters:
                     del self._by_key[key]
         self._all.discard(waiter)
-        with self._parked_condition:
-            self.parked[waiter.label] -= 1
-            if not self.parked[waiter.label]:
-                del self.parked[waiter.label]
+        self.parked[waiter.label] -= 1
+        if not self.parked[waiter.label]:
+            del self.parked[waiter.label]
         self._signal_parked()
 
     def _signal_parked(self) -> None:
         if self._parked_changed is not None:
             self._parked_changed.set()
             self._parked_changed = None
-        with self._parked_condition:
-            self._parked_condition.notify_all()
 
     def total_parked(self) -> int:
         return len(self._all)
@@ -160,15 +153,6 @@ class Notifier:
             if self._parked_changed is None:
                 self._parked_changed = anyio.Event()
             await self._parked_changed.wait()
-
-    def wait_parked_from_thread(self, label: str, count: int = 1, timeout: float = 10.0) -> bool:
-        """Block another thread until ``label`` has ``count`` parked waiters; False on timeout.
-
-        For code that does not run on the server's event loop, such as a test
-        talking to a :class:`~mockserver.server.ThreadedServer` over a socket.
-        """
-        with self._parked_condition:
-            return self._parked_condition.wait_for(lambda: self.parked[label] >= count, timeout)
 
     async def until_total_parked(self, count: int) -> None:
         while len(self._all) < count:

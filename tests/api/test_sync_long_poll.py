@@ -268,9 +268,11 @@ async def test_long_poll_over_a_real_socket() -> None:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(parked.run)
                 with anyio.fail_after(5):
-                    assert await anyio.to_thread.run_sync(
-                        hs.notifier.wait_parked_from_thread, bob.user_id
+                    # The control API waits (server-side, no polling) until bob's sync is parked.
+                    waited = await client.get(
+                        "/_mock/parked", params={"user_id": bob.user_id, "timeout": 5000}
                     )
+                    assert waited.json()["reached"] is True
                     assert parked.body is None
                     sent = await alice.send(room, "over the wire")
                     await parked.done.wait()
