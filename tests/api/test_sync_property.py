@@ -346,7 +346,7 @@ async def check(world: World) -> None:
 
 
 @settings(
-    max_examples=75,
+    max_examples=100,
     deadline=None,
     derandomize=True,
     database=None,
