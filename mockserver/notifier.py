@@ -53,6 +53,8 @@ class Notifier:
         self.parked: Counter[str] = Counter()
         #: How many times waiters of each label were woken by a change.
         self.wakeups: Counter[str] = Counter()
+        #: How many times waiters of each label have parked, ever (a re-park after a wake counts).
+        self.parks: Counter[str] = Counter()
         self._parked_changed: anyio.Event | None = None
         clock.on_change(self._wake_everyone)
 
@@ -113,6 +115,7 @@ class Notifier:
             self._by_key.setdefault(key, set()).add(waiter)
         self._all.add(waiter)
         self.parked[label] += 1
+        self.parks[label] += 1
         self._signal_parked()
         return waiter
 
@@ -140,6 +143,13 @@ class Notifier:
     async def until_parked(self, label: str, count: int = 1) -> None:
         """Wait until ``label`` has at least ``count`` parked waiters (for tests and benches)."""
         while self.parked[label] < count:
+            if self._parked_changed is None:
+                self._parked_changed = anyio.Event()
+            await self._parked_changed.wait()
+
+    async def until_parks(self, label: str, total: int) -> None:
+        """Wait until ``label`` has parked ``total`` times in all (parked again after a wake)."""
+        while self.parks[label] < total:
             if self._parked_changed is None:
                 self._parked_changed = anyio.Event()
             await self._parked_changed.wait()

@@ -90,18 +90,62 @@ async def seed_sync(account: Account, **params: Any) -> dict[str, Any]:
     return check_seed_shape(await account.seed_sync(**params))
 
 
-async def backfill(
+async def backfill_events(
     account: Account, room_id: str, prev_batch: str, since: str | None, page: int = 4
-) -> list[str]:
-    """Every event id before ``prev_batch`` (back to ``since``), oldest first, paging by ``end``."""
-    found: list[str] = []
+) -> list[dict[str, Any]]:
+    """Every event before ``prev_batch`` (back to ``since``), oldest first, paging by ``end``."""
+    found: list[dict[str, Any]] = []
     params: dict[str, Any] = {"dir": "b", "from": prev_batch, "limit": page}
     if since is not None:
         params["to"] = since
     while True:
         body = await account.messages(room_id, **params)
-        found.extend(event["event_id"] for event in body["chunk"])
+        found.extend(body["chunk"])
         if "end" not in body:
             return found[::-1]
         assert body["chunk"], "a page with an 'end' must not be empty"
         params["from"] = body["end"]
+
+
+async def backfill(
+    account: Account, room_id: str, prev_batch: str, since: str | None, page: int = 4
+) -> list[str]:
+    """The ids of :func:`backfill_events`."""
+    events = await backfill_events(account, room_id, prev_batch, since, page)
+    return [e["event_id"] for e in events]
+
+
+class Follower:
+    """A client following the seed's sync: chains ``since`` and fills every gap.
+
+    Each :meth:`sync` returns, per joined or archived room, the events it
+    delivered, oldest first: the ``/messages`` backfill from ``prev_batch``
+    back to ``since`` (to the room's start on an initial sync) when the
+    timeline was limited, then the timeline window itself.
+    """
+
+    def __init__(self, account: Account, filter_id: str | None = None) -> None:
+        self.account = account
+        self.filter_id = filter_id
+        self.since: str | None = None
+        #: The type of every event delivered so far.
+        self.types: dict[str, str] = {}
+
+    async def sync(self, **params: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        body = await seed_sync(self.account, since=self.since, filter=self.filter_id, **params)
+        delivered: dict[str, list[str]] = {}
+        default = groups(body)
+        for room_id in [*default["joined"], *default["archived"]]:
+            window = body["room_map"][room_id]["timeline"]
+            gap: list[str] = []
+            if window["limited"]:
+                events = await backfill_events(
+                    self.account, room_id, window["prev_batch"], self.since
+                )
+                self.types.update((e["event_id"], e["type"]) for e in events)
+                gap = [e["event_id"] for e in events]
+            event_map = body["room_map"][room_id]["event_map"]
+            self.types.update((e, event_map[e]["type"]) for e in window["events"])
+            delivered[room_id] = [*gap, *window["events"]]
+        self.since = body["next_batch"]
+        return body, delivered

@@ -339,11 +339,19 @@ class Store:
         return self.sessions.get(access_token)
 
     def logout(self, access_token: str) -> None:
-        self.sessions.pop(access_token, None)
+        session = self.sessions.pop(access_token, None)
+        if session is not None:
+            self._ended(session.user_id)
 
     def logout_all(self, user_id: str) -> None:
         for token in [t for t, s in self.sessions.items() if s.user_id == user_id]:
             del self.sessions[token]
+        self._ended(user_id)
+
+    def _ended(self, user_id: str) -> None:
+        """Sessions of ``user_id`` ended: wake its long-polls so they answer 401 at once."""
+        self._touch(users=(user_id,))
+        self._commit()
 
     def rename_device(self, user_id: str, device_id: str, display_name: str | None) -> None:
         device = self.user(user_id).devices.get(device_id)
@@ -361,6 +369,7 @@ class Store:
             t for t, s in self.sessions.items() if s.user_id == user_id and s.device_id == device_id
         ]:
             del self.sessions[token]
+        self._ended(user_id)
 
     # -- profile --------------------------------------------------------------------------
 

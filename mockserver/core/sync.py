@@ -256,7 +256,7 @@ class _Computation:
                 and not self.request.full_state
                 and room.last_stream <= self.from_pos.room
                 and room.typing_stream <= self.from_pos.typing
-                and (not room.receipt_streams or room.receipt_streams[-1] <= self.from_pos.receipt)
+                and not self._new_receipts(room)
                 and room_id not in changed_data_rooms
             ):
                 continue
@@ -289,6 +289,15 @@ class _Computation:
             to_device=self._to_device(),
         )
 
+    def _new_receipts(self, room: Room) -> bool:
+        """Receipts since ``since`` (only today's dialect reports them; the seed's tokens
+        do not even carry the receipt stream, so checking them would never skip a room)."""
+        return (
+            self.request.stable
+            and bool(room.receipt_streams)
+            and room.receipt_streams[-1] > self.from_pos.receipt
+        )
+
     # -- joined rooms ----------------------------------------------------------------------
 
     def _since_depth(self, room: Room) -> int:
@@ -317,8 +326,8 @@ class _Computation:
             room, 0 if fresh else since_depth, upto_depth, self.filter.timeline, self.now
         )
         state = self._state(room, timeline, since_depth, upto_depth, full)
-        typing = self._typing(room)
-        receipts = self._receipts(room) if request.stable else []
+        typing = self._typing(room, full)
+        receipts = self._receipts(room, full) if request.stable else []
         account_data = self._room_account_data(room.room_id)
         summary = unread = None
         if request.stable:
@@ -370,21 +379,23 @@ class _Computation:
                 )
         return _filter_state(state, room.room_id, state_filter, lazy)
 
-    def _typing(self, room: Room) -> list[str] | None:
+    def _typing(self, room: Room, full: bool) -> list[str] | None:
+        """The typing set: when it changed since ``since``, or (``full``: initial sync,
+        new join, full_state) whenever someone is typing."""
         ephemeral = self.filter.ephemeral
         if not ephemeral.allows_room(room.room_id) or not ephemeral.allows("m.typing", None):
             return None
-        if self.initial or self.request.full_state:
+        if full:
             return list(room.typing) if room.typing else None
         if room.typing_stream > self.from_pos.typing:
             return list(room.typing)
         return None
 
-    def _receipts(self, room: Room) -> list[Receipt]:
+    def _receipts(self, room: Room, full: bool) -> list[Receipt]:
         ephemeral = self.filter.ephemeral
         if not ephemeral.allows_room(room.room_id) or not ephemeral.allows("m.receipt", None):
             return []
-        if self.initial or self.request.full_state:
+        if full:
             found = list(room.latest_receipts.values())
         else:
             found = room.receipts_between(self.from_pos.receipt, self.now.receipt)
@@ -501,6 +512,31 @@ class _Computation:
             for room in rooms
         )
 
+    def _newly_sharing(self, rooms: list[Room]) -> set[str]:
+        """Users who came to share a room with the user since ``since``: everyone in a room
+        the user newly joined, and whoever newly joined one of the user's rooms. Their
+        current presence is sent even if it did not change (as Synapse does)."""
+        found: set[str] = set()
+        for room in rooms:
+            if room.last_stream <= self.from_pos.room:
+                continue
+            since_depth = room.depth_at_stream(self.from_pos.room)
+            upto_depth = room.depth_at_stream(self.now.room)
+            if self._newly_joined(room, since_depth):
+                found.update(m.state_key for m in room.members("join", upto_depth) if m.state_key)
+                continue
+            for event_type, user_id in room.state_keys_changed(since_depth, upto_depth):
+                if event_type != "m.room.member":
+                    continue
+                now = room.membership_at(user_id, upto_depth)
+                before = room.membership_at(user_id, since_depth)
+                if (now is not None and now.membership == "join") and (
+                    before is None or before.membership != "join"
+                ):
+                    found.add(user_id)
+        found.discard(self.user_id)
+        return found
+
     def _presence(self) -> list[Presence]:
         presence_filter = self.filter.presence
         rooms = [self.store.rooms[r] for r in self.store.joined_rooms(self.user_id)]
@@ -519,7 +555,12 @@ class _Computation:
             for entry in self.store.presence_changes(self.from_pos.presence, self.now.presence):
                 latest.pop(entry.user_id, None)
                 latest[entry.user_id] = entry
+            for user_id in self._newly_sharing(rooms):
+                current = self.store.presence.get(user_id)
+                if user_id not in latest and current is not None:
+                    latest[user_id] = current
             found = [p for u, p in latest.items() if self._shares_room(u, rooms)]
+            found.sort(key=lambda p: p.stream)
         found = [p for p in found if presence_filter.allows("m.presence", p.user_id)]
         if presence_filter.limit is not None:
             found = found[-presence_filter.limit :]

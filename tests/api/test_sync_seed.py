@@ -225,10 +225,35 @@ async def test_incremental_sync_omits_rooms_with_nothing_new(alice: Account, bob
     assert nothing["room_map"] == {} and nothing["next_batch"] == body["next_batch"]
 
 
+async def test_full_state_lists_every_room_with_its_whole_state(
+    hs: Homeserver, alice: Account
+) -> None:
+    hs.store.clock.freeze()
+    quiet = await alice.create_room(name="quiet")
+    busy = await alice.create_room(name="busy")
+    first = await seed_sync(alice)
+    sent = await alice.send(busy)
+    body = await seed_sync(alice, since=first["next_batch"], full_state="true", timeout=30_000)
+    assert sorted(groups(body)["joined"]) == sorted([quiet, busy])
+    for room in (quiet, busy):
+        assert set(state(body, room)) == await room_state_ids(alice, room)
+    assert timeline(body, quiet) == [] and timeline(body, busy) == [sent]
+
+
+async def test_four_and_five_part_since_tokens_are_accepted(alice: Account) -> None:
+    room = await alice.create_room()
+    first = await seed_sync(alice)
+    sent = await alice.send(room)
+    for since in (first["next_batch"] + "_0", first["next_batch"] + "_0_0"):
+        assert timeline(await seed_sync(alice, since=since), room) == [sent]
+
+
 # -- limited timelines and prev_batch ---------------------------------------------------------
 
 
-async def test_initial_prev_batch_pages_back_to_the_first_event(alice: Account, bob: Account) -> None:
+async def test_initial_prev_batch_pages_back_to_the_first_event(
+    alice: Account, bob: Account
+) -> None:
     room = await alice.create_room(preset="public_chat")
     await bob.join(room)
     sent = [await alice.send(room, f"m{i}") for i in range(15)]
@@ -244,11 +269,12 @@ async def test_initial_prev_batch_pages_back_to_the_first_event(alice: Account, 
     everything = [e["event_id"] for e in (await alice.messages(room, dir="f", limit=100))["chunk"]]
     assert history + sent[-3:] == everything
     assert history[-12:] == sent[:12]
-    first = await alice.messages(room, dir="b", limit=1000, **{"from": entry["timeline"]["prev_batch"]})
+    prev_batch = entry["timeline"]["prev_batch"]
+    first = await alice.messages(room, dir="b", limit=1000, **{"from": prev_batch})
     assert first["chunk"][-1]["type"] == "m.room.create"
     assert "end" not in first
     # dir=f from prev_batch gives the window itself.
-    window = await alice.messages(room, dir="f", limit=3, **{"from": entry["timeline"]["prev_batch"]})
+    window = await alice.messages(room, dir="f", limit=3, **{"from": prev_batch})
     assert [e["event_id"] for e in window["chunk"]] == sent[-3:]
 
 
@@ -318,7 +344,9 @@ async def test_replaying_a_since_gives_the_same_timeline(alice: Account, bob: Ac
 # -- membership: invited -> joined -> archived -----------------------------------------------
 
 
-async def test_invite_join_leave_moves_the_room_between_groups(alice: Account, bob: Account) -> None:
+async def test_invite_join_leave_moves_the_room_between_groups(
+    alice: Account, bob: Account
+) -> None:
     room = await bob.create_room(name="Party")
     start = await seed_sync(alice)
 
@@ -381,7 +409,10 @@ async def test_kick_archives_the_room_and_hides_what_follows(alice: Account, bob
     )
     assert kick_id in state(body, room)
 
-    hidden = [await bob.send(room, "after"), await bob.put_state(room, "m.room.name", {"name": "x"})]
+    hidden = [
+        await bob.send(room, "after"),
+        await bob.put_state(room, "m.room.name", {"name": "x"}),
+    ]
     assert (await seed_sync(alice, since=body["next_batch"]))["room_map"] == {}
     # A kicked user's room is in every initial sync, still ending with the kick.
     again = await seed_sync(alice)
@@ -409,7 +440,9 @@ async def test_ban_archives_the_room_and_hides_what_follows(alice: Account, bob:
     assert hidden not in again["room_map"][room]["event_map"]
 
 
-async def test_join_and_leave_between_two_syncs_shows_the_visit(alice: Account, bob: Account) -> None:
+async def test_join_and_leave_between_two_syncs_shows_the_visit(
+    alice: Account, bob: Account
+) -> None:
     room = await bob.create_room(preset="public_chat")
     before = await bob.send(room, "history")
     first = await seed_sync(alice)
@@ -487,7 +520,9 @@ async def test_ban_after_kick_shows_only_the_ban(alice: Account, bob: Account) -
     assert timeline(again, room)[-1] == ban
     assert event(again, room, timeline(again, room)[-2])["content"]["membership"] == "leave"
     assert ban in state(again, room)
-    members = [e for e in state(again, room) if event(again, room, e).get("state_key") == alice.user_id]
+    members = [
+        e for e in state(again, room) if event(again, room, e).get("state_key") == alice.user_id
+    ]
     assert members == [ban]
     # The ban is added within the window's limit.
     limit1 = await alice.upload_filter({"room": {"timeline": {"limit": 1}}})
@@ -556,6 +591,35 @@ async def test_typing_expires_on_the_server_clock(
     assert (await seed_sync(alice))["room_map"][room]["ephemeral"] == {"events": []}
 
 
+async def test_a_newly_joined_room_shows_who_is_already_typing(
+    alice: Account, bob: Account
+) -> None:
+    room = await bob.create_room(preset="public_chat")
+    await bob.typing(room)
+    first = await seed_sync(alice)
+    await alice.join(room)
+    body = await seed_sync(alice, since=first["next_batch"])
+    assert body["room_map"][room]["ephemeral"]["events"] == [
+        {"room_id": room, "type": "m.typing", "content": {"user_ids": [bob.user_id]}}
+    ]
+
+
+async def test_a_newly_joined_room_shows_earlier_receipts_in_the_stable_dialect(
+    alice: Account, bob: Account
+) -> None:
+    """The same rule in today's dialect, which also reports receipts."""
+    room = await bob.create_room(preset="public_chat")
+    sent = await bob.send(room)
+    await bob.call("POST", f"/rooms/{room}/receipt/m.read/{sent}", json={})
+    first = await alice.sync()
+    await alice.join(room)
+    body = await alice.sync(since=first["next_batch"])
+    ephemeral = body["rooms"]["join"][room]["ephemeral"]["events"]
+    receipts = [e for e in ephemeral if e["type"] == "m.receipt"]
+    assert [list(r["content"]) for r in receipts] == [[sent]]
+    assert list(receipts[0]["content"][sent]["m.read"]) == [bob.user_id]
+
+
 async def test_typing_is_cleared_by_leaving(alice: Account, bob: Account) -> None:
     room = await alice.create_room(preset="public_chat")
     await bob.join(room)
@@ -621,3 +685,25 @@ async def test_presence_only_of_users_sharing_a_room(
         bob.user_id: "online"
     }
     assert stranger.user_id not in presence_of(await seed_sync(alice))
+
+
+
+async def test_presence_of_users_who_newly_share_a_room(
+    client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    carol = await register(client, "carol")
+    for account, state in ((bob, "unavailable"), (carol, "online")):
+        path = f"/presence/{account.user_id}/status"
+        await account.call("PUT", path, json={"presence": state})
+    room = await bob.create_room(preset="public_chat")
+    first = await seed_sync(alice)
+    assert presence_of(first) == {alice.user_id: "online"}
+    # Alice joins bob's room: bob's (unchanged) presence comes with it.
+    await alice.join(room)
+    joined = await seed_sync(alice, since=first["next_batch"])
+    assert presence_of(joined) == {bob.user_id: "unavailable"}
+    # Carol joins the room alice is in: carol's presence comes too, and only once.
+    await carol.join(room)
+    second = await seed_sync(alice, since=joined["next_batch"])
+    assert presence_of(second) == {carol.user_id: "online"}
+    assert presence_of(await seed_sync(alice, since=second["next_batch"])) == {}

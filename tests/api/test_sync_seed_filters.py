@@ -150,7 +150,10 @@ async def test_state_filter_types_senders_and_rooms(alice: Account, bob: Account
             {"types": ["m.room.member"], "senders": [bob.user_id]},
             {first_room: {"m.room.member"}, second_room: {"m.room.member"}},
         ),
-        ({"types": ["m.room.name"], "rooms": [second_room]}, {first_room: set(), second_room: {"m.room.name"}}),
+        (
+            {"types": ["m.room.name"], "rooms": [second_room]},
+            {first_room: set(), second_room: {"m.room.name"}},
+        ),
         ({"not_rooms": ["*"]}, {first_room: set(), second_room: set()}),
     ]
     for state_filter, expected in cases:
@@ -226,7 +229,8 @@ async def test_presence_filter(client: httpx.AsyncClient, alice: Account, bob: A
     await bob.join(room)
     await carol.join(room)
     for account in (bob, carol):
-        await account.call("PUT", f"/presence/{account.user_id}/status", json={"presence": "online"})
+        path = f"/presence/{account.user_id}/status"
+        await account.call("PUT", path, json={"presence": "online"})
     cases: list[tuple[dict[str, Any], list[str]]] = [
         ({}, [alice.user_id, bob.user_id, carol.user_id]),
         ({"types": ["m.presence"]}, [alice.user_id, bob.user_id, carol.user_id]),
@@ -234,7 +238,10 @@ async def test_presence_filter(client: httpx.AsyncClient, alice: Account, bob: A
         ({"types": []}, []),
         ({"senders": [bob.user_id]}, [bob.user_id]),
         ({"not_senders": [bob.user_id, alice.user_id]}, [carol.user_id]),
-        ({"senders": ["@*:localhost"], "not_senders": [carol.user_id]}, [alice.user_id, bob.user_id]),
+        (
+            {"senders": ["@*:localhost"], "not_senders": [carol.user_id]},
+            [alice.user_id, bob.user_id],
+        ),
         ({"limit": 1}, [alice.user_id]),  # the latest change: alice's own sync
     ]
     for presence_filter, expected in cases:

@@ -8,44 +8,12 @@ import pytest
 
 from mockserver.core.filters import EMPTY_EVENT_FILTER, EventFilter
 from mockserver.core.model import Event
-from mockserver.core.room import Room
 from mockserver.core.sync import room_state, select_timeline
 from mockserver.core.tokens import StreamToken
+from tests.unit.history import A, B, build, member, message
 
-ROOM_ID = "!room:x"
-A, B = "@a:x", "@b:x"
-
-
-def build(*specs: tuple[Any, ...], stream_gap: int = 2) -> Room:
-    """A room from (type, sender, content[, state_key]) tuples; streams 2, 4, 6..."""
-    room = Room(ROOM_ID)
-    for index, spec in enumerate(specs, start=1):
-        event_type, sender, content, *rest = spec
-        room.append(
-            Event(
-                event_id=f"$e{index}",
-                room_id=ROOM_ID,
-                type=event_type,
-                sender=sender,
-                content=content,
-                origin_server_ts=1000 + index,
-                stream=index * stream_gap,
-                depth=index,
-                state_key=rest[0] if rest else None,
-            )
-        )
-    return room
-
-
-def message(sender: str = A, body: str = "hi", **content: Any) -> tuple[Any, ...]:
-    return ("m.room.message", sender, {"body": body, **content})
-
-
-def member(user_id: str, membership: str) -> tuple[Any, ...]:
-    return ("m.room.member", user_id, {"membership": membership}, user_id)
-
-
-#: depth: 1 create, 2 a joins, 3 name "one", 4 msg, 5 b joins, 6 name "two", 7 msg, 8 b leaves, 9 msg
+#: depth: 1 create, 2 a joins, 3 name "one", 4 msg, 5 b joins, 6 name "two", 7 msg,
+#: 8 b leaves, 9 msg
 ROOM = build(
     ("m.room.create", A, {}, ""),
     member(A, "join"),

@@ -98,7 +98,17 @@ def test_room_token_formats_seed_and_full_forms() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["t1_2_3", "t-2_3_4", "t1-2_3", "t01-2_3_4", "tx-1_2_3", "s1_2_3", "t1-2_3_4_5_6_7_8", "t1--2_3_4"],
+    [
+        "t1_2_3",
+        "t-2_3_4",
+        "t1-2_3",
+        "t01-2_3_4",
+        "tx-1_2_3",
+        "s1_2_3",
+        "t1-2_3_4_5_6_7_8",
+        "t1--2_3_4",
+        "t1-2_3_4\n",
+    ],
 )
 def test_room_token_rejects_malformed(text: str) -> None:
     with pytest.raises(MatrixError) as caught:
