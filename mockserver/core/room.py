@@ -120,6 +120,12 @@ class Room:
         found = self.state_depth_at(key, depth)
         return self.events[found - 1] if found else None
 
+    def next_state_event(self, key: StateKey, depth: int) -> Event | None:
+        """The event that next set entry ``key`` after ``depth``, if any."""
+        history = self.state_history.get(key, [])
+        index = bisect_right(history, depth)
+        return self.events[history[index] - 1] if index < len(history) else None
+
     def state_at(self, depth: int) -> dict[StateKey, Event]:
         """The full state after the event at ``depth``."""
         if depth >= self.depth:

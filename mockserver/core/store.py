@@ -805,13 +805,16 @@ class Store:
             room, "m.room.redaction", sender, content, txn=self._txn_stamp(txn)
         )
         if target is not None and target.redacted_because is None:
+            stripped = redacted_content(target.type, target.content)
+            # Redaction keeps no unsigned data but the reason, so prev_content goes too...
             room.replace(
-                replace(
-                    target,
-                    content=redacted_content(target.type, target.content),
-                    redacted_because=redaction,
-                )
+                replace(target, content=stripped, prev_content=None, redacted_because=redaction)
             )
+            # ...and the state event that replaced it no longer shows the old content.
+            if target.state_key is not None:
+                successor = room.next_state_event(target.state_entry, target.depth)
+                if successor is not None:
+                    room.replace(replace(successor, prev_content=stripped))
         self._remember(txn, redaction)
         self._commit()
         return redaction
