@@ -161,6 +161,19 @@ class Room:
         history = self.state_history.get(("m.room.member", user_id), [])
         return [self.events[d - 1] for d in history]
 
+    def joined_at(self, user_id: str) -> int:
+        """Depth of the join that started the user's current stay, or 0 if not joined.
+
+        Profile changes (join after join) continue a stay; they do not start one.
+        """
+        history = self.state_history.get(("m.room.member", user_id), [])
+        start = 0
+        for depth in reversed(history):
+            if self.events[depth - 1].membership != "join":
+                break
+            start = depth
+        return start
+
     def last_departure(self, user_id: str, upto_depth: int | None = None) -> int:
         """Depth of the user's latest leave or ban that ended a join, or 0 if none.
 

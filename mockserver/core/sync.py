@@ -342,9 +342,11 @@ class _Computation:
         unread_changed = False
         if request.stable:
             summary = self._summary(room, since_depth, upto_depth, full)
-            unread = room.unread_counts(
-                self.user_id, self.store.read_up_to(self.user_id, room.room_id)
+            # Only what arrived during the current stay can be unread (nothing before the join).
+            read_up_to = max(
+                self.store.read_up_to(self.user_id, room.room_id), room.joined_at(self.user_id)
             )
+            unread = room.unread_counts(self.user_id, read_up_to)
             unread_changed = self._unread_changed(room, since_depth, upto_depth)
         if not (
             full

@@ -290,6 +290,17 @@ async def test_unread_counts_follow_messages_and_receipts(alice: Account, bob: A
     assert entry["unread_notifications"] == {"notification_count": 0, "highlight_count": 0}
 
 
+async def test_messages_before_joining_are_not_unread(alice: Account, bob: Account) -> None:
+    room = await alice.create_room(preset="public_chat")
+    for i in range(3):
+        await alice.send(room, f"history {i}")
+    await bob.join(room)
+    await bob.call("PUT", f"/profile/{bob.user_id}/displayname", json={"displayname": "Bob"})
+    await alice.send(room, "welcome")
+    counts = joined(await bob.sync(), room)["unread_notifications"]
+    assert counts == {"notification_count": 1, "highlight_count": 0}
+
+
 async def test_own_messages_do_not_count_as_unread(alice: Account) -> None:
     room = await alice.create_room()
     await alice.send(room, "mine")
