@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8008
+# Scenario files `make run` loads (FIXTURES= for an empty server).
+FIXTURES ?= fixtures/demo.json
 
 .PHONY: install run test bench lint clean
 
@@ -16,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
-	$(BIN)/mockserver --host $(HOST) --port $(PORT)
+	$(BIN)/mockserver --host $(HOST) --port $(PORT) $(foreach f,$(FIXTURES),--fixture $(f))
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

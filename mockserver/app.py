@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import anyio
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
@@ -24,12 +28,14 @@ from mockserver.api import (
 )
 from mockserver.api.routing import Endpoint, mount
 from mockserver.config import ServerConfig
+from mockserver.control import scenarios as control_scenarios
 from mockserver.cors import CorsMiddleware
 from mockserver.errors import EXCEPTION_HANDLERS
 from mockserver.homeserver import Homeserver
 
 CLIENT_PREFIXES = ("/_matrix/client/api/v1", "/_matrix/client/r0", "/_matrix/client/v3")
 SEED_PREFIX = "/_matrix/client/v2_alpha"
+CONTROL_PREFIX = "/_mock"
 
 #: Every client-server endpoint except /sync, served under each of CLIENT_PREFIXES.
 CLIENT_ENDPOINTS: list[Endpoint] = [
@@ -59,6 +65,25 @@ def client_routes() -> list[BaseRoute]:
     return routes
 
 
+def control_routes() -> list[BaseRoute]:
+    return list(mount(CONTROL_PREFIX, control_scenarios.routes))
+
+
+def lifespan(
+    homeserver: Homeserver,
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """Run the homeserver's background work (the script's timers) while the app serves."""
+
+    @asynccontextmanager
+    async def run(app: Starlette) -> AsyncIterator[None]:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(homeserver.script.run)
+            yield
+            tasks.cancel_scope.cancel()
+
+    return run
+
+
 def create_app(
     config: ServerConfig | None = None,
     homeserver: Homeserver | None = None,
@@ -66,10 +91,14 @@ def create_app(
     """Build the ASGI app for ``homeserver`` (a fresh, empty one by default)."""
     config = config or (homeserver.config if homeserver is not None else ServerConfig())
     homeserver = homeserver or Homeserver.create(config)
+    routes = client_routes()
+    if config.control:
+        routes += control_routes()
     app = Starlette(
-        routes=client_routes(),
+        routes=routes,
         middleware=[Middleware(CorsMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan(homeserver),
     )
     app.router.redirect_slashes = False
     app.state.homeserver = homeserver

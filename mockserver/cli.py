@@ -16,6 +16,7 @@ from pathlib import Path
 from mockserver import __version__
 from mockserver.config import ServerConfig
 from mockserver.homeserver import Homeserver
+from mockserver.scenarios import ScenarioError
 from mockserver.server import bind, uvicorn_server
 
 EXIT_STARTUP_FAILURE = 1
@@ -74,7 +75,9 @@ def _fail(message: str) -> int:
 
 
 def banner(homeserver: Homeserver) -> str:
-    lines = [f"mockserver serving {homeserver.base_url()} (server name {homeserver.config.server_name})"]
+    lines = [
+        f"mockserver serving {homeserver.base_url()} (server name {homeserver.store.server_name})"
+    ]
     store = homeserver.store
     tokens: dict[str, list[str]] = {}
     for session in store.sessions.values():
@@ -97,6 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         return _fail(str(exc))
     homeserver = Homeserver.create(config)
+    for path in config.fixtures:
+        try:
+            homeserver.load_fixture_file(path)
+        except ScenarioError as exc:
+            return _fail(str(exc))
     try:
         sock = bind(config.host, config.port)
     except OSError as exc:

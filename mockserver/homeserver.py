@@ -1,13 +1,18 @@
-"""Everything a request handler may use, passed explicitly: config, store, notifier."""
+"""Everything a request handler may use, passed explicitly: config, store, notifier, script."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from mockserver.config import ServerConfig
 from mockserver.core.clock import Clock
 from mockserver.core.store import Store
 from mockserver.notifier import Notifier
+from mockserver.scenarios import Scenario, load_scenario, read_file
+from mockserver.script import ScriptRunner
 
 
 @dataclass
@@ -15,8 +20,11 @@ class Homeserver:
     config: ServerConfig
     store: Store
     notifier: Notifier
+    script: ScriptRunner
     #: The port actually bound (differs from config.port when that is 0).
     bound_port: int | None = None
+    #: Scenario documents applied since the world was last emptied: (document, source).
+    fixtures: list[tuple[Any, str]] = field(default_factory=list)
     extras: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -28,7 +36,42 @@ class Homeserver:
         store = store or Store(config.server_name, seed=config.seed)
         notifier = Notifier(store.clock)
         store.add_listener(notifier.on_change)
-        return cls(config=config, store=store, notifier=notifier)
+        return cls(config=config, store=store, notifier=notifier, script=ScriptRunner(store))
 
     def base_url(self) -> str:
         return self.config.base_url(self.bound_port)
+
+    # -- scenarios ---------------------------------------------------------------------------
+
+    def load_fixture(self, document: Any, source: str) -> Scenario:
+        """Check and load a scenario, start its script, and remember it for :meth:`reset`.
+
+        Raises :class:`~mockserver.scenarios.ScenarioError` (and changes nothing)
+        when the document is refused.
+        """
+        kept = copy.deepcopy(document)
+        scenario = load_scenario(self.store, document, source=source)
+        self.fixtures.append((kept, source))
+        if scenario.script is not None:
+            self.script.add(scenario.script)
+        return scenario
+
+    def load_fixture_file(self, path: str | Path) -> Scenario:
+        return self.load_fixture(read_file(path), str(path))
+
+    def reset(self, reload_fixtures: bool = False) -> list[Scenario]:
+        """An empty world at stream position zero, or (``reload_fixtures``) the fixtures again.
+
+        Ids are reseeded, so a reloaded world is byte-for-byte the one first
+        loaded (timestamps aside when the clock moved). Scripts restart.
+        """
+        fixtures = self.fixtures if reload_fixtures else []
+        self.fixtures = []
+        self.script.clear()
+        self.store.reset()
+        self.store.rename_server(self.config.server_name)
+        return [self.load_fixture(document, source) for document, source in fixtures]
+
+    def synced(self, user_id: str) -> None:
+        """The sync handler's hook, called after each answer to ``user_id``."""
+        self.script.on_sync(user_id)

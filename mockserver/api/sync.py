@@ -105,7 +105,17 @@ async def run_sync(call: Call, *, stable: bool) -> tuple[SyncResult, SyncRequest
     )
     store.mark_syncing(session.user_id, set_presence)
     if request.since is None or timeout <= 0 or full_state:
-        return compute_sync(store, request), request
+        result = compute_sync(store, request)
+    else:
+        result = await _long_poll(call, request, timeout)
+    call.hs.synced(session.user_id)
+    return result, request
+
+
+async def _long_poll(call: Call, request: SyncRequest, timeout: int) -> SyncResult:
+    store = call.store
+    session = call.session
+    assert session is not None
 
     def compute() -> SyncResult:
         if store.session_for(session.access_token) != session:
@@ -115,14 +125,13 @@ async def run_sync(call: Call, *, stable: bool) -> tuple[SyncResult, SyncRequest
     def keys() -> list[str]:
         return [user_key(session.user_id), *map(room_key, store.joined_rooms(session.user_id))]
 
-    result = await call.hs.notifier.wait_for(
+    return await call.hs.notifier.wait_for(
         compute,
         keys=keys,
         deadline_ms=store.now() + timeout,
         label=session.user_id,
         next_wake_ms=store.next_typing_expiry,
     )
-    return result, request
 
 
 # -- the seed's dialect ------------------------------------------------------------------

@@ -182,6 +182,18 @@ class Store:
         self._pending_rooms, self._pending_users = touched
         self._commit()
 
+    def rename_server(self, server_name: str) -> None:
+        """Serve another server name; only an empty world (no users, no rooms) may change it."""
+        if server_name == self.server_name:
+            return
+        if self.users or self.rooms:
+            raise MatrixError(
+                M_INVALID_PARAM,
+                f"Cannot rename server {self.server_name} to {server_name}: it is not empty",
+            )
+        self.server_name = server_name
+        self.ids.server_name = server_name
+
     # -- change notification ---------------------------------------------------------
 
     def add_listener(self, listener: Listener) -> None:
@@ -531,10 +543,17 @@ class Store:
     ) -> JsonDict:
         if not isinstance(content, dict):
             raise bad_json("Event content must be a JSON object")
-        content = copy.deepcopy(content)
+        checked: JsonDict = copy.deepcopy(content)
+        self.check_event_size(room.room_id, event_type, sender, checked, state_key)
+        return checked
+
+    def check_event_size(
+        self, room_id: str, event_type: str, sender: str, content: Any, state_key: str | None
+    ) -> None:
+        """Refuse (``M_TOO_LARGE``) an event that would exceed 64 KiB once persisted."""
         envelope = {
             "type": event_type,
-            "room_id": room.room_id,
+            "room_id": room_id,
             "sender": sender,
             "content": content,
             "state_key": state_key,
@@ -543,8 +562,6 @@ class Store:
         }
         if event_size(envelope) > MAX_EVENT_BYTES:
             raise MatrixError(M_TOO_LARGE, "Event is too large")
-        checked: JsonDict = content
-        return checked
 
     def _replay(self, txn: TxnKey | None) -> Event | None:
         if txn is None:
@@ -621,7 +638,9 @@ class Store:
 
         Scenarios may describe any room the spec can express (a room with no
         ``m.room.create``, as in the seed's example), so power levels and join
-        rules are not checked; ids must still be unique and users known.
+        rules are not checked; ids must still be unique and users known. An
+        ``m.room.redaction`` strips its target (if it is in this room), as a
+        redaction sent through the API does.
         """
         room = self.rooms.get(room_id)
         if room is None:
@@ -639,13 +658,36 @@ class Store:
             origin_server_ts=origin_server_ts,
             event_id=event_id,
         )
+        redacts = content.get("redacts")
+        if event_type == "m.room.redaction" and state_key is None and isinstance(redacts, str):
+            target = self.event(redacts)
+            if target is not None and target.room_id == room_id:
+                self._apply_redaction(room, target, event)
         self._commit()
         return event
 
-    def ensure_room(self, room_id: str) -> Room:
-        """An empty room with this id (the scenario loader's first step for a bare room)."""
-        if room_id in self.rooms:
+    def _apply_redaction(self, room: Room, target: Event, redaction: Event) -> None:
+        if target.redacted_because is not None:
+            return
+        stripped = redacted_content(target.type, target.content)
+        # Redaction keeps no unsigned data but the reason, so prev_content goes too...
+        room.replace(
+            replace(target, content=stripped, prev_content=None, redacted_because=redaction)
+        )
+        # ...and the state event that replaced it no longer shows the old content.
+        if target.state_key is not None:
+            successor = room.next_state_event(target.state_entry, target.depth)
+            if successor is not None:
+                room.replace(replace(successor, prev_content=stripped))
+
+    def ensure_room(self, room_id: str | None = None) -> Room:
+        """An empty room (the scenario loader's first step for a room without m.room.create).
+
+        Without ``room_id`` a fresh one is generated from the seeded ids.
+        """
+        if room_id is not None and room_id in self.rooms:
             raise MatrixError(M_ROOM_IN_USE, f"Room {room_id} already exists")
+        room_id = room_id or self._fresh_room_id()
         room = self.rooms[room_id] = Room(room_id)
         return room
 
@@ -804,17 +846,8 @@ class Store:
         redaction = self._persist(
             room, "m.room.redaction", sender, content, txn=self._txn_stamp(txn)
         )
-        if target is not None and target.redacted_because is None:
-            stripped = redacted_content(target.type, target.content)
-            # Redaction keeps no unsigned data but the reason, so prev_content goes too...
-            room.replace(
-                replace(target, content=stripped, prev_content=None, redacted_because=redaction)
-            )
-            # ...and the state event that replaced it no longer shows the old content.
-            if target.state_key is not None:
-                successor = room.next_state_event(target.state_entry, target.depth)
-                if successor is not None:
-                    room.replace(replace(successor, prev_content=stripped))
+        if target is not None:
+            self._apply_redaction(room, target, redaction)
         self._remember(txn, redaction)
         self._commit()
         return redaction
@@ -841,7 +874,12 @@ class Store:
         self.room(room_id)
         if self.membership(user_id, room_id) != "join":
             raise forbidden("You are not in the room")
-        if visibility == "public":
+        self.publish_room(room_id, visibility == "public")
+
+    def publish_room(self, room_id: str, public: bool) -> None:
+        """List or unlist a room in the public directory (no membership check)."""
+        self.room(room_id)
+        if public:
             self.public_rooms[room_id] = None
         else:
             self.public_rooms.pop(room_id, None)
@@ -906,7 +944,9 @@ class Store:
         event_id: str,
         *,
         thread_id: str | None = None,
+        ts: int | None = None,
     ) -> None:
+        """Record a read receipt, stamped ``ts`` (a scenario's) or now."""
         room = self.room(room_id)
         if self.membership(user_id, room_id) != "join":
             raise forbidden(f"User {user_id} is not in room {room_id}")
@@ -920,7 +960,7 @@ class Store:
                 user_id=user_id,
                 receipt_type=receipt_type,
                 event_id=event_id,
-                ts=self.now(),
+                ts=self.now() if ts is None else ts,
                 stream=self.position.receipt,
                 thread_id=thread_id,
             )

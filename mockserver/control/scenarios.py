@@ -1,0 +1,83 @@
+"""Scenario control: ``POST /_mock/fixtures``, ``GET /_mock/export``, ``POST /_mock/script/next``
+
+Mounted under ``/_mock`` by ``create_app`` unless the control API is off.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from mockserver.api.routing import Call, Reply, endpoint
+from mockserver.core.errors import M_BAD_JSON, M_NOT_JSON, M_TOO_LARGE, MatrixError, not_found
+from mockserver.scenarios import Scenario, ScenarioError, export_scenario
+
+#: Fixtures can be far larger than a client request (exports of long histories).
+MAX_FIXTURE_BYTES = 64 * 1024 * 1024
+REQUEST_SOURCE = "request body"
+
+
+async def _document(call: Call) -> Any:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in call.request.stream():
+        size += len(chunk)
+        if size > MAX_FIXTURE_BYTES:
+            raise MatrixError(M_TOO_LARGE, "Fixture too large")
+        chunks.append(chunk)
+    try:
+        return orjson.loads(b"".join(chunks))
+    except orjson.JSONDecodeError as exc:
+        raise MatrixError(M_NOT_JSON, f"{REQUEST_SOURCE}: $: not valid JSON: {exc}") from None
+
+
+def describe(scenario: Scenario) -> dict[str, Any]:
+    """What a load made, for the caller: users with their devices and tokens, rooms."""
+    return {
+        "server_name": scenario.server_name,
+        "users": [
+            {
+                "user_id": user.user_id,
+                "devices": [
+                    {"device_id": device_id, "access_token": token}
+                    for device_id, token in user.sessions
+                ],
+            }
+            for user in scenario.users
+        ],
+        "rooms": list(scenario.rooms),
+        "script_steps": len(scenario.script.steps) if scenario.script is not None else 0,
+    }
+
+
+@endpoint("/fixtures", "POST", public=True)
+async def post_fixtures(call: Call) -> Reply:
+    document = await _document(call)
+    try:
+        scenario = call.hs.load_fixture(document, REQUEST_SOURCE)
+    except ScenarioError as exc:
+        raise MatrixError(M_BAD_JSON, str(exc), path=exc.path) from None
+    return describe(scenario)
+
+
+@endpoint("/export", "GET", public=True)
+async def get_export(call: Call) -> Reply:
+    return export_scenario(call.store)
+
+
+@endpoint("/script/next", "POST", public=True)
+async def post_script_next(call: Call) -> Reply:
+    release = call.hs.script.next()
+    if release is None:
+        raise not_found("No script step is waiting")
+    return {
+        "source": release.source,
+        "step": release.step.path,
+        "action": release.step.action.kind,
+        "remaining": release.remaining,
+        "error": release.error,
+    }
+
+
+routes = [post_fixtures, get_export, post_script_next]

@@ -1,0 +1,68 @@
+"""Scenario fixtures: a JSON document describing a world, checked whole and replayed.
+
+- :func:`load_scenario` checks the whole document first (nothing is applied
+  when it is refused) and then replays it through public :class:`Store`
+  methods only;
+- :func:`load_file` does the same for a file;
+- :func:`export_scenario` writes the current world as such a document.
+
+The format is described by ``fixtures/scenario.schema.json`` and the README
+section "Scenario fixtures".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from mockserver.core.store import Store
+from mockserver.scenarios.apply import LoadedUser, Scenario, replay
+from mockserver.scenarios.export import export_scenario
+from mockserver.scenarios.plan import Plan, Script
+from mockserver.scenarios.reader import ScenarioError
+from mockserver.scenarios.validate import check
+
+__all__ = [
+    "LoadedUser",
+    "Scenario",
+    "ScenarioError",
+    "Script",
+    "check_scenario",
+    "export_scenario",
+    "load_file",
+    "load_scenario",
+    "read_file",
+]
+
+
+def check_scenario(store: Store, document: Any, *, source: str) -> Plan:
+    """Check ``document`` against the world ``store`` holds, changing nothing."""
+    return check(store, document, source)
+
+
+def load_scenario(store: Store, document: Any, *, source: str) -> Scenario:
+    """Check ``document`` as a whole, then replay it into ``store``.
+
+    Raises :class:`ScenarioError` (``"<source>: <json.path>: <problem>"``)
+    before the first change when anything in it is wrong.
+    """
+    return replay(store, check(store, document, source))
+
+
+def read_file(path: str | Path) -> Any:
+    """The JSON document in ``path``, or ScenarioError naming the file."""
+    source = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise ScenarioError(source, "", f"cannot read the file: {exc.strerror or exc}") from None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ScenarioError(source, "", f"not valid JSON: {exc}") from None
+
+
+def load_file(store: Store, path: str | Path) -> Scenario:
+    return load_scenario(store, read_file(path), source=str(path))

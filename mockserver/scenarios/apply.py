@@ -1,0 +1,154 @@
+"""Replaying a checked plan through the store's public methods.
+
+The order is fixed, so one document always gives the same stream positions
+and, from the store's seeded ids, the same generated ids: the server name,
+users (with their devices, filters and account data), each room (created or
+bare, then its events in document order, then its aliases and directory
+listing), the top-level ``events``, each room's typing, receipts and account
+data, and last presence. Events without a timestamp are stamped relative to
+the server clock's "now" at the start of the load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mockserver.core.store import Store
+from mockserver.scenarios.plan import EventSpec, Plan, RoomSpec, Script
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedUser:
+    user_id: str
+    #: (device_id, access_token) of each device the scenario logged in.
+    sessions: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """What a load put in the store."""
+
+    source: str
+    server_name: str
+    users: tuple[LoadedUser, ...]
+    #: Room ids, in document order (generated ones included).
+    rooms: tuple[str, ...]
+    script: Script | None
+
+
+class _Replay:
+    def __init__(self, store: Store, plan: Plan) -> None:
+        self.store = store
+        self.plan = plan
+        self.now = store.now()
+        #: The first device each user logged in with during this load.
+        self.first_device: dict[str, str] = {}
+        self.room_ids: dict[str, str] = {}
+
+    def run(self) -> Scenario:
+        store, plan = self.store, self.plan
+        store.rename_server(plan.server_name)
+        users = [self._user(index) for index in range(len(plan.users))]
+        for room in plan.rooms:
+            self._room(room)
+        for room_id, event in plan.events:
+            self._event(room_id, event)
+        for room in plan.rooms:
+            self._room_extras(room)
+        for presence in plan.presence:
+            store.set_presence(
+                presence.user_id,
+                presence.presence,
+                status_msg=presence.status_msg,
+                last_active_ago=presence.last_active_ago,
+            )
+        return Scenario(
+            source=plan.source,
+            server_name=plan.server_name,
+            users=tuple(users),
+            rooms=tuple(self.room_ids[room.key] for room in plan.rooms),
+            script=plan.script,
+        )
+
+    def _user(self, index: int) -> LoadedUser:
+        spec = self.plan.users[index]
+        store = self.store
+        store.create_user(
+            spec.user_id, spec.password, displayname=spec.displayname, avatar_url=spec.avatar_url
+        )
+        sessions = []
+        for device in spec.devices:
+            session = store.new_session(
+                spec.user_id,
+                device.device_id,
+                device.display_name,
+                access_token=device.access_token,
+            )
+            self.first_device.setdefault(spec.user_id, session.device_id)
+            sessions.append((session.device_id, session.access_token))
+        for definition in spec.filters:
+            store.upload_filter(spec.user_id, definition)
+        for data_type, content in spec.account_data:
+            store.set_account_data(spec.user_id, None, data_type, content)
+        return LoadedUser(spec.user_id, tuple(sessions))
+
+    def _room(self, spec: RoomSpec) -> None:
+        store = self.store
+        if spec.create is not None:
+            assert spec.creator is not None
+            room_id = store.create_room(spec.creator, spec.create, room_id=spec.room_id)
+        else:
+            room_id = store.ensure_room(spec.room_id).room_id
+        self.room_ids[spec.key] = room_id
+        for event in spec.events:
+            self._event(room_id, event)
+        for alias in spec.aliases:
+            store.set_alias(spec.creator or "", alias, room_id)
+        if spec.public:
+            store.publish_room(room_id, True)
+
+    def _event(self, room_id: str, event: EventSpec) -> None:
+        txn = None
+        if event.txn is not None:
+            device_id, txn_id = event.txn
+            txn = (event.sender, device_id or self._device_of(event.sender), txn_id)
+        self.store.import_event(
+            room_id,
+            event.type,
+            event.sender,
+            event.content,
+            state_key=event.state_key,
+            origin_server_ts=(
+                event.origin_server_ts
+                if event.origin_server_ts is not None
+                else self.now - event.age_ms
+            ),
+            event_id=event.event_id,
+            txn=txn,
+        )
+
+    def _device_of(self, user_id: str) -> str:
+        device = self.first_device.get(user_id)
+        return device if device is not None else next(iter(self.store.user(user_id).devices))
+
+    def _room_extras(self, spec: RoomSpec) -> None:
+        store = self.store
+        room_id = self.room_ids[spec.key]
+        for typing in spec.typing:
+            store.set_typing(typing.user_id, room_id, True, typing.timeout_ms)
+        for receipt in spec.receipts:
+            event_id = receipt.event_id or store.room(room_id).events[-1].event_id
+            store.set_receipt(
+                receipt.user_id,
+                room_id,
+                receipt.receipt_type,
+                event_id,
+                thread_id=receipt.thread_id,
+                ts=receipt.ts,
+            )
+        for data in spec.account_data:
+            store.set_account_data(data.user_id, room_id, data.type, data.content)
+
+
+def replay(store: Store, plan: Plan) -> Scenario:
+    return _Replay(store, plan).run()

@@ -1,0 +1,177 @@
+"""A scenario once checked: plain values the loader replays through the store.
+
+:mod:`~mockserver.scenarios.validate` turns a JSON document into a
+:class:`Plan` (or refuses it with a path-named error);
+:mod:`~mockserver.scenarios.apply` replays a plan. Everything a replay needs
+is decided here already (member sugar and bulk messages are expanded into
+events), so a replay cannot fail on the document's account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from mockserver.core.model import JsonDict
+from mockserver.core.store import CreateRoom
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSpec:
+    device_id: str | None = None
+    access_token: str | None = None
+    display_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserSpec:
+    user_id: str
+    password: str | None
+    displayname: str | None
+    avatar_url: str | None
+    devices: tuple[DeviceSpec, ...] = ()
+    #: Global account data, in document order.
+    account_data: tuple[tuple[str, JsonDict], ...] = ()
+    #: Filter definitions, uploaded in order (so their ids are "0", "1", ...).
+    filters: tuple[JsonDict, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EventSpec:
+    """One event to import; without ``origin_server_ts``, stamped ``age_ms`` before the load."""
+
+    type: str
+    sender: str
+    content: JsonDict
+    state_key: str | None = None
+    event_id: str | None = None
+    origin_server_ts: int | None = None
+    age_ms: int = 0
+    #: (device_id or None for the sender's first device, txn_id)
+    txn: tuple[str | None, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TypingSpec:
+    user_id: str
+    timeout_ms: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptSpec:
+    user_id: str
+    #: None: the newest event of the room at load.
+    event_id: str | None
+    receipt_type: str
+    thread_id: str | None
+    #: When it was sent; None: at the load.
+    ts: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoomAccountDataSpec:
+    user_id: str
+    type: str
+    content: JsonDict
+
+
+@dataclass(slots=True)
+class RoomSpec:
+    """A room: created (with m.room.create, by ``creator``) or bare, then its events.
+
+    A room without ``room_id`` gets one from the seeded ids when replayed;
+    ``key`` names it until then (its index in the document).
+    """
+
+    key: str
+    room_id: str | None
+    creator: str | None = None
+    create: CreateRoom | None = None
+    events: list[EventSpec] = field(default_factory=list)
+    #: Directory aliases set after the events (a created room's first alias is made by createRoom).
+    aliases: tuple[str, ...] = ()
+    public: bool = False
+    typing: tuple[TypingSpec, ...] = ()
+    receipts: tuple[ReceiptSpec, ...] = ()
+    account_data: tuple[RoomAccountDataSpec, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceSpec:
+    user_id: str
+    presence: str
+    status_msg: str | None
+    last_active_ago: int | None
+
+
+# -- the script ---------------------------------------------------------------------------
+
+TriggerKind = Literal["after_ms", "after_sync", "on_next"]
+ActionKind = Literal[
+    "send", "state", "invite", "join", "leave", "kick", "ban", "typing", "presence"
+]
+ACTIONS: tuple[str, ...] = (
+    "send",
+    "state",
+    "invite",
+    "join",
+    "leave",
+    "kick",
+    "ban",
+    "typing",
+    "presence",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    kind: TriggerKind
+    #: after_ms: milliseconds on the server clock; after_sync: how many syncs.
+    amount: int = 0
+    #: after_sync: whose syncs count.
+    user_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    kind: ActionKind
+    #: The acting user: the sender, the joiner or leaver, the typist, whose presence.
+    user_id: str
+    room_id: str | None = None
+    #: invite/kick/ban: who is invited, kicked or banned.
+    target: str | None = None
+    event_type: str | None = None
+    state_key: str | None = None
+    content: JsonDict | None = None
+    reason: str | None = None
+    typing: bool = True
+    timeout_ms: int | None = None
+    presence: str | None = None
+    status_msg: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    trigger: Trigger
+    action: Action
+    #: Where the step was in its document, for logs and error reports.
+    path: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Script:
+    source: str
+    steps: tuple[Step, ...]
+    repeat: bool = False
+
+
+@dataclass(slots=True)
+class Plan:
+    source: str
+    server_name: str
+    users: list[UserSpec] = field(default_factory=list)
+    rooms: list[RoomSpec] = field(default_factory=list)
+    #: Top-level events (room id, event), imported after every room's own events, in order.
+    events: list[tuple[str, EventSpec]] = field(default_factory=list)
+    presence: list[PresenceSpec] = field(default_factory=list)
+    script: Script | None = None
