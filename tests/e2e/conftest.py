@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -84,19 +85,41 @@ class Live:
         return self.server.homeserver
 
 
+LiveFactory = Callable[..., Live]
+
+
 @pytest.fixture
-def live(monkeypatch: pytest.MonkeyPatch) -> Iterator[Live]:
-    """A fresh mockserver on 127.0.0.1 with a free port, serving from a thread."""
-    audit = SyncAudit()
+def start_live(monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveFactory]:
+    """Start a fresh mockserver on 127.0.0.1 with a free port, serving from a thread.
+
+    Scenario files passed to the factory are loaded before it starts serving.
+    Every server started is stopped at the end of the test.
+    """
     create_app = mockserver.server.create_app
+    started: list[ThreadedServer] = []
 
-    def create_audited_app(*args: Any, **kwargs: Any) -> ASGIApp:
-        return audited(create_app(*args, **kwargs), audit)
+    def start(*fixtures: Path) -> Live:
+        audit = SyncAudit()
 
-    monkeypatch.setattr(mockserver.server, "create_app", create_audited_app)
-    homeserver = Homeserver.create(ServerConfig(host="127.0.0.1", port=0))
-    server = ThreadedServer(homeserver).start()
+        def create_audited_app(*args: Any, **kwargs: Any) -> ASGIApp:
+            return audited(create_app(*args, **kwargs), audit)
+
+        monkeypatch.setattr(mockserver.server, "create_app", create_audited_app)
+        homeserver = Homeserver.create(ServerConfig(host="127.0.0.1", port=0))
+        for path in fixtures:
+            homeserver.load_fixture_file(path)
+        server = ThreadedServer(homeserver).start()
+        started.append(server)
+        return Live(server, audit)
+
     try:
-        yield Live(server, audit)
+        yield start
     finally:
-        server.stop()
+        for server in started:
+            server.stop()
+
+
+@pytest.fixture
+def live(start_live: LiveFactory) -> Live:
+    """A fresh, empty mockserver on a real socket."""
+    return start_live()
