@@ -15,12 +15,14 @@ import pytest
 from nio import (
     AsyncClient,
     AsyncClientConfig,
+    DevicesResponse,
     InviteMemberEvent,
     JoinedMembersResponse,
     JoinResponse,
     LoginResponse,
     MatrixRoom,
     MessageDirection,
+    ProfileGetResponse,
     ReceiptEvent,
     RegisterResponse,
     RoomContextResponse,
@@ -76,6 +78,10 @@ async def _lifecycle(live: Live, clients: list[AsyncClient]) -> None:
     assert isinstance(await bob.login("secret", device_name="bob's desktop"), LoginResponse)
     whoami = await bob.whoami()
     assert isinstance(whoami, WhoamiResponse) and whoami.user_id == "@bob:localhost"
+    devices = await alice.devices()
+    assert isinstance(devices, DevicesResponse)
+    assert [d.display_name for d in devices.devices] == ["alice's laptop"]
+    assert isinstance(await bob.get_profile(), ProfileGetResponse)
 
     # alice creates a room and invites bob, who sees the invite in his sync.
     created = await alice.room_create(name="Lunch", topic="Where shall we go?")
