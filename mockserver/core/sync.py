@@ -198,6 +198,25 @@ def room_state(
     return _ordered(room.state_delta(after_depth, at_depth))
 
 
+def _with_late_state(
+    room: Room, state: list[Event], window_end: int, upto_depth: int
+) -> list[Event]:
+    """``state`` plus what changed after the window, up to ``upto_depth``.
+
+    A timeline filter (``types``, ``senders``...) can end the window before
+    the sync's end: state set by the events it left out is in neither the
+    timeline nor the state at its start, and the next sync starts after it,
+    so the client would never learn it. Like Synapse, send the current value
+    of those entries with the state.
+    """
+    late = room.state_delta(window_end, upto_depth)
+    if not late:
+        return state
+    merged = {event.state_entry: event for event in state}
+    merged.update(late)
+    return _ordered(merged)
+
+
 def heroes(room: Room, user_id: str, depth: int | None = None) -> list[str]:
     """Up to five members to name the room by, as of ``depth`` (default: now)."""
     if depth is None or depth >= room.depth:
@@ -390,9 +409,12 @@ class _Computation:
     ) -> list[Event]:
         if self.request.state_at == "timeline_end":
             at_depth = upto_depth
+            state = room_state(room, full=full, after_depth=since_depth, at_depth=at_depth)
         else:
             at_depth = timeline.events[0].depth - 1 if timeline.events else upto_depth
-        state = room_state(room, full=full, after_depth=since_depth, at_depth=at_depth)
+            state = room_state(room, full=full, after_depth=since_depth, at_depth=at_depth)
+            if timeline.events and timeline.events[-1].depth < upto_depth:
+                state = _with_late_state(room, state, timeline.events[-1].depth, upto_depth)
         state_filter = self.filter.state
         lazy: set[str] | None = None
         if state_filter.lazy_load_members:

@@ -855,3 +855,26 @@ async def test_register_helper_account_is_usable_over_r0(client: httpx.AsyncClie
     dave = await register(client, "dave")
     room = await dave.create_room()
     assert room in (await dave.sync(prefix=R0))["rooms"]["join"]
+
+
+@pytest.mark.parametrize("state_after", ["false", "true"])
+async def test_state_set_after_a_filtered_window_is_not_lost(
+    alice: Account, state_after: str
+) -> None:
+    room = await alice.create_room(name="Before")
+    only_messages = inline({"room": {"timeline": {"types": ["m.room.message"]}}})
+    first = await alice.sync(filter=only_messages, use_state_after=state_after)
+    message = await alice.send(room, "last message")
+    rename = await alice.put_state(room, "m.room.name", {"name": "After"})
+    entry = joined(
+        await alice.sync(since=first["next_batch"], filter=only_messages,
+                         use_state_after=state_after),
+        room,
+    )
+    assert ids(entry["timeline"]["events"]) == [message]
+    state = entry["state_after" if state_after == "true" else "state"]["events"]
+    assert ids(state) == [rename]
+    initial = joined(await alice.sync(filter=only_messages, use_state_after=state_after), room)
+    names = [e for e in initial["state_after" if state_after == "true" else "state"]["events"]
+             if e["type"] == "m.room.name"]
+    assert ids(names) == [rename]
