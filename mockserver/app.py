@@ -28,14 +28,18 @@ from mockserver.api import (
 )
 from mockserver.api.routing import Endpoint, mount
 from mockserver.config import ServerConfig
+from mockserver.control import act, clock, parked, world
 from mockserver.control import scenarios as control_scenarios
+from mockserver.control import faults as control_faults
+from mockserver.control import journal as control_journal
+from mockserver.control.routing import mount_control
 from mockserver.cors import CorsMiddleware
 from mockserver.errors import EXCEPTION_HANDLERS
 from mockserver.homeserver import Homeserver
+from mockserver.traffic.middleware import TrafficMiddleware
 
 CLIENT_PREFIXES = ("/_matrix/client/api/v1", "/_matrix/client/r0", "/_matrix/client/v3")
 SEED_PREFIX = "/_matrix/client/v2_alpha"
-CONTROL_PREFIX = "/_mock"
 
 #: Every client-server endpoint except /sync, served under each of CLIENT_PREFIXES.
 CLIENT_ENDPOINTS: list[Endpoint] = [
@@ -55,6 +59,18 @@ CLIENT_ENDPOINTS: list[Endpoint] = [
 ]
 
 
+#: The control API, served under /_mock unless ServerConfig.control is off.
+CONTROL_ENDPOINTS: list[Endpoint] = [
+    *world.routes,
+    *control_scenarios.routes,
+    *act.routes,
+    *control_faults.routes,
+    *control_journal.routes,
+    *clock.routes,
+    *parked.routes,
+]
+
+
 def client_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = list(mount("", versions.unprefixed_routes))
     routes += mount(SEED_PREFIX, [*sync.seed_routes, *filters.routes])
@@ -63,10 +79,6 @@ def client_routes() -> list[BaseRoute]:
             routes += mount(prefix, sync.stable_routes)
         routes += mount(prefix, CLIENT_ENDPOINTS)
     return routes
-
-
-def control_routes() -> list[BaseRoute]:
-    return list(mount(CONTROL_PREFIX, control_scenarios.routes))
 
 
 def lifespan(
@@ -92,11 +104,13 @@ def create_app(
     config = config or (homeserver.config if homeserver is not None else ServerConfig())
     homeserver = homeserver or Homeserver.create(config)
     routes = client_routes()
+    middleware = [Middleware(CorsMiddleware)]
     if config.control:
-        routes += control_routes()
+        routes += mount_control(CONTROL_ENDPOINTS, config.control_token)
+        middleware.append(Middleware(TrafficMiddleware))
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(CorsMiddleware)],
+        middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan(homeserver),
     )

@@ -1,4 +1,4 @@
-"""``mockserver [--host] [--port] [--server-name] [--fixture PATH]...``
+"""``mockserver [--host] [--port] [--server-name] [--fixture PATH]... [--no-control] [--control-token T]``
 
 Each option maps to one field of :class:`~mockserver.config.ServerConfig`;
 the CLI builds the config, loads the scenarios, binds, prints what a client
@@ -9,6 +9,7 @@ It exits 1 with one line on stderr, and no traceback, when it cannot start.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,11 +29,20 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"mockserver: error: {message}\n")
 
 
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows defaults, except for flags and options that have none."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or isinstance(action.default, bool):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="mockserver",
         description="An in-memory Matrix homeserver for client tests and demos.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_Formatter,
     )
     p.add_argument("--host", default=DEFAULTS.host, help="address to listen on")
     p.add_argument(
@@ -52,6 +62,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--seed", default=DEFAULTS.seed, help="seed for generated room, event and device ids"
     )
+    p.add_argument(
+        "--no-control",
+        dest="control",
+        action="store_false",
+        help="do not serve the /_mock control API (nor journal requests)",
+    )
+    p.add_argument(
+        "--control-token",
+        default=os.environ.get("MOCKSERVER_CONTROL_TOKEN"),
+        metavar="TOKEN",
+        help="require 'Authorization: Bearer TOKEN' on /_mock calls; needed when --host is "
+        "not a loopback address; also read from $MOCKSERVER_CONTROL_TOKEN",
+    )
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.add_argument("--version", action="version", version=f"mockserver {__version__}")
     return p
@@ -66,6 +89,8 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
         server_name=args.server_name,
         fixtures=tuple(args.fixture),
         seed=args.seed,
+        control=args.control,
+        control_token=args.control_token,
     )
 
 
@@ -75,9 +100,10 @@ def _fail(message: str) -> int:
 
 
 def banner(homeserver: Homeserver) -> str:
-    lines = [
-        f"mockserver serving {homeserver.base_url()} (server name {homeserver.store.server_name})"
-    ]
+    """The URL, each user with their access token (or password), then the control API."""
+    config = homeserver.config
+    url = homeserver.base_url()
+    lines = [f"mockserver serving {url} (server name {homeserver.store.server_name})"]
     store = homeserver.store
     tokens: dict[str, list[str]] = {}
     for session in store.sessions.values():
@@ -90,6 +116,12 @@ def banner(homeserver: Homeserver) -> str:
             lines.append(f"  {user_id}  password {user.password}")
         else:
             lines.append(f"  {user_id}")
+    if not config.control:
+        lines.append("control API off (--no-control)")
+    elif config.control_token is not None:
+        lines.append(f"control API at {url}/_mock (needs Authorization: Bearer <control token>)")
+    else:
+        lines.append(f"control API at {url}/_mock")
     return "\n".join(lines)
 
 

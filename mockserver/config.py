@@ -16,14 +16,24 @@ class ServerConfig:
     server_name: str = "localhost"
     #: Scenario files loaded at start, in order.
     fixtures: tuple[Path, ...] = field(default_factory=tuple)
-    #: Serve the ``/_mock`` control API.
+    #: Serve the ``/_mock`` control API (and journal client requests for it).
     control: bool = True
-    #: Required by the control API when set (and always when bound beyond loopback).
+    #: When set, every ``/_mock`` call must carry ``Authorization: Bearer <control_token>``.
+    #: Required when the control API is served beyond loopback, since it can act as anyone.
     control_token: str | None = None
     #: Seed for generated ids, so a scenario loads to byte-identical responses.
     seed: str = "mockserver"
     #: The base URL advertised in ``/.well-known/matrix/client``; derived from host/port if unset.
     public_baseurl: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.control_token is not None and not self.control_token.strip():
+            raise ValueError("the control token must not be empty")
+        if self.control and self.control_token is None and not self.is_loopback:
+            raise ValueError(
+                f"the control API can act as any user: bound to {self.host}, it needs "
+                "--control-token (or turn it off with --no-control)"
+            )
 
     @property
     def is_loopback(self) -> bool:

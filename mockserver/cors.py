@@ -1,9 +1,19 @@
-"""CORS for browser clients: every response allows any origin; preflights get ``{}``."""
+"""CORS for browser clients: every response allows any origin; preflights get ``{}``.
+
+Every response means a 500 too: Starlette renders unexpected exceptions
+outside all user middleware, where no CORS header would reach it and a
+browser would report a CORS failure instead of the Matrix error. So this
+middleware hands an exception that escapes the app to the one handler in
+:mod:`mockserver.errors` itself, and sends its answer with the headers.
+"""
 
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockserver.errors import on_unexpected
 
 HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -27,11 +37,21 @@ class CorsMiddleware:
             await send({"type": "http.response.body", "body": b"{}"})
             return
 
+        started = False
+
         async def send_with_cors(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 for key, value in HEADERS.items():
                     headers[key] = value
             await send(message)
 
-        await self.app(scope, receive, send_with_cors)
+        try:
+            await self.app(scope, receive, send_with_cors)
+        except Exception as exc:
+            if started:
+                raise
+            response = await on_unexpected(Request(scope), exc)
+            await response(scope, receive, send_with_cors)

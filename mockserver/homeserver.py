@@ -1,4 +1,9 @@
-"""Everything a request handler may use, passed explicitly: config, store, notifier, script."""
+"""Everything a request handler may use, passed explicitly: config, store, notifier, script.
+
+Next to the domain state it holds the harness's own state: the request
+journal and the fault rules, which the traffic middleware and the control
+API use.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from mockserver.config import ServerConfig
 from mockserver.core.clock import Clock
 from mockserver.core.store import Store
 from mockserver.notifier import Notifier
+from mockserver.traffic.faults import Faults
+from mockserver.traffic.journal import Journal
 from mockserver.scenarios import Scenario, load_scenario, read_file
 from mockserver.script import ScriptRunner
 
@@ -23,6 +30,8 @@ class Homeserver:
     script: ScriptRunner
     #: The port actually bound (differs from config.port when that is 0).
     bound_port: int | None = None
+    journal: Journal = field(default_factory=Journal)
+    faults: Faults = field(default_factory=Faults)
     #: Scenario documents applied since the world was last emptied: (document, source).
     fixtures: list[tuple[Any, str]] = field(default_factory=list)
     extras: dict[str, object] = field(default_factory=dict)

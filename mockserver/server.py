@@ -4,6 +4,10 @@ The listening socket is bound here, before uvicorn starts, so a port in use
 is reported as one clear error and port 0 yields the real port at once.
 :class:`ThreadedServer` (used by the pytest plugin) returns from
 :meth:`~ThreadedServer.start` only once uvicorn reports it is serving.
+
+The app is wrapped so that each request's scope carries a way to abort its
+connection (the fault rules' "drop the connection"): uvicorn hands the app
+its request cycle's bound ``send``, whose ``transport`` is the socket's.
 """
 
 from __future__ import annotations
@@ -12,15 +16,19 @@ import socket
 import threading
 
 import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.app import create_app
 from mockserver.homeserver import Homeserver
+from mockserver.traffic.middleware import ABORT_KEY
 
 
 def bind(host: str, port: int) -> socket.socket:
     """A listening TCP socket; raises ``OSError`` (e.g. the port is in use)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto must say TCP: asyncio disables Nagle (TCP_NODELAY) only on such sockets, and
+    # without it every answer on a kept-alive connection waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
@@ -44,11 +52,25 @@ class _Server(uvicorn.Server):
         self.ready.set()
 
 
+def with_connection_abort(app: ASGIApp) -> ASGIApp:
+    """Put the connection's ``abort`` in each HTTP scope, when the server exposes it."""
+
+    async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            transport = getattr(getattr(send, "__self__", None), "transport", None)
+            abort = getattr(transport, "abort", None)
+            if abort is not None:
+                scope[ABORT_KEY] = abort
+        await app(scope, receive, send)
+
+    return asgi
+
+
 def uvicorn_server(
     homeserver: Homeserver, *, log_level: str = "warning", access_log: bool = False
 ) -> _Server:
     config = uvicorn.Config(
-        create_app(homeserver=homeserver),
+        with_connection_abort(create_app(homeserver=homeserver)),
         log_level=log_level,
         access_log=access_log,
         lifespan="on",

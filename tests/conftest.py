@@ -14,6 +14,9 @@ from mockserver.homeserver import Homeserver
 from tests.matrix_schemas import validate_sync
 from tests.support import Account, register
 
+#: pytester runs the pytest plugin's own tests (tests/plugin/).
+pytest_plugins = ["pytester"]
+
 STABLE_SYNC = re.compile(r"^/_matrix/client/(r0|v3)/sync$")
 
 

@@ -25,6 +25,8 @@ from mockserver.core.ids import is_room_id, is_user_id
 from mockserver.core.model import JsonDict
 
 MAX_BODY_BYTES = 1024 * 1024
+#: How deep arrays and objects may nest in a request body.
+MAX_JSON_DEPTH = 100
 #: A query integer as Synapse's parse_integer takes it: ASCII digits, optional minus.
 _INTEGER = re.compile(r"-?[0-9]+")
 T = TypeVar("T")
@@ -60,6 +62,8 @@ async def json_body(request: Request) -> Any:
             value = orjson.loads(raw)
         except orjson.JSONDecodeError:
             raise MatrixError(M_NOT_JSON, "Content not JSON.") from None
+        if _too_deep(value):
+            raise MatrixError(M_BAD_JSON, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     request.scope["mockserver.json"] = value
     return value
 
@@ -72,6 +76,26 @@ async def json_object(request: Request) -> JsonDict:
 
 
 _MISSING: Any = object()
+
+
+def _too_deep(value: Any) -> bool:
+    """True if arrays and objects nest deeper than :data:`MAX_JSON_DEPTH`.
+
+    Whatever a request stores comes back inside a response (an event's
+    content sits several levels down in a sync), and orjson refuses to
+    encode more than 254 levels, so an over-deep body is refused up front.
+    """
+    level: list[Any] = [value]
+    for _ in range(MAX_JSON_DEPTH + 1):
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return True
 
 
 def _wrong(key: str, kind: str) -> MatrixError:

@@ -36,16 +36,15 @@ def _initial_state(body: JsonDict) -> tuple[JsonDict, ...]:
     return tuple(checked)
 
 
-@endpoint("/createRoom", "POST")
-async def post_create_room(call: Call) -> Reply:
-    body = await call.json()
+def create_room_options(body: JsonDict) -> CreateRoom:
+    """The body of ``POST /createRoom``, checked (also used by the control API's act-as)."""
     preset = params.field(body, "preset", str)
     if preset is not None and preset not in PRESETS:
         raise bad_json(f"Unknown preset {preset!r}")
     visibility = params.field(body, "visibility", str, "private")
     if visibility not in ("public", "private"):
         raise bad_json("'visibility' must be 'public' or 'private'")
-    options = CreateRoom(
+    return CreateRoom(
         preset=preset,
         visibility=visibility,
         name=params.field(body, "name", str),
@@ -58,6 +57,11 @@ async def post_create_room(call: Call) -> Reply:
         creation_content=params.field(body, "creation_content", dict, {}),
         power_level_content_override=params.field(body, "power_level_content_override", dict),
     )
+
+
+@endpoint("/createRoom", "POST")
+async def post_create_room(call: Call) -> Reply:
+    options = create_room_options(await call.json())
     return {"room_id": call.store.create_room(call.user_id, options)}
 
 

@@ -18,7 +18,7 @@ MAX_FIXTURE_BYTES = 64 * 1024 * 1024
 REQUEST_SOURCE = "request body"
 
 
-async def _document(call: Call) -> Any:
+async def _document(call: Call, source: str) -> Any:
     chunks: list[bytes] = []
     size = 0
     async for chunk in call.request.stream():
@@ -29,7 +29,7 @@ async def _document(call: Call) -> Any:
     try:
         return orjson.loads(b"".join(chunks))
     except orjson.JSONDecodeError as exc:
-        raise MatrixError(M_NOT_JSON, f"{REQUEST_SOURCE}: $: not valid JSON: {exc}") from None
+        raise MatrixError(M_NOT_JSON, f"{source}: $: not valid JSON: {exc}") from None
 
 
 def describe(scenario: Scenario) -> dict[str, Any]:
@@ -53,9 +53,11 @@ def describe(scenario: Scenario) -> dict[str, Any]:
 
 @endpoint("/fixtures", "POST", public=True)
 async def post_fixtures(call: Call) -> Reply:
-    document = await _document(call)
+    """Load the body; ``?source=NAME`` names it in errors (say, the file it came from)."""
+    source = call.query.get("source") or REQUEST_SOURCE
+    document = await _document(call, source)
     try:
-        scenario = call.hs.load_fixture(document, REQUEST_SOURCE)
+        scenario = call.hs.load_fixture(document, source)
     except ScenarioError as exc:
         raise MatrixError(M_BAD_JSON, str(exc), path=exc.path) from None
     return describe(scenario)

@@ -43,6 +43,7 @@ from mockserver.core.ids import (
     user_id as make_user_id,
 )
 from mockserver.core.model import (
+    MEMBERSHIPS,
     PRESENCE_STATES,
     AccountData,
     Device,
@@ -709,6 +710,8 @@ class Store:
         room = self.room(room_id)
         if not is_user_id(target):
             raise MatrixError(M_INVALID_PARAM, f"Invalid user id {target!r}")
+        if membership not in MEMBERSHIPS:
+            raise bad_json(f"Unknown membership {membership!r}")
         if membership == "invite" and target not in self.users:
             # A local-only server: invites go to users it knows.
             raise not_found(f"Unknown user {target}")
@@ -777,20 +780,28 @@ class Store:
         create_content = {**copy.deepcopy(options.creation_content), "room_version": version}
         if version in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10"):
             create_content.setdefault("creator", creator)
+        # initial_state replaces what the preset would set for the same entry (as in
+        # Synapse); the create event and memberships are createRoom's own to send.
+        initial: dict[tuple[str, str], JsonDict] = {
+            (item["type"], item.get("state_key", "")): copy.deepcopy(item["content"])
+            for item in options.initial_state
+        }
+        if any(key[0] in ("m.room.create", "m.room.member") for key in initial):
+            raise bad_json("initial_state may not set m.room.create or m.room.member")
         plan: list[tuple[str, str, JsonDict]] = [
             ("m.room.create", "", create_content),
             ("m.room.member", creator, {"membership": "join", **self._profile_content(creator)}),
-            ("m.room.power_levels", "", power_levels),
+            ("m.room.power_levels", "", initial.pop(("m.room.power_levels", ""), power_levels)),
         ]
         if alias is not None:
             plan.append(("m.room.canonical_alias", "", {"alias": alias}))
-        plan += [
-            ("m.room.join_rules", "", {"join_rule": preset["join_rule"]}),
-            ("m.room.history_visibility", "", {"history_visibility": preset["history_visibility"]}),
-            ("m.room.guest_access", "", {"guest_access": preset["guest_access"]}),
-        ]
-        for item in options.initial_state:
-            plan.append((item["type"], item.get("state_key", ""), copy.deepcopy(item["content"])))
+        for event_type, content in (
+            ("m.room.join_rules", {"join_rule": preset["join_rule"]}),
+            ("m.room.history_visibility", {"history_visibility": preset["history_visibility"]}),
+            ("m.room.guest_access", {"guest_access": preset["guest_access"]}),
+        ):
+            plan.append((event_type, "", initial.pop((event_type, ""), content)))
+        plan += [(event_type, key, content) for (event_type, key), content in initial.items()]
         if options.name is not None:
             plan.append(("m.room.name", "", {"name": options.name}))
         if options.topic is not None:

@@ -86,8 +86,8 @@ async def test_every_authenticated_endpoint_needs_a_token(
         "/_matrix/client/v3/nonsense",
         "/_matrix/client/v4/sync",
         "/_matrix/client/v3/rooms/!r:localhost",
-        "/_matrix/client/v2_alpha/createRoom",
-        "/_matrix/client/api/v1/sync",
+        "/_matrix/client/v2_alpha/nonsense",
+        "/_matrix/client/v3/account/whoami/",
     ],
 )
 async def test_unknown_path_is_unrecognized(client: httpx.AsyncClient, path: str) -> None:
@@ -149,6 +149,43 @@ async def test_body_that_is_not_an_object(
     )
     assert_error(response, 400, "M_BAD_JSON")
     assert snapshot(hs.store) == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("PUT", "/rooms/{room}/send/m.room.message/deep"),
+        ("PUT", "/rooms/{room}/state/org.example.deep"),
+        ("POST", "/user/@alice:localhost/filter"),
+        ("PUT", "/user/@alice:localhost/account_data/org.example.deep"),
+    ],
+)
+async def test_body_nested_too_deeply_is_bad_json(
+    hs: Homeserver, client: httpx.AsyncClient, alice: Account, method: str, path: str
+) -> None:
+    room = await alice.create_room()
+    before = snapshot(hs.store)
+    deep = b'{"a":' + b"[" * 300 + b"]" * 300 + b"}"
+    response = await client.request(
+        method, V3 + path.replace("{room}", room), content=deep, headers=alice.headers
+    )
+    assert_error(response, 400, "M_BAD_JSON")
+    assert snapshot(hs.store) == before
+
+
+async def test_body_nested_within_the_limit_round_trips(
+    client: httpx.AsyncClient, alice: Account
+) -> None:
+    room = await alice.create_room()
+    nested: object = "bottom"
+    for _ in range(90):
+        nested = {"n": nested}
+    event_id = await alice.send(room, {"nested": nested})
+    event = await alice.call("GET", f"/rooms/{room}/event/{event_id}")
+    assert event["content"]["nested"] == nested
+    assert (await alice.sync())["rooms"]["join"][room]["timeline"]["events"][-1]["content"] == {
+        "nested": nested
+    }
 
 
 async def test_json_without_content_type_is_accepted(
@@ -373,3 +410,23 @@ async def test_error_bodies_are_json(client: httpx.AsyncClient) -> None:
     response = await client.get("/_matrix/client/v3/nonsense")
     assert response.headers["content-type"] == "application/json"
     assert set(response.json()) == {"errcode", "error"}
+
+
+async def test_an_unexpected_exception_is_a_matrix_500_with_cors(
+    hs: Homeserver,
+    client: httpx.AsyncClient,
+    alice: Account,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(user_id: str) -> list[str]:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(hs.store, "joined_rooms", broken)
+    with caplog.at_level("ERROR", logger="mockserver"):
+        response = await client.get(f"{V3}/joined_rooms", headers=alice.headers)
+    assert response.status_code == 500
+    assert response.json() == {"errcode": "M_UNKNOWN", "error": "Internal server error"}
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "simulated bug" not in response.text
+    assert "simulated bug" in caplog.text

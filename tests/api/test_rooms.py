@@ -120,6 +120,35 @@ async def test_create_room_invites_each_user_once(alice: Account, bob: Account) 
     assert len(invites) == 1
 
 
+async def test_initial_state_replaces_what_the_preset_sets(alice: Account) -> None:
+    room = await alice.create_room(
+        preset="public_chat",
+        initial_state=[
+            {"type": "m.room.guest_access", "content": {"guest_access": "can_join"}},
+            {"type": "m.room.history_visibility", "content": {"history_visibility": "joined"}},
+        ],
+    )
+    page = await alice.messages(room, dir="f", limit=50)
+    entries = [(e["type"], e["content"]) for e in page["chunk"] if e["type"] in (
+        "m.room.guest_access", "m.room.history_visibility", "m.room.join_rules")]
+    assert entries == [
+        ("m.room.join_rules", {"join_rule": "public"}),
+        ("m.room.history_visibility", {"history_visibility": "joined"}),
+        ("m.room.guest_access", {"guest_access": "can_join"}),
+    ]
+
+
+async def test_initial_state_power_levels_replace_the_generated_ones(alice: Account) -> None:
+    levels = {"users": {alice.user_id: 100}, "state_default": 0}
+    room = await alice.create_room(
+        initial_state=[{"type": "m.room.power_levels", "content": levels}],
+        power_level_content_override={"ban": 1},
+    )
+    page = await alice.messages(room, dir="f", limit=50)
+    power = [e["content"] for e in page["chunk"] if e["type"] == "m.room.power_levels"]
+    assert power == [levels]
+
+
 async def test_trusted_private_chat_gives_invitees_power(alice: Account, bob: Account) -> None:
     room = await alice.create_room(preset="trusted_private_chat", invite=[bob.user_id])
     power = (await state_of(alice, room))[("m.room.power_levels", "")]["content"]
@@ -169,6 +198,13 @@ async def test_create_room_accepts_an_empty_body(client: httpx.AsyncClient, alic
         ({"initial_state": [{"type": "m.x", "content": {"a": "x" * 70000}}]}, 413, "M_TOO_LARGE"),
         ({"initial_state": [{"type": "m.x", "state_key": 1, "content": {}}]}, 400, "M_BAD_JSON"),
         ({"invite": ["@alice:localhost"]}, 403, "M_FORBIDDEN"),
+        ({"initial_state": [{"type": "m.room.create", "content": {}}]}, 400, "M_BAD_JSON"),
+        (
+            {"initial_state": [{"type": "m.room.member", "state_key": "@bob:localhost",
+                                "content": {"membership": "join"}}]},
+            400,
+            "M_BAD_JSON",
+        ),
     ],
 )
 async def test_create_room_refusals_change_nothing(
@@ -467,3 +503,4 @@ async def test_membership_via_state_api(hs: Homeserver, alice: Account, bob: Acc
     await refused(hs, bob, "PUT", f"/rooms/{room}/state/m.room.member/{alice.user_id}",
                   {"membership": "leave"}, 403, "M_FORBIDDEN")
     await refused(hs, bob, "PUT", path, {"displayname": "no membership"}, 400, "M_BAD_JSON")
+    await refused(hs, bob, "PUT", path, {"membership": "weird"}, 400, "M_BAD_JSON")

@@ -1,0 +1,553 @@
+"""A running mockserver seen from outside: its URL and the control API as Python methods.
+
+:class:`RemoteHomeserver` is what the pytest plugin's ``homeserver`` fixture
+gives a test, and it works the same outside pytest (a demo script, another
+test runner). Every method is one HTTP call to ``/_mock`` with httpx, so it
+never touches the server's state or event loop directly: the server may run
+on another thread or in another process. The calls are blocking and return
+in milliseconds, which is fine from an async test too; to wait for the
+client under test (whose requests run on the test's own event loop), use
+the one async method, :meth:`RemoteHomeserver.until_parked`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+_UNSET: Any = object()
+MAX_PARKED_WAIT_S = 60.0
+
+JsonDict = dict[str, Any]
+
+
+class ControlError(Exception):
+    """The control API refused a call; carries the Matrix error it answered."""
+
+    def __init__(self, status: int, body: Any, what: str) -> None:
+        self.status = status
+        self.body = body
+        self.errcode = body.get("errcode") if isinstance(body, dict) else None
+        self.error = body.get("error") if isinstance(body, dict) else str(body)
+        super().__init__(f"{what}: {status} {self.errcode}: {self.error}")
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    """A user the control API registered or logged in (``access_token`` may be None)."""
+
+    user_id: str
+    access_token: str | None = None
+    device_id: str | None = None
+
+
+def _given(**fields: Any) -> JsonDict:
+    """The fields that were given (``_UNSET`` left out; ``None`` kept, meaning null)."""
+    return {key: value for key, value in fields.items() if value is not _UNSET}
+
+
+def _present(**fields: Any) -> JsonDict:
+    """The fields that are not None."""
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+class RemoteHomeserver:
+    """The control API of the mockserver at ``base_url``.
+
+    ``base_url`` is what a client should be pointed at. The act-as methods
+    take the acting user's id first; :meth:`as_user` binds it once.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        server_name: str = "localhost",
+        control_token: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        #: The server part of user ids; a loaded scenario may change it.
+        self.server_name = server_name
+        self._initial_server_name = server_name
+        self._headers = {"Authorization": f"Bearer {control_token}"} if control_token else {}
+        self._timeout = timeout
+        self._http = httpx.Client(
+            base_url=self.base_url + "/_mock", headers=self._headers, timeout=timeout
+        )
+        self.journal = Journal(self)
+        self.clock = Clock(self)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> RemoteHomeserver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"RemoteHomeserver({self.base_url!r})"
+
+    def user_id(self, localpart: str) -> str:
+        """``@localpart:server_name``."""
+        return f"@{localpart}:{self.server_name}"
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> JsonDict:
+        """One control call (``path`` under ``/_mock``); raises :class:`ControlError` if refused."""
+        response = self._http.request(
+            method,
+            path,
+            json=dict(body) if body is not None else None,
+            params={k: v for k, v in (params or {}).items() if v is not None},
+        )
+        return dict(_answer(response, f"{method} /_mock{path}"))
+
+    # -- the world ----------------------------------------------------------------------
+
+    def reset(self, *, fixtures: bool = False) -> list[str]:
+        """An empty world, or (``fixtures``) the scenarios loaded since the last empty one.
+
+        Also clears the journal and the fault rules and unfreezes the clock.
+        Returns the sources of the scenarios loaded again.
+        """
+        body = self.call("POST", "/reset", {"fixtures": fixtures})
+        if not fixtures:
+            self.server_name = self._initial_server_name
+        return list(body["fixtures"])
+
+    def load(self, scenario: str | Path | Mapping[str, Any]) -> JsonDict:
+        """Load a scenario: a path to its JSON file, or the document itself.
+
+        Returns what it made (``server_name``, ``users`` with their devices and
+        access tokens, ``rooms``). A refused scenario raises :class:`ControlError`
+        whose message names the file, the JSON path and the problem.
+        """
+        if isinstance(scenario, Mapping):
+            source, document = "scenario", dict(scenario)
+        else:
+            source = str(scenario)
+            try:
+                document = json.loads(Path(scenario).read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise ControlError(
+                    400, {"errcode": "M_NOT_JSON", "error": str(exc)}, source
+                ) from None
+        response = self._http.post("/fixtures", json=document, params={"source": source})
+        loaded: JsonDict = _answer(response, f"loading {source}")
+        self.server_name = loaded.get("server_name", self.server_name)
+        return loaded
+
+    def export(self) -> JsonDict:
+        """The current world as a scenario document."""
+        return self.call("GET", "/export")
+
+    def script_next(self) -> Any:
+        """Release the next scripted step waiting for an explicit "next"."""
+        return self.call("POST", "/script/next", {})
+
+    # -- acting as users ------------------------------------------------------------------
+
+    def register(
+        self,
+        username: str | None = None,
+        *,
+        user_id: str | None = None,
+        password: str | None = None,
+        displayname: str | None = _UNSET,
+        avatar_url: str | None = _UNSET,
+        access_token: str | None = None,
+        device_id: str | None = None,
+        login: bool = True,
+    ) -> Registered:
+        """Create a user (no interactive auth) and, unless ``login`` is false, a device."""
+        body = {
+            **_present(
+                username=username,
+                user_id=user_id,
+                password=password,
+                access_token=access_token,
+                device_id=device_id,
+            ),
+            **_given(displayname=displayname, avatar_url=avatar_url),
+            "login": login,
+        }
+        return _registered(self.call("POST", "/act/register", body))
+
+    def login(
+        self, user_id: str, *, device_id: str | None = None, access_token: str | None = None
+    ) -> Registered:
+        body = {"user_id": user_id, **_present(device_id=device_id, access_token=access_token)}
+        return _registered(self.call("POST", "/act/login", body))
+
+    def create_room(self, user_id: str, *, room_id: str | None = None, **options: Any) -> str:
+        """``options`` are the ``POST /createRoom`` body (``preset``, ``name``, ``invite``...)."""
+        body = {**options, "user_id": user_id, **_present(room_id=room_id)}
+        return str(self.call("POST", "/act/create_room", body)["room_id"])
+
+    def send(
+        self,
+        user_id: str,
+        room_id: str,
+        body: str | None = None,
+        *,
+        content: Mapping[str, Any] | None = None,
+        type: str = "m.room.message",
+    ) -> str:
+        """Send a text ``body``, or any ``content``; returns the event id."""
+        request = {"user_id": user_id, "room_id": room_id, "type": type}
+        request.update(_present(body=body, content=dict(content) if content is not None else None))
+        return str(self.call("POST", "/act/send", request)["event_id"])
+
+    def set_state(
+        self,
+        user_id: str,
+        room_id: str,
+        type: str,
+        content: Mapping[str, Any],
+        state_key: str = "",
+    ) -> str:
+        body = {
+            "user_id": user_id,
+            "room_id": room_id,
+            "type": type,
+            "state_key": state_key,
+            "content": dict(content),
+        }
+        return str(self.call("POST", "/act/state", body)["event_id"])
+
+    def redact(self, user_id: str, room_id: str, event_id: str, reason: str | None = None) -> str:
+        body = {
+            "user_id": user_id,
+            "room_id": room_id,
+            "event_id": event_id,
+            **_present(reason=reason),
+        }
+        return str(self.call("POST", "/act/redact", body)["event_id"])
+
+    def join(self, user_id: str, room_id_or_alias: str) -> str:
+        body = {"user_id": user_id, "room_id": room_id_or_alias}
+        return str(self.call("POST", "/act/join", body)["room_id"])
+
+    def leave(self, user_id: str, room_id: str, reason: str | None = None) -> None:
+        self.call(
+            "POST",
+            "/act/leave",
+            {"user_id": user_id, "room_id": room_id, **_present(reason=reason)},
+        )
+
+    def _member(
+        self, action: str, user_id: str, room_id: str, target: str, reason: str | None
+    ) -> None:
+        body = {"user_id": user_id, "room_id": room_id, "target": target, **_present(reason=reason)}
+        self.call("POST", f"/act/{action}", body)
+
+    def invite(self, user_id: str, room_id: str, target: str, reason: str | None = None) -> None:
+        self._member("invite", user_id, room_id, target, reason)
+
+    def kick(self, user_id: str, room_id: str, target: str, reason: str | None = None) -> None:
+        self._member("kick", user_id, room_id, target, reason)
+
+    def ban(self, user_id: str, room_id: str, target: str, reason: str | None = None) -> None:
+        self._member("ban", user_id, room_id, target, reason)
+
+    def unban(self, user_id: str, room_id: str, target: str, reason: str | None = None) -> None:
+        self._member("unban", user_id, room_id, target, reason)
+
+    def typing(
+        self, user_id: str, room_id: str, typing: bool = True, timeout: int | None = None
+    ) -> None:
+        body = {
+            "user_id": user_id,
+            "room_id": room_id,
+            "typing": typing,
+            **_present(timeout=timeout),
+        }
+        self.call("POST", "/act/typing", body)
+
+    def presence(
+        self,
+        user_id: str,
+        presence: str,
+        *,
+        status_msg: str | None = _UNSET,
+        last_active_ago: int | None = _UNSET,
+    ) -> None:
+        body = {
+            "user_id": user_id,
+            "presence": presence,
+            **_given(status_msg=status_msg, last_active_ago=last_active_ago),
+        }
+        self.call("POST", "/act/presence", body)
+
+    def receipt(
+        self,
+        user_id: str,
+        room_id: str,
+        event_id: str,
+        receipt_type: str = "m.read",
+        thread_id: str | None = None,
+    ) -> None:
+        body = {
+            "user_id": user_id,
+            "room_id": room_id,
+            "event_id": event_id,
+            "receipt_type": receipt_type,
+            **_present(thread_id=thread_id),
+        }
+        self.call("POST", "/act/receipt", body)
+
+    def set_profile(
+        self, user_id: str, *, displayname: str | None = _UNSET, avatar_url: str | None = _UNSET
+    ) -> None:
+        body = {"user_id": user_id, **_given(displayname=displayname, avatar_url=avatar_url)}
+        self.call("POST", "/act/profile", body)
+
+    def as_user(self, user_id: str) -> Actor:
+        """The act-as methods with ``user_id`` bound.
+
+        ``bob = homeserver.as_user("@bob:localhost"); bob.send(room_id, "hi")``
+        """
+        return Actor(self, user_id)
+
+    # -- faults -----------------------------------------------------------------------------
+
+    def fail(
+        self,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        user_id: str | None = None,
+        status: int | None = None,
+        errcode: str | None = None,
+        error: str | None = None,
+        retry_after_ms: int | None = None,
+        soft_logout: bool | None = None,
+        delay_ms: int | None = None,
+        drop: bool | str | None = None,
+        times: int | None = None,
+        probability: float | None = None,
+        seed: int | str | None = None,
+    ) -> JsonDict:
+        """Add a fault rule (see the README's "Faults"); returns it, with its ``id``."""
+        rule = _present(
+            method=method,
+            path=path,
+            user_id=user_id,
+            status=status,
+            errcode=errcode,
+            error=error,
+            retry_after_ms=retry_after_ms,
+            soft_logout=soft_logout,
+            delay_ms=delay_ms,
+            drop=drop,
+            times=times,
+            probability=probability,
+            seed=seed,
+        )
+        return self.call("POST", "/faults", rule)
+
+    def faults(self) -> list[JsonDict]:
+        """Every rule, with its ``hits``, ``seen`` and ``remaining``."""
+        return list(self.call("GET", "/faults")["faults"])
+
+    def remove_fault(self, fault_id: str) -> None:
+        self.call("DELETE", f"/faults/{fault_id}")
+
+    def clear_faults(self) -> None:
+        self.call("DELETE", "/faults")
+
+    # -- parked long-polls ------------------------------------------------------------------
+
+    def parked(self) -> JsonDict:
+        """``{"parked": {user_id: n}, "total": n, "wakeups": {user_id: n}}``."""
+        return self.call("GET", "/parked")
+
+    def wait_until_parked(
+        self, user_id: str | None = None, count: int = 1, timeout: float = 10.0
+    ) -> JsonDict:
+        """Block until ``user_id`` (or everyone, if None) has ``count`` parked long-polls.
+
+        For clients running on another thread or process. A client on the
+        test's own event loop needs :meth:`until_parked` instead.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            wait = max(0.0, min(deadline - time.monotonic(), MAX_PARKED_WAIT_S))
+            body = self.call("GET", "/parked", params=_parked_query(user_id, count, wait))
+            if body["reached"]:
+                return body
+            if time.monotonic() >= deadline:
+                raise TimeoutError(_not_parked(user_id, count, timeout, body))
+
+    async def until_parked(
+        self, user_id: str | None = None, count: int = 1, timeout: float = 10.0
+    ) -> JsonDict:
+        """Wait, without blocking the event loop, until ``count`` long-polls are parked."""
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(
+            base_url=self.base_url + "/_mock",
+            headers=self._headers,
+            timeout=self._timeout + timeout,
+        ) as http:
+            while True:
+                wait = max(0.0, min(deadline - time.monotonic(), MAX_PARKED_WAIT_S))
+                response = await http.get("/parked", params=_parked_query(user_id, count, wait))
+                body = dict(_answer(response, "GET /_mock/parked"))
+                if body["reached"]:
+                    return body
+                if time.monotonic() >= deadline:
+                    raise TimeoutError(_not_parked(user_id, count, timeout, body))
+
+
+class Actor:
+    """One user's act-as methods (see :meth:`RemoteHomeserver.as_user`)."""
+
+    def __init__(self, homeserver: RemoteHomeserver, user_id: str) -> None:
+        self.homeserver = homeserver
+        self.user_id = user_id
+
+    def __repr__(self) -> str:
+        return f"Actor({self.user_id!r})"
+
+    def create_room(self, **options: Any) -> str:
+        return self.homeserver.create_room(self.user_id, **options)
+
+    def send(self, room_id: str, body: str | None = None, **options: Any) -> str:
+        return self.homeserver.send(self.user_id, room_id, body, **options)
+
+    def set_state(
+        self, room_id: str, type: str, content: Mapping[str, Any], state_key: str = ""
+    ) -> str:
+        return self.homeserver.set_state(self.user_id, room_id, type, content, state_key)
+
+    def redact(self, room_id: str, event_id: str, reason: str | None = None) -> str:
+        return self.homeserver.redact(self.user_id, room_id, event_id, reason)
+
+    def join(self, room_id_or_alias: str) -> str:
+        return self.homeserver.join(self.user_id, room_id_or_alias)
+
+    def leave(self, room_id: str, reason: str | None = None) -> None:
+        self.homeserver.leave(self.user_id, room_id, reason)
+
+    def invite(self, room_id: str, target: str, reason: str | None = None) -> None:
+        self.homeserver.invite(self.user_id, room_id, target, reason)
+
+    def kick(self, room_id: str, target: str, reason: str | None = None) -> None:
+        self.homeserver.kick(self.user_id, room_id, target, reason)
+
+    def ban(self, room_id: str, target: str, reason: str | None = None) -> None:
+        self.homeserver.ban(self.user_id, room_id, target, reason)
+
+    def unban(self, room_id: str, target: str, reason: str | None = None) -> None:
+        self.homeserver.unban(self.user_id, room_id, target, reason)
+
+    def typing(self, room_id: str, typing: bool = True, timeout: int | None = None) -> None:
+        self.homeserver.typing(self.user_id, room_id, typing, timeout)
+
+    def presence(self, presence: str, **options: Any) -> None:
+        self.homeserver.presence(self.user_id, presence, **options)
+
+    def receipt(self, room_id: str, event_id: str, receipt_type: str = "m.read") -> None:
+        self.homeserver.receipt(self.user_id, room_id, event_id, receipt_type)
+
+    def set_profile(self, **fields: Any) -> None:
+        self.homeserver.set_profile(self.user_id, **fields)
+
+
+class Journal:
+    """``homeserver.journal(path=..., user_id=...)``: the client requests, oldest first."""
+
+    def __init__(self, homeserver: RemoteHomeserver) -> None:
+        self._homeserver = homeserver
+
+    def __call__(
+        self,
+        path: str | None = None,
+        *,
+        user_id: str | None = None,
+        method: str | None = None,
+        since: int | None = None,
+        since_ts: int | None = None,
+        limit: int | None = None,
+    ) -> list[JsonDict]:
+        """Each request as a dict, oldest first.
+
+        Keys: seq, ts, method, path, query, body, user_id, status, fault, dropped.
+        ``limit`` keeps only the newest that many of the matching requests.
+        """
+        params = _present(
+            path=path, user_id=user_id, method=method, since=since, since_ts=since_ts, limit=limit
+        )
+        return list(self._homeserver.call("GET", "/journal", params=params)["requests"])
+
+    def mark(self) -> int:
+        """The newest request's ``seq``: pass it as ``since`` to see only what follows."""
+        return int(self._homeserver.call("GET", "/journal", params={"limit": 0})["last_seq"])
+
+    def clear(self) -> None:
+        self._homeserver.call("DELETE", "/journal")
+
+
+class Clock:
+    """``homeserver.clock``: the server's clock, in milliseconds."""
+
+    def __init__(self, homeserver: RemoteHomeserver) -> None:
+        self._homeserver = homeserver
+
+    def now_ms(self) -> int:
+        return int(self._homeserver.call("GET", "/clock")["now_ms"])
+
+    @property
+    def frozen(self) -> bool:
+        return bool(self._homeserver.call("GET", "/clock")["frozen"])
+
+    def freeze(self, at_ms: int | None = None) -> int:
+        """Stop the clock (at ``at_ms`` if given); returns the time it shows."""
+        return self._set("/clock/freeze", _present(at_ms=at_ms))
+
+    def advance(self, ms: int) -> int:
+        """Move the clock forward; parked long-polls re-check their deadlines."""
+        return self._set("/clock/advance", {"ms": ms})
+
+    def unfreeze(self) -> int:
+        return self._set("/clock/unfreeze", {})
+
+    def _set(self, path: str, body: JsonDict) -> int:
+        return int(self._homeserver.call("POST", path, body)["now_ms"])
+
+
+def _answer(response: httpx.Response, what: str) -> Any:
+    try:
+        body = response.json()
+    except ValueError:
+        body = response.text
+    if response.status_code >= 400:
+        raise ControlError(response.status_code, body, what)
+    return body
+
+
+def _registered(body: JsonDict) -> Registered:
+    return Registered(body["user_id"], body.get("access_token"), body.get("device_id"))
+
+
+def _parked_query(user_id: str | None, count: int, wait_s: float) -> JsonDict:
+    return _present(user_id=user_id, count=count, timeout=int(wait_s * 1000))
+
+
+def _not_parked(user_id: str | None, count: int, timeout: float, body: JsonDict) -> str:
+    who = user_id or "all users"
+    return f"{who} did not have {count} parked long-poll(s) within {timeout}s: {body['parked']}"

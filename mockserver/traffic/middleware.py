@@ -1,0 +1,187 @@
+"""The ASGI layer between clients and the client API: journal every request, apply faults.
+
+It sees every HTTP request except those to the control API (``/_mock``),
+which is neither journaled nor subject to faults. For each client request
+it resolves the access token to a user (read-only, through the store's
+public lookup), opens a journal entry, asks the fault rules whether one
+fires, and then serves the request normally or as the rule says. The
+request body is recorded as the app reads it (or drained, when a fault
+answers instead of the app).
+
+Dropping a connection needs the server's transport: :mod:`mockserver.server`
+puts an ``abort`` callable in the scope under :data:`ABORT_KEY`. Without
+one (an in-process ASGI client), the response is started and then broken off
+by raising :class:`ConnectionDropped`, which any ASGI server turns into a
+closed connection and an in-process client sees as that exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+import orjson
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockserver.api.auth import access_token
+from mockserver.core.errors import MatrixError
+from mockserver.core.store import Store
+from mockserver.errors import render
+from mockserver.homeserver import Homeserver
+from mockserver.traffic.faults import FaultRule
+from mockserver.traffic.journal import JournalEntry
+
+CONTROL_PREFIX = "/_mock"
+ABORT_KEY = "mockserver.abort"
+#: The journal keeps at most this much of a request body.
+MAX_RECORDED_BODY = 64 * 1024
+
+
+class ConnectionDropped(BaseException):
+    """Raised to break off a started response when the transport cannot be aborted.
+
+    A ``BaseException`` so that no error handler inside the app turns it into
+    a 500 answer: the point is that the client gets no answer at all.
+    """
+
+
+def is_control_path(path: str) -> bool:
+    return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+
+
+def user_of(request: Request, store: Store) -> str | None:
+    """The user a request's access token belongs to, or None (no or bad token)."""
+    try:
+        token = access_token(request)
+    except MatrixError:
+        return None
+    session = store.session_for(token) if token is not None else None
+    return session.user_id if session is not None else None
+
+
+def query_of(request: Request) -> dict[str, str | list[str]]:
+    query: dict[str, str | list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        present = query.get(key)
+        if present is None:
+            query[key] = value
+        elif isinstance(present, list):
+            present.append(value)
+        else:
+            query[key] = [present, value]
+    return query
+
+
+class _Body:
+    """Records the request body as it passes to the app (up to MAX_RECORDED_BODY)."""
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self.complete = False
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request":
+            chunk = message.get("body", b"")
+            if self._size < MAX_RECORDED_BODY:
+                self._chunks.append(chunk[: MAX_RECORDED_BODY - self._size])
+            self._size += len(chunk)
+            if not message.get("more_body", False):
+                self.complete = True
+        elif message["type"] == "http.disconnect":
+            self.complete = True
+        return message
+
+    async def drain(self) -> None:
+        while not self.complete:
+            await self.receive()
+
+    def value(self) -> Any:
+        raw = b"".join(self._chunks)
+        if not raw.strip():
+            return None
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return raw.decode("utf-8", "replace")
+
+
+class TrafficMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or is_control_path(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        hs: Homeserver = scope["app"].state.homeserver
+        request = Request(scope)
+        method = scope["method"]
+        path = scope["path"]
+        user_id = user_of(request, hs.store)
+        entry = hs.journal.open(
+            ts=hs.store.now(), method=method, path=path, query=query_of(request), user_id=user_id
+        )
+        body = _Body(receive)
+
+        async def send_recorded(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                entry.status = message["status"]
+            await send(message)
+
+        rule = hs.faults.pick(method, path, user_id)
+        try:
+            if rule is None:
+                await self.app(scope, body.receive, send_recorded)
+            else:
+                entry.fault = rule.id
+                await self._apply(rule, scope, body, send_recorded, entry)
+        except Exception:
+            if entry.status is None:
+                entry.status = 500
+            raise
+        finally:
+            entry.body = body.value()
+
+    async def _apply(
+        self, rule: FaultRule, scope: Scope, body: _Body, send: Send, entry: JournalEntry
+    ) -> None:
+        action = rule.action
+        if action.delay_ms:
+            await anyio.sleep(action.delay_ms / 1000)
+        error = action.matrix_error()
+        if error is not None:
+            await body.drain()
+            await render(error)(scope, body.receive, send)
+        elif action.drop == "before":
+            await body.drain()
+            await _drop(scope, body, send, entry)
+        elif action.drop == "after":
+
+            async def swallow(message: Message) -> None:
+                pass
+
+            await self.app(scope, body.receive, swallow)
+            await _drop(scope, body, send, entry)
+        else:
+            await self.app(scope, body.receive, send)
+
+
+async def _drop(scope: Scope, body: _Body, send: Send, entry: JournalEntry) -> None:
+    entry.dropped = True
+    abort: Callable[[], None] | None = scope.get(ABORT_KEY)
+    if abort is not None:
+        abort()
+        # Wait for the server to notice, so it neither logs nor answers.
+        while (await body.receive())["type"] != "http.disconnect":
+            pass
+        return
+    await send(
+        {"type": "http.response.start", "status": 500, "headers": [(b"content-length", b"1")]}
+    )
+    entry.status = None
+    raise ConnectionDropped("connection dropped by a fault rule")
