@@ -21,6 +21,7 @@ from mockserver.api import (
     messages,
     presence,
     profile,
+    push_rules,
     rooms,
     sync,
     versions,
@@ -45,6 +46,7 @@ SEED_PREFIX = "/_matrix/client/v2_alpha"
 CLIENT_ENDPOINTS: list[Endpoint] = [
     *account.routes,
     *versions.routes,
+    *push_rules.routes,
     *filters.routes,
     *rooms.routes,
     *events.routes,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -10,10 +11,32 @@ import pytest
 from mockserver.app import create_app
 from mockserver.config import ServerConfig
 from mockserver.homeserver import Homeserver
+from tests.matrix_schemas import validate_sync
 from tests.support import Account, register
 
 #: pytester runs the pytest plugin's own tests (tests/plugin/).
 pytest_plugins = ["pytester"]
+
+STABLE_SYNC = re.compile(r"^/_matrix/client/(r0|v3)/sync$")
+
+
+async def check_stable_sync(response: httpx.Response) -> None:
+    """Validate every successful stable ``/sync`` body a test receives against the spec.
+
+    Exempt: a filter with ``event_fields``, which by design drops fields the
+    schema requires (``event_id``, ``sender``...).
+    """
+    request = response.request
+    if (
+        request.method != "GET"
+        or response.status_code != 200
+        or not STABLE_SYNC.match(request.url.path)
+    ):
+        return
+    if "event_fields" in request.url.params.get("filter", ""):
+        return
+    await response.aread()
+    validate_sync(response.json())
 
 
 @pytest.fixture
@@ -31,7 +54,11 @@ def hs() -> Homeserver:
 async def client(hs: Homeserver) -> AsyncIterator[httpx.AsyncClient]:
     """An httpx client talking to ``hs`` in-process, through its ASGI app."""
     transport = httpx.ASGITransport(app=create_app(homeserver=hs))
-    async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8008") as c:
+    async with httpx.AsyncClient(
+        transport=transport,
+        base_url="http://localhost:8008",
+        event_hooks={"response": [check_stable_sync]},
+    ) as c:
         yield c
 
 

@@ -121,12 +121,17 @@ async def get_whoami(call: Call) -> Reply:
 
 
 def _device_body(device_id: str, display_name: str | None, last_seen: int | None) -> dict[str, object]:
-    body: dict[str, object] = {"device_id": device_id}
-    if display_name is not None:
-        body["display_name"] = display_name
-    if last_seen is not None:
-        body["last_seen_ts"] = last_seen
-    return body
+    """A Device, with every key present (``null`` when unknown), as Synapse sends it.
+
+    matrix-nio's schema requires ``display_name``, ``last_seen_ip`` and
+    ``last_seen_ts`` on each device and rejects the whole list otherwise.
+    """
+    return {
+        "device_id": device_id,
+        "display_name": display_name,
+        "last_seen_ip": None,
+        "last_seen_ts": last_seen,
+    }
 
 
 @endpoint("/devices", "GET")

@@ -254,7 +254,7 @@ def encode_stable(
     result: SyncResult, session: Session, now: int, sync: SyncRequest, store: Store
 ) -> JsonDict:
     fields = sync.filter.event_fields
-    return {
+    body: JsonDict = {
         "next_batch": result.next_batch.format(ALL_PARTS),
         "rooms": {
             "join": {r.room_id: _stable_joined(r, sync, session, now) for r in result.joined},
@@ -279,7 +279,6 @@ def encode_stable(
                 {"type": m.type, "sender": m.sender, "content": m.content} for m in result.to_device
             ]
         },
-        "device_lists": {"changed": [], "left": []},
         "device_one_time_keys_count": store.one_time_key_counts(
             session.user_id, session.device_id
         ),
@@ -287,6 +286,12 @@ def encode_stable(
             session.user_id, session.device_id
         ),
     }
+    if result.device_lists is not None:
+        body["device_lists"] = {
+            "changed": result.device_lists.changed,
+            "left": result.device_lists.left,
+        }
+    return body
 
 
 @endpoint("/sync", "GET")

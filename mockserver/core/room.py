@@ -120,6 +120,12 @@ class Room:
         found = self.state_depth_at(key, depth)
         return self.events[found - 1] if found else None
 
+    def next_state_event(self, key: StateKey, depth: int) -> Event | None:
+        """The event that next set entry ``key`` after ``depth``, if any."""
+        history = self.state_history.get(key, [])
+        index = bisect_right(history, depth)
+        return self.events[history[index] - 1] if index < len(history) else None
+
     def state_at(self, depth: int) -> dict[StateKey, Event]:
         """The full state after the event at ``depth``."""
         if depth >= self.depth:
@@ -154,6 +160,19 @@ class Room:
         """Every membership event of one user, oldest first."""
         history = self.state_history.get(("m.room.member", user_id), [])
         return [self.events[d - 1] for d in history]
+
+    def joined_at(self, user_id: str) -> int:
+        """Depth of the join that started the user's current stay, or 0 if not joined.
+
+        Profile changes (join after join) continue a stay; they do not start one.
+        """
+        history = self.state_history.get(("m.room.member", user_id), [])
+        start = 0
+        for depth in reversed(history):
+            if self.events[depth - 1].membership != "join":
+                break
+            start = depth
+        return start
 
     def last_departure(self, user_id: str, upto_depth: int | None = None) -> int:
         """Depth of the user's latest leave or ban that ended a join, or 0 if none.

@@ -677,14 +677,18 @@ class Store:
         return event
 
     def _apply_redaction(self, room: Room, target: Event, redaction: Event) -> None:
-        if target.redacted_because is None:
-            room.replace(
-                replace(
-                    target,
-                    content=redacted_content(target.type, target.content),
-                    redacted_because=redaction,
-                )
-            )
+        if target.redacted_because is not None:
+            return
+        stripped = redacted_content(target.type, target.content)
+        # Redaction keeps no unsigned data but the reason, so prev_content goes too...
+        room.replace(
+            replace(target, content=stripped, prev_content=None, redacted_because=redaction)
+        )
+        # ...and the state event that replaced it no longer shows the old content.
+        if target.state_key is not None:
+            successor = room.next_state_event(target.state_entry, target.depth)
+            if successor is not None:
+                room.replace(replace(successor, prev_content=stripped))
 
     def ensure_room(self, room_id: str | None = None) -> Room:
         """An empty room (the scenario loader's first step for a room without m.room.create).

@@ -12,6 +12,7 @@ found by bisection (see :mod:`mockserver.core.room`).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -83,6 +84,14 @@ class LeftRoom:
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceLists:
+    """Users whose devices the client should (re)query, and users it no longer shares a room with."""
+
+    changed: list[str]
+    left: list[str]
+
+
+@dataclass(frozen=True, slots=True)
 class SyncResult:
     next_batch: StreamToken
     joined: list[JoinedRoom] = field(default_factory=list)
@@ -91,6 +100,8 @@ class SyncResult:
     presence: list[Presence] = field(default_factory=list)
     account_data: list[AccountData] = field(default_factory=list)
     to_device: list[ToDeviceMessage] = field(default_factory=list)
+    #: Only on an incremental sync in today's dialect.
+    device_lists: DeviceLists | None = None
 
     def __bool__(self) -> bool:
         """True when there is something to report (an empty result keeps a long-poll waiting)."""
@@ -187,19 +198,44 @@ def room_state(
     return _ordered(room.state_delta(after_depth, at_depth))
 
 
-def heroes(room: Room, user_id: str) -> list[str]:
-    members = sorted(
-        (
-            room.event_at(depth)
-            for (event_type, _), depth in room.current_state.items()
+def _with_late_state(
+    room: Room, state: list[Event], window_end: int, upto_depth: int
+) -> list[Event]:
+    """``state`` plus what changed after the window, up to ``upto_depth``.
+
+    A timeline filter (``types``, ``senders``...) can end the window before
+    the sync's end: state set by the events it left out is in neither the
+    timeline nor the state at its start, and the next sync starts after it,
+    so the client would never learn it. Like Synapse, send the current value
+    of those entries with the state.
+    """
+    late = room.state_delta(window_end, upto_depth)
+    if not late:
+        return state
+    merged = {event.state_entry: event for event in state}
+    merged.update(late)
+    return _ordered(merged)
+
+
+def heroes(room: Room, user_id: str, depth: int | None = None) -> list[str]:
+    """Up to five members to name the room by, as of ``depth`` (default: now)."""
+    if depth is None or depth >= room.depth:
+        found = [
+            room.event_at(d) for (event_type, _), d in room.current_state.items()
             if event_type == "m.room.member"
-        ),
-        key=lambda event: event.depth,
-    )
+        ]
+    else:
+        found = [e for key, e in room.state_at(depth).items() if key[0] == "m.room.member"]
+    members = sorted(found, key=lambda event: event.depth)
     others = [m for m in members if m.state_key != user_id]
     present = [m.state_key for m in others if m.membership in ("join", "invite")]
     chosen = present or [m.state_key for m in others if m.membership in ("leave", "ban")]
     return [user_id for user_id in chosen if user_id is not None][:HEROES]
+
+
+def _is_joined(room: Room, user_id: str, depth: int) -> bool:
+    member = room.membership_at(user_id, depth)
+    return member is not None and member.membership == "join"
 
 
 def _counts(room: Room, depth: int) -> tuple[int, int]:
@@ -287,6 +323,7 @@ class _Computation:
                 if e.room_id is None and self.filter.account_data.allows(e.type, None)
             ],
             to_device=self._to_device(),
+            device_lists=self._device_lists(),
         )
 
     def _new_receipts(self, room: Room) -> bool:
@@ -330,11 +367,15 @@ class _Computation:
         receipts = self._receipts(room, full) if request.stable else []
         account_data = self._room_account_data(room.room_id)
         summary = unread = None
+        unread_changed = False
         if request.stable:
             summary = self._summary(room, since_depth, upto_depth, full)
-            unread = room.unread_counts(
-                self.user_id, self.store.read_up_to(self.user_id, room.room_id)
+            # Only what arrived during the current stay can be unread (nothing before the join).
+            read_up_to = max(
+                self.store.read_up_to(self.user_id, room.room_id), room.joined_at(self.user_id)
             )
+            unread = room.unread_counts(self.user_id, read_up_to)
+            unread_changed = self._unread_changed(room, since_depth, upto_depth)
         if not (
             full
             or timeline.events
@@ -343,6 +384,7 @@ class _Computation:
             or receipts
             or account_data
             or summary is not None
+            or unread_changed
         ):
             return None
         return JoinedRoom(
@@ -356,14 +398,32 @@ class _Computation:
             unread=unread,
         )
 
+    def _unread_changed(self, room: Room, since_depth: int, upto_depth: int) -> bool:
+        """Whether the unread counts may differ from ``since``: new messages or own receipts.
+
+        Checked apart from the timeline and ephemeral sections, so a filter
+        that hides messages or receipts does not hide a change of the counts.
+        """
+        if self.initial:
+            return False
+        if bisect_right(room.notifying, upto_depth) > bisect_right(room.notifying, since_depth):
+            return True
+        return any(
+            receipt.user_id == self.user_id
+            for receipt in room.receipts_between(self.from_pos.receipt, self.now.receipt)
+        )
+
     def _state(
         self, room: Room, timeline: Timeline, since_depth: int, upto_depth: int, full: bool
     ) -> list[Event]:
         if self.request.state_at == "timeline_end":
             at_depth = upto_depth
+            state = room_state(room, full=full, after_depth=since_depth, at_depth=at_depth)
         else:
             at_depth = timeline.events[0].depth - 1 if timeline.events else upto_depth
-        state = room_state(room, full=full, after_depth=since_depth, at_depth=at_depth)
+            state = room_state(room, full=full, after_depth=since_depth, at_depth=at_depth)
+            if timeline.events and timeline.events[-1].depth < upto_depth:
+                state = _with_late_state(room, state, timeline.events[-1].depth, upto_depth)
         state_filter = self.filter.state
         lazy: set[str] | None = None
         if state_filter.lazy_load_members:
@@ -416,22 +476,23 @@ class _Computation:
         ]
 
     def _summary(self, room: Room, since_depth: int, upto_depth: int, full: bool) -> Summary | None:
-        joined, invited = _counts(room, upto_depth)
-        names = heroes(room, self.user_id)
+        """The room summary: whole when ``full``, else only the fields that changed."""
         if full:
-            return Summary(names, joined, invited)
+            return Summary(heroes(room, self.user_id, upto_depth), *_counts(room, upto_depth))
         changed_members = any(
             key[0] == "m.room.member" for key in room.state_keys_changed(since_depth, upto_depth)
         )
         if not changed_members:
             return None
+        names = heroes(room, self.user_id, upto_depth)
+        joined, invited = _counts(room, upto_depth)
         old_joined, old_invited = _counts(room, since_depth)
         summary = Summary(
-            heroes=names,
+            heroes=names if names != heroes(room, self.user_id, since_depth) else None,
             joined_member_count=joined if joined != old_joined else None,
             invited_member_count=invited if invited != old_invited else None,
         )
-        if summary.joined_member_count is None and summary.invited_member_count is None:
+        if summary == Summary(None, None, None):
             return None
         return summary
 
@@ -565,6 +626,54 @@ class _Computation:
         if presence_filter.limit is not None:
             found = found[-presence_filter.limit :]
         return found
+
+    def _device_lists(self) -> DeviceLists | None:
+        """Who joined or left the rooms shared with the user since ``since`` (E2EE tracking).
+
+        A user is ``changed`` when they now share a room they did not share
+        at ``since`` (so the client queries their keys), and ``left`` when
+        they shared a room then and share none now. Key uploads are not
+        tracked: clients query keys of every member they learn of anyway.
+        """
+        if not self.request.stable or self.initial:
+            return None
+        store = self.store
+        changed: set[str] = set()
+        gone: set[str] = set()
+        for room_id in store.rooms_of(self.user_id):
+            room = store.rooms[room_id]
+            if room.last_stream <= self.from_pos.room:
+                continue
+            since_depth = room.depth_at_stream(self.from_pos.room)
+            upto_depth = room.depth_at_stream(self.now.room)
+            users = [
+                key[1]
+                for key in room.state_keys_changed(since_depth, upto_depth)
+                if key[0] == "m.room.member"
+            ]
+            if not users:
+                continue
+            was_in = _is_joined(room, self.user_id, since_depth)
+            is_in = _is_joined(room, self.user_id, upto_depth)
+            if is_in and not was_in:
+                changed.update(m.state_key for m in room.members("join", upto_depth) if m.state_key)
+            elif was_in and not is_in:
+                gone.update(m.state_key for m in room.members("join", since_depth) if m.state_key)
+            elif is_in:
+                for user_id in users:
+                    before = _is_joined(room, user_id, since_depth)
+                    after = _is_joined(room, user_id, upto_depth)
+                    if after and not before:
+                        changed.add(user_id)
+                    elif before and not after:
+                        gone.add(user_id)
+        changed.discard(self.user_id)
+        gone.discard(self.user_id)
+        rooms = [store.rooms[r] for r in store.joined_rooms(self.user_id)]
+        return DeviceLists(
+            changed=sorted(u for u in changed if self._shares_room(u, rooms)),
+            left=sorted(u for u in gone if not self._shares_room(u, rooms)),
+        )
 
     def _to_device(self) -> list[ToDeviceMessage]:
         if not self.request.stable:

@@ -226,3 +226,30 @@ def test_last_departure_is_the_latest_leave_that_ended_a_join() -> None:
     assert room.last_departure(B, 4) == 0
     assert room.last_departure(B, 6) == 6
     assert room.last_departure("@nobody:x") == 0
+
+
+# -- what the stable dialect adds ------------------------------------------------------------
+
+
+def test_next_state_event_finds_the_replacement() -> None:
+    name = ("m.room.name", "")
+    assert ROOM.next_state_event(name, 3) is not None
+    assert ROOM.next_state_event(name, 3).event_id == "$e6"  # type: ignore[union-attr]
+    assert ROOM.next_state_event(name, 6) is None
+    assert ROOM.next_state_event(("m.room.topic", ""), 0) is None
+
+
+@pytest.mark.parametrize(
+    ("memberships", "expected"),
+    [
+        ([], 0),
+        (["join"], 2),
+        (["join", "join"], 2),  # a profile change continues the stay
+        (["join", "leave"], 0),
+        (["join", "leave", "join"], 4),
+        (["invite", "join", "join"], 3),
+    ],
+)
+def test_joined_at_is_the_start_of_the_current_stay(memberships: list[str], expected: int) -> None:
+    room = build(("m.room.create", A, {}, ""), *(member(B, m) for m in memberships))
+    assert room.joined_at(B) == expected
