@@ -226,7 +226,7 @@ class Store:
 
     def check_new_localpart(self, localpart: str) -> str:
         """Validate a username for registration and return the user id it gives."""
-        if not USER_LOCALPART.match(localpart):
+        if not USER_LOCALPART.fullmatch(localpart):
             raise MatrixError(
                 M_INVALID_USERNAME,
                 "User ID can only contain characters a-z, 0-9, or '._=-/+'",
@@ -764,7 +764,7 @@ class Store:
         alias = None
         if options.room_alias_name is not None:
             alias = f"#{options.room_alias_name}:{self.server_name}"
-            if not ALIAS_LOCALPART.match(options.room_alias_name) or not is_room_alias(alias):
+            if not ALIAS_LOCALPART.fullmatch(options.room_alias_name) or not is_room_alias(alias):
                 raise MatrixError(M_INVALID_PARAM, "Invalid room alias name")
             if alias in self.aliases:
                 raise MatrixError(M_ROOM_IN_USE, "Room alias already taken")

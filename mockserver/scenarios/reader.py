@@ -31,7 +31,7 @@ class ScenarioError(Exception):
 def child_path(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
-    if not _PLAIN_KEY.match(key):
+    if not _PLAIN_KEY.fullmatch(key):
         return f"{path}[{_quote(key)}]"
     return f"{path}.{key}" if path else key
 

@@ -229,6 +229,7 @@ async def test_register_session_is_used_up(client: httpx.AsyncClient) -> None:
         ({"username": "alice"}, 400, "M_USER_IN_USE"),
         ({"username": "Alice!", "auth": {"type": "m.login.dummy"}}, 400, "M_INVALID_USERNAME"),
         ({"username": "has space"}, 400, "M_INVALID_USERNAME"),
+        ({"username": "alice2\n", "auth": {"type": "m.login.dummy"}}, 400, "M_INVALID_USERNAME"),
         ({"username": "", "auth": {"type": "m.login.dummy"}}, 400, "M_INVALID_USERNAME"),
         ({"username": "x" * 300, "auth": {"type": "m.login.dummy"}}, 400, "M_INVALID_USERNAME"),
         ({"username": 7, "auth": {"type": "m.login.dummy"}}, 400, "M_BAD_JSON"),

@@ -191,6 +191,7 @@ async def test_create_room_accepts_an_empty_body(client: httpx.AsyncClient, alic
         ({"room_alias_name": ""}, 400, "M_INVALID_PARAM"),
         ({"room_alias_name": "a:b"}, 400, "M_INVALID_PARAM"),
         ({"room_alias_name": "has space"}, 400, "M_INVALID_PARAM"),
+        ({"room_alias_name": "trailing\n"}, 400, "M_INVALID_PARAM"),
         ({"room_version": "99"}, 400, "M_UNSUPPORTED_ROOM_VERSION"),
         ({"preset": "secret"}, 400, "M_BAD_JSON"),
         ({"visibility": "secret"}, 400, "M_BAD_JSON"),
