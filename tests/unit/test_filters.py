@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -191,6 +192,17 @@ def test_is_limit_only() -> None:
     assert EMPTY_EVENT_FILTER.is_limit_only()
     assert not EventFilter(types=("*",)).is_limit_only()
     assert not EventFilter(not_rooms=("!a:x",)).is_limit_only()
+
+
+@pytest.mark.parametrize(
+    "name", [f.name for f in dataclasses.fields(EventFilter) if f.name != "limit"]
+)
+def test_is_limit_only_is_false_once_any_other_field_is_set(name: str) -> None:
+    default = getattr(EMPTY_EVENT_FILTER, name)
+    changed = {None: ("x",), (): ("x",), False: True}[default]
+    if name == "contains_url":
+        changed = False
+    assert not dataclasses.replace(EMPTY_EVENT_FILTER, **{name: changed}).is_limit_only()
 
 
 EVENT = {
