@@ -14,7 +14,7 @@ by bisection, never by scanning the history:
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from mockserver.core.model import Event, Receipt, StateKey
@@ -41,6 +41,8 @@ class Room:
     receipt_streams: list[int] = field(default_factory=list)
     #: The latest receipt per (user, receipt type, thread).
     latest_receipts: dict[tuple[str, str, str | None], Receipt] = field(default_factory=dict)
+    #: The same receipts by user, then (receipt type, thread): one user's without a scan.
+    user_receipts: dict[str, dict[tuple[str, str | None], Receipt]] = field(default_factory=dict)
     #: Depths of events that notify (messages), and the same per sender, for unread counts.
     notifying: list[int] = field(default_factory=list)
     notifying_by_sender: dict[str, list[int]] = field(default_factory=dict)
@@ -137,6 +139,11 @@ class Room:
                 state[key] = self.events[history[index - 1] - 1]
         return state
 
+    def state_changed(self, after_depth: int, upto_depth: int) -> bool:
+        """Whether any state event has a depth in (after_depth, upto_depth]."""
+        log = self.state_log
+        return bisect_right(log, upto_depth) > bisect_right(log, after_depth)
+
     def state_keys_changed(self, after_depth: int, upto_depth: int) -> set[StateKey]:
         """Entries set by a state event with depth in (after_depth, upto_depth]."""
         start = bisect_right(self.state_log, after_depth)
@@ -155,6 +162,11 @@ class Room:
 
     def membership_at(self, user_id: str, depth: int) -> Event | None:
         return self.state_event_at(("m.room.member", user_id), depth)
+
+    def membership_changed_after(self, user_id: str, depth: int) -> bool:
+        """Whether the user has a membership event deeper than ``depth``."""
+        history = self.state_history.get(("m.room.member", user_id))
+        return history is not None and bool(history) and history[-1] > depth
 
     def member_events_of(self, user_id: str) -> list[Event]:
         """Every membership event of one user, oldest first."""
@@ -215,6 +227,12 @@ class Room:
         self.receipts.append(receipt)
         self.receipt_streams.append(receipt.stream)
         self.latest_receipts[(receipt.user_id, receipt.receipt_type, receipt.thread_id)] = receipt
+        by_user = self.user_receipts.setdefault(receipt.user_id, {})
+        by_user[(receipt.receipt_type, receipt.thread_id)] = receipt
+
+    def receipts_of(self, user_id: str) -> Iterable[Receipt]:
+        """The user's latest receipt of each type and thread."""
+        return self.user_receipts.get(user_id, {}).values()
 
     def receipts_between(self, after: int, upto: int) -> list[Receipt]:
         start = bisect_right(self.receipt_streams, after)

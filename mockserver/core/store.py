@@ -132,6 +132,10 @@ PRESETS: dict[str, dict[str, str]] = {
 }
 
 
+def _stream(entry: AccountData | ToDeviceMessage) -> int:
+    return entry.stream
+
+
 def event_size(event: Mapping[str, Any]) -> int:
     return len(orjson.dumps(event))
 
@@ -992,8 +996,8 @@ class Store:
         """Depth of the newest event the user has a read receipt (public or private) on."""
         room = self.rooms[room_id]
         best = 0
-        for (owner, receipt_type, _thread), receipt in room.latest_receipts.items():
-            if owner == user_id and receipt_type in ("m.read", "m.read.private"):
+        for receipt in room.receipts_of(user_id):
+            if receipt.receipt_type in ("m.read", "m.read.private"):
                 where = self.event_index.get(receipt.event_id)
                 if where is not None:
                     best = max(best, where[1])
@@ -1081,9 +1085,10 @@ class Store:
         return entry.content
 
     def account_data_changes(self, user_id: str, after: int, upto: int) -> list[AccountData]:
-        log = self.account_data_log.get(user_id, [])
-        streams = [e.stream for e in log]
-        return log[bisect_right(streams, after) : bisect_right(streams, upto)]
+        log = self.account_data_log.get(user_id)
+        if not log or log[-1].stream <= after:
+            return []
+        return log[bisect_right(log, after, key=_stream) : bisect_right(log, upto, key=_stream)]
 
     # -- to-device ------------------------------------------------------------------------------
 
@@ -1125,9 +1130,10 @@ class Store:
     def to_device_messages(
         self, user_id: str, device_id: str, after: int, upto: int
     ) -> list[ToDeviceMessage]:
-        queue = self.to_device.get((user_id, device_id), [])
-        streams = [m.stream for m in queue]
-        return queue[bisect_right(streams, after) : bisect_right(streams, upto)]
+        queue = self.to_device.get((user_id, device_id))
+        if not queue or queue[-1].stream <= after:
+            return []
+        return queue[bisect_right(queue, after, key=_stream) : bisect_right(queue, upto, key=_stream)]
 
     # -- end-to-end keys (a tolerant stub: stored and echoed, never verified) --------------------
 

@@ -260,6 +260,14 @@ class _Computation:
         self.account_data: list[AccountData] = []
         if request.stable:
             self.account_data = self._latest_account_data()
+        self._joined_rooms: list[Room] | None = None
+
+    def joined_rooms(self) -> list[Room]:
+        """The rooms the user is joined to now (asked by presence and device lists)."""
+        if self._joined_rooms is None:
+            store = self.store
+            self._joined_rooms = [store.rooms[r] for r in store.joined_rooms(self.user_id)]
+        return self._joined_rooms
 
     def _latest_account_data(self) -> list[AccountData]:
         if self.initial:
@@ -343,6 +351,8 @@ class _Computation:
     def _newly_joined(self, room: Room, since_depth: int) -> bool:
         if self.initial:
             return True
+        if not room.membership_changed_after(self.user_id, since_depth):
+            return False
         before = room.membership_at(self.user_id, since_depth)
         previous = before.membership if before is not None else None
         for event in room.member_events_of(self.user_id):
@@ -479,6 +489,8 @@ class _Computation:
         """The room summary: whole when ``full``, else only the fields that changed."""
         if full:
             return Summary(heroes(room, self.user_id, upto_depth), *_counts(room, upto_depth))
+        if not room.state_changed(since_depth, upto_depth):
+            return None
         changed_members = any(
             key[0] == "m.room.member" for key in room.state_keys_changed(since_depth, upto_depth)
         )
@@ -583,6 +595,8 @@ class _Computation:
                 continue
             since_depth = room.depth_at_stream(self.from_pos.room)
             upto_depth = room.depth_at_stream(self.now.room)
+            if not room.state_changed(since_depth, upto_depth):
+                continue  # no membership changed: nobody newly shares this room
             if self._newly_joined(room, since_depth):
                 found.update(m.state_key for m in room.members("join", upto_depth) if m.state_key)
                 continue
@@ -600,7 +614,7 @@ class _Computation:
 
     def _presence(self) -> list[Presence]:
         presence_filter = self.filter.presence
-        rooms = [self.store.rooms[r] for r in self.store.joined_rooms(self.user_id)]
+        rooms = self.joined_rooms()
         if self.initial:
             candidates: list[str] = [self.user_id]
             seen = {self.user_id}
@@ -646,6 +660,8 @@ class _Computation:
                 continue
             since_depth = room.depth_at_stream(self.from_pos.room)
             upto_depth = room.depth_at_stream(self.now.room)
+            if not room.state_changed(since_depth, upto_depth):
+                continue
             users = [
                 key[1]
                 for key in room.state_keys_changed(since_depth, upto_depth)
@@ -669,7 +685,7 @@ class _Computation:
                         gone.add(user_id)
         changed.discard(self.user_id)
         gone.discard(self.user_id)
-        rooms = [store.rooms[r] for r in store.joined_rooms(self.user_id)]
+        rooms = self.joined_rooms()
         return DeviceLists(
             changed=sorted(u for u in changed if self._shares_room(u, rooms)),
             left=sorted(u for u in gone if not self._shares_room(u, rooms)),

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from mockserver.core.filters import EMPTY_EVENT_FILTER, EventFilter
-from mockserver.core.model import Event
+from mockserver.core.model import Event, Receipt
 from mockserver.core.sync import room_state, select_timeline
 from mockserver.core.tokens import StreamToken
 from tests.unit.history import A, B, build, member, message
@@ -110,6 +110,24 @@ def test_state_event_at_before_it_was_set_is_none() -> None:
 )
 def test_state_delta_lists_entries_that_differ(after: int, upto: int, expected: set[str]) -> None:
     assert {event.event_id for event in ROOM.state_delta(after, upto).values()} == expected
+
+
+@pytest.mark.parametrize(
+    ("after", "upto", "changed"),
+    [(0, 1, True), (3, 4, False), (3, 5, True), (6, 7, False), (7, 8, True), (8, 9, False), (9, 3, False)],
+)
+def test_state_changed_says_whether_a_state_event_lies_between(
+    after: int, upto: int, changed: bool
+) -> None:
+    assert ROOM.state_changed(after, upto) is changed
+    assert ROOM.state_changed(after, upto) == bool(ROOM.state_keys_changed(after, upto))
+
+
+def test_membership_changed_after_looks_at_the_users_own_events() -> None:
+    assert ROOM.membership_changed_after(B, 4) and ROOM.membership_changed_after(B, 7)
+    assert not ROOM.membership_changed_after(B, 8)
+    assert not ROOM.membership_changed_after(A, 2)  # later state is not A's membership
+    assert not ROOM.membership_changed_after("@nobody:x", 0)
 
 
 def test_state_delta_holds_only_the_newest_event_per_entry() -> None:
@@ -253,3 +271,24 @@ def test_next_state_event_finds_the_replacement() -> None:
 def test_joined_at_is_the_start_of_the_current_stay(memberships: list[str], expected: int) -> None:
     room = build(("m.room.create", A, {}, ""), *(member(B, m) for m in memberships))
     assert room.joined_at(B) == expected
+
+
+def test_receipts_of_holds_a_users_latest_receipt_per_type_and_thread() -> None:
+    room = build(member(A, "join"), member(B, "join"), message(A), message(B))
+
+    def receipt(user: str, kind: str, event: str, stream: int, thread: str | None = None) -> Receipt:
+        return Receipt(room.room_id, user, kind, event, 0, stream, thread)
+
+    room.add_receipt(receipt(A, "m.read", "$e3", 1))
+    room.add_receipt(receipt(B, "m.read", "$e3", 2))
+    room.add_receipt(receipt(A, "m.read", "$e4", 3))
+    room.add_receipt(receipt(A, "m.read.private", "$e3", 4))
+    room.add_receipt(receipt(A, "m.read", "$e3", 5, thread="$e3"))
+    assert [(r.receipt_type, r.thread_id, r.event_id) for r in room.receipts_of(A)] == [
+        ("m.read", None, "$e4"),
+        ("m.read.private", None, "$e3"),
+        ("m.read", "$e3", "$e3"),
+    ]
+    assert [r.stream for r in room.receipts_of(B)] == [2]
+    assert list(room.receipts_of("@nobody:x")) == []
+    assert sorted(r.stream for r in room.latest_receipts.values()) == [2, 3, 4, 5]
