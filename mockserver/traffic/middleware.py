@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 import anyio
 import orjson
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.api.auth import access_token
+from mockserver.api.auth import scope_access_token
 from mockserver.core.errors import MatrixError
 from mockserver.core.store import Store
 from mockserver.errors import render
@@ -51,19 +51,23 @@ def is_control_path(path: str) -> bool:
     return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
 
 
-def user_of(request: Request, store: Store) -> str | None:
+def user_of(scope: Scope, store: Store) -> str | None:
     """The user a request's access token belongs to, or None (no or bad token)."""
     try:
-        token = access_token(request)
+        token = scope_access_token(scope)
     except MatrixError:
         return None
     session = store.session_for(token) if token is not None else None
     return session.user_id if session is not None else None
 
 
-def query_of(request: Request) -> dict[str, str | list[str]]:
+def query_of(scope: Scope) -> dict[str, str | list[str]]:
+    """The query parameters as Starlette parses them; a repeated one maps to a list."""
     query: dict[str, str | list[str]] = {}
-    for key, value in request.query_params.multi_items():
+    query_string: bytes = scope.get("query_string", b"")
+    if not query_string:
+        return query
+    for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
         present = query.get(key)
         if present is None:
             query[key] = value
@@ -119,12 +123,11 @@ class TrafficMiddleware:
             await self.app(scope, receive, send)
             return
         hs: Homeserver = scope["app"].state.homeserver
-        request = Request(scope)
         method = scope["method"]
         path = scope["path"]
-        user_id = user_of(request, hs.store)
+        user_id = user_of(scope, hs.store)
         entry = hs.journal.open(
-            ts=hs.store.now(), method=method, path=path, query=query_of(request), user_id=user_id
+            ts=hs.store.now(), method=method, path=path, query=query_of(scope), user_id=user_id
         )
         body = _Body(receive)
 
