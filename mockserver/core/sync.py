@@ -261,6 +261,7 @@ class _Computation:
         if request.stable:
             self.account_data = self._latest_account_data()
         self._joined_rooms: list[Room] | None = None
+        self._state_changes: list[tuple[Room, int, int]] | None = None
 
     def joined_rooms(self) -> list[Room]:
         """The rooms the user is joined to now (asked by presence and device lists)."""
@@ -268,6 +269,29 @@ class _Computation:
             store = self.store
             self._joined_rooms = [store.rooms[r] for r in store.joined_rooms(self.user_id)]
         return self._joined_rooms
+
+    def state_changes(self) -> list[tuple[Room, int, int]]:
+        """(room, since depth, upto depth) for each of the user's rooms with state events in
+        (since, now]: the only rooms where anyone's membership can have changed.
+
+        Asked by presence (who newly shares a room) and device lists (who
+        joined or left); after a plain message it is empty, and both sections
+        are done.
+        """
+        if self._state_changes is None:
+            store = self.store
+            since, now = self.from_pos.room, self.now.room
+            found = []
+            for room_id in store.rooms_of(self.user_id):
+                room = store.rooms[room_id]
+                if room.last_stream <= since:
+                    continue
+                since_depth = room.depth_at_stream(since)
+                upto_depth = room.depth_at_stream(now)
+                if room.state_changed(since_depth, upto_depth):
+                    found.append((room, since_depth, upto_depth))
+            self._state_changes = found
+        return self._state_changes
 
     def _latest_account_data(self) -> list[AccountData]:
         if self.initial:
@@ -452,6 +476,8 @@ class _Computation:
     def _typing(self, room: Room, full: bool) -> list[str] | None:
         """The typing set: when it changed since ``since``, or (``full``: initial sync,
         new join, full_state) whenever someone is typing."""
+        if not full and room.typing_stream <= self.from_pos.typing:
+            return None  # unchanged: nothing to send, whatever the filter says
         ephemeral = self.filter.ephemeral
         if not ephemeral.allows_room(room.room_id) or not ephemeral.allows("m.typing", None):
             return None
@@ -462,6 +488,8 @@ class _Computation:
         return None
 
     def _receipts(self, room: Room, full: bool) -> list[Receipt]:
+        if not full and not self._new_receipts(room):
+            return []
         ephemeral = self.filter.ephemeral
         if not ephemeral.allows_room(room.room_id) or not ephemeral.allows("m.receipt", None):
             return []
@@ -476,6 +504,8 @@ class _Computation:
         ]
 
     def _room_account_data(self, room_id: str) -> list[AccountData]:
+        if not self.account_data:
+            return []
         room_filter = self.filter.room_account_data
         if not room_filter.allows_room(room_id):
             return []
@@ -590,13 +620,13 @@ class _Computation:
         the user newly joined, and whoever newly joined one of the user's rooms. Their
         current presence is sent even if it did not change (as Synapse does)."""
         found: set[str] = set()
-        for room in rooms:
-            if room.last_stream <= self.from_pos.room:
+        changes = self.state_changes()
+        if not changes:
+            return found
+        joined = {room.room_id for room in rooms}
+        for room, since_depth, upto_depth in changes:
+            if room.room_id not in joined:
                 continue
-            since_depth = room.depth_at_stream(self.from_pos.room)
-            upto_depth = room.depth_at_stream(self.now.room)
-            if not room.state_changed(since_depth, upto_depth):
-                continue  # no membership changed: nobody newly shares this room
             if self._newly_joined(room, since_depth):
                 found.update(m.state_key for m in room.members("join", upto_depth) if m.state_key)
                 continue
@@ -626,6 +656,8 @@ class _Computation:
             found = [p for u in candidates if (p := self.store.presence.get(u)) is not None]
             found.sort(key=lambda p: p.stream)
         else:
+            if self.from_pos.presence >= self.now.presence and not self.state_changes():
+                return []  # no presence changed, and nobody newly shares a room
             latest: dict[str, Presence] = {}
             for entry in self.store.presence_changes(self.from_pos.presence, self.now.presence):
                 latest.pop(entry.user_id, None)
@@ -651,17 +683,12 @@ class _Computation:
         """
         if not self.request.stable or self.initial:
             return None
-        store = self.store
+        changes = self.state_changes()
+        if not changes:
+            return DeviceLists(changed=[], left=[])
         changed: set[str] = set()
         gone: set[str] = set()
-        for room_id in store.rooms_of(self.user_id):
-            room = store.rooms[room_id]
-            if room.last_stream <= self.from_pos.room:
-                continue
-            since_depth = room.depth_at_stream(self.from_pos.room)
-            upto_depth = room.depth_at_stream(self.now.room)
-            if not room.state_changed(since_depth, upto_depth):
-                continue
+        for room, since_depth, upto_depth in changes:
             users = [
                 key[1]
                 for key in room.state_keys_changed(since_depth, upto_depth)
