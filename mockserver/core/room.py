@@ -16,6 +16,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from mockserver.core.model import Event, Receipt, StateKey
 
@@ -48,6 +49,9 @@ class Room:
     notifying_by_sender: dict[str, list[int]] = field(default_factory=dict)
     #: Depths of notifying events that highlight (mention) each user.
     highlights: dict[str, list[int]] = field(default_factory=dict)
+    #: Timeline windows already cut at one stream position, for the syncs that one change
+    #: wakes together (see :func:`mockserver.core.sync.select_timeline`). Not state.
+    windows: dict[tuple[int, int, int], Any] = field(default_factory=dict, repr=False, compare=False)
 
     # -- timeline ----------------------------------------------------------------
 
@@ -91,6 +95,7 @@ class Room:
         """Swap in a changed copy of an event (a redaction), keeping its place."""
         assert self.events[event.depth - 1].event_id == event.event_id
         self.events[event.depth - 1] = event
+        self.windows.clear()
 
     def depth_at_stream(self, stream: int) -> int:
         """Depth of the newest event with stream ordering <= ``stream``."""

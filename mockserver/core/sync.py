@@ -25,6 +25,8 @@ from mockserver.core.tokens import RoomToken, StreamToken
 
 StateAt = Literal["timeline_start", "timeline_end"]
 HEROES = 5
+#: How many timeline windows a room remembers (see select_timeline).
+WINDOW_MEMO = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +42,10 @@ class SyncRequest:
     stable: bool = False
 
 
-# The result types below but Timeline are built afresh for every answer and never
-# shared, hashed or changed after compute_sync returns, so they are not frozen: a frozen
-# dataclass sets each field through object.__setattr__, which made building one three
-# times slower, and a woken /sync built five of them.
+# The result types below but Timeline (which select_timeline shares among syncs) are built
+# afresh for every answer and never shared, hashed or changed after compute_sync returns,
+# so they are not frozen: a frozen dataclass sets each field through object.__setattr__,
+# which made building one three times slower, and a woken /sync built five of them.
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +145,23 @@ def select_timeline(
     if not timeline_filter.allows_room(room.room_id):
         window = []
     elif timeline_filter.is_limit_only():
+        # The syncs one change wakes ask the same window of the same room at the same
+        # position (``now`` is then the very same object): cut it once. A redaction
+        # clears the memo (Room.replace); any other change moves the position.
+        key = (after_depth, upto_depth, limit)
+        cut = room.windows.get(key)
+        if cut is not None and cut[0] is now:
+            shared: Timeline = cut[1]
+            return shared
         start = max(after_depth, upto_depth - limit)
         window = room.between(start, upto_depth)
         limited = start > after_depth
+        boundary = window[0].depth - 1 if window else upto_depth
+        timeline = Timeline(window, limited, room_token(room, boundary, now))
+        if len(room.windows) >= WINDOW_MEMO:
+            room.windows.clear()
+        room.windows[key] = (now, timeline)
+        return timeline
     else:
         picked: list[Event] = []
         depth = upto_depth

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -292,3 +293,21 @@ def test_receipts_of_holds_a_users_latest_receipt_per_type_and_thread() -> None:
     assert [r.stream for r in room.receipts_of(B)] == [2]
     assert list(room.receipts_of("@nobody:x")) == []
     assert sorted(r.stream for r in room.latest_receipts.values()) == [2, 3, 4, 5]
+
+
+def test_select_timeline_cuts_a_window_once_per_position() -> None:
+    room = build(member(A, "join"), message(A, "one"), message(A, "two"), message(A, "three"))
+    now = StreamToken(room=8)
+    first = select_timeline(room, 1, 4, EventFilter(limit=2), now)
+    # The syncs one change wakes share the window: the same object, not a copy.
+    assert select_timeline(room, 1, 4, EventFilter(limit=2), now) is first
+    # Another limit, another range or another position is cut afresh.
+    assert ids(select_timeline(room, 1, 4, EventFilter(limit=1), now).events) == ["$e4"]
+    assert ids(select_timeline(room, 2, 4, EventFilter(limit=2), now).events) == ["$e3", "$e4"]
+    again = select_timeline(room, 1, 4, EventFilter(limit=2), StreamToken(room=8))
+    assert again is not first and again == first
+    # A redaction swaps an event in place: windows holding the old one are forgotten.
+    redacted = dataclasses.replace(room.event_at(4), content={})
+    room.replace(redacted)
+    after = select_timeline(room, 1, 4, EventFilter(limit=2), now)
+    assert after.events[-1] is redacted
