@@ -20,10 +20,14 @@ from starlette.datastructures import URLPath
 from starlette.routing import BaseRoute, Match, NoMatchFound, Route
 from starlette.types import Receive, Scope, Send
 
+from mockserver.api.routing import request_path
+
 #: How many leading segments ("", "_matrix", "client", "v3", "rooms", ...) a key holds.
 KEY_SEGMENTS = 6
 #: Where the table records, in the scope, the route that matched (for :meth:`handle`).
 MATCHED = "mockserver.route"
+#: How many distinct path keys :meth:`RouteTable.candidates` remembers (then starts over).
+MEMO_SIZE = 4096
 
 Key = tuple[int, str]
 
@@ -39,15 +43,6 @@ def _route_key(route: BaseRoute) -> Key | None:
     return path.count("/"), "/".join(complete)
 
 
-def _request_path(scope: Scope) -> str:
-    raw = scope.get("raw_path")
-    path: str = raw.decode("latin-1").split("?", 1)[0] if raw else scope["path"]
-    root = scope.get("root_path", "")
-    if root and path.startswith(root):
-        path = path[len(root) :]
-    return path
-
-
 class RouteTable(BaseRoute):
     """Many routes as one, matched with the same result as trying each in order."""
 
@@ -55,6 +50,7 @@ class RouteTable(BaseRoute):
         self.routes = list(routes)
         self._filed: dict[Key, list[int]] = {}
         self._unfiled: list[int] = []
+        self._memo: dict[tuple[int, tuple[str, ...]], tuple[BaseRoute, ...]] = {}
         for index, route in enumerate(self.routes):
             key = _route_key(route)
             if key is None:
@@ -62,21 +58,35 @@ class RouteTable(BaseRoute):
             else:
                 self._filed.setdefault(key, []).append(index)
 
-    def candidates(self, path: str) -> list[BaseRoute]:
-        """The routes that could match ``path``, in table order."""
+    def candidates(self, path: str) -> tuple[BaseRoute, ...]:
+        """The routes that could match ``path``, in table order.
+
+        They depend only on the number of segments and the first
+        KEY_SEGMENTS of them, which repeat from request to request (a
+        client's sends to one room, its syncs): the answer is remembered by
+        that key, which halved the cost of routing a send.
+        """
         segments = path.count("/")
-        parts = path.split("/", KEY_SEGMENTS)[:KEY_SEGMENTS]
+        parts = tuple(path.split("/", KEY_SEGMENTS)[:KEY_SEGMENTS])
+        key = (segments, parts)
+        remembered = self._memo.get(key)
+        if remembered is not None:
+            return remembered
         found: list[int] = list(self._unfiled)
         for depth in range(1, len(parts) + 1):
             found += self._filed.get((segments, "/".join(parts[:depth])), ())
         found.sort()
-        return [self.routes[index] for index in found]
+        routes = tuple(self.routes[index] for index in found)
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()
+        self._memo[key] = routes
+        return routes
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http":
             return Match.NONE, {}
         partial: tuple[BaseRoute, Scope] | None = None
-        for route in self.candidates(_request_path(scope)):
+        for route in self.candidates(request_path(scope)):
             match, child = route.matches(scope)
             if match is Match.FULL:
                 return Match.FULL, {**child, MATCHED: route}

@@ -29,6 +29,8 @@ from mockserver.homeserver import Homeserver
 from mockserver.responses import OrjsonResponse
 
 Reply = JsonDict | list[Any] | tuple[int, Any] | Response
+#: Where :func:`request_path` keeps a request's raw path in its scope.
+RAW_PATH = "mockserver.raw_path"
 Handler = Callable[["Call"], Awaitable[Reply]]
 
 
@@ -95,15 +97,13 @@ class MatrixRoute(Route):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http":
             return Match.NONE, {}
-        raw = scope.get("raw_path")
-        path = raw.decode("latin-1").split("?", 1)[0] if raw else scope["path"]
-        root = scope.get("root_path", "")
-        if root and path.startswith(root):
-            path = path[len(root) :]
-        match = self.path_regex.match(path)
+        match = self.path_regex.match(request_path(scope))
         if match is None:
             return Match.NONE, {}
-        decoded = {key: unquote(value) for key, value in match.groupdict().items()}
+        decoded = {
+            key: unquote(value) if "%" in value else value
+            for key, value in match.groupdict().items()
+        }
         child = {"endpoint": self.endpoint, "path_params": decoded}
         if self.methods and scope["method"] not in self.methods:
             return Match.PARTIAL, child
@@ -113,6 +113,23 @@ class MatrixRoute(Route):
         if self.methods and scope["method"] not in self.methods:
             raise HTTPException(405, headers={"Allow": ", ".join(sorted(self.methods))})
         await super().handle(scope, receive, send)
+
+
+def request_path(scope: Scope) -> str:
+    """The raw (still percent-encoded) path routes match against, without the root path.
+
+    Worked out once per request and kept in the scope: the route table and
+    each route it tries ask for it.
+    """
+    path: str | None = scope.get(RAW_PATH)
+    if path is None:
+        raw = scope.get("raw_path")
+        path = raw.decode("latin-1").split("?", 1)[0] if raw else scope["path"]
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        scope[RAW_PATH] = path
+    return path
 
 
 def render(reply: Reply) -> Response:
