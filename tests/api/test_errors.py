@@ -173,6 +173,32 @@ async def test_body_nested_too_deeply_is_bad_json(
     assert snapshot(hs.store) == before
 
 
+@pytest.mark.parametrize(("levels", "accepted"), [(100, True), (101, False)])
+async def test_body_nesting_limit_is_exact(
+    client: httpx.AsyncClient, alice: Account, levels: int, accepted: bool
+) -> None:
+    room = await alice.create_room()
+    body = b'{"n":' * levels + b'"bottom"' + b"}" * levels
+    response = await client.put(
+        f"{V3}/rooms/{room}/send/m.room.message/nest{levels}", content=body, headers=alice.headers
+    )
+    if accepted:
+        assert response.status_code == 200, response.text
+    else:
+        assert_error(response, 400, "M_BAD_JSON")
+
+
+async def test_shallow_body_with_many_brackets_is_accepted(
+    client: httpx.AsyncClient, alice: Account
+) -> None:
+    # More '[' and '{' than levels allowed, in strings and side by side: still shallow.
+    room = await alice.create_room()
+    content = {"body": "{[" * 200, "lists": [[] for _ in range(150)]}
+    event_id = await alice.send(room, content)
+    event = await alice.call("GET", f"/rooms/{room}/event/{event_id}")
+    assert event["content"] == content
+
+
 async def test_body_nested_within_the_limit_round_trips(
     client: httpx.AsyncClient, alice: Account
 ) -> None:
