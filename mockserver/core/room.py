@@ -14,7 +14,7 @@ by bisection, never by scanning the history:
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +52,11 @@ class Room:
     #: Timeline windows already cut at one stream position, for the syncs that one change
     #: wakes together (see :func:`mockserver.core.sync.select_timeline`). Not state.
     windows: dict[tuple[int, int, int], Any] = field(default_factory=dict, repr=False, compare=False)
+    #: Joined members and their display names, worked out once per membership change
+    #: (see :meth:`joined_names`). Not state.
+    _joined_names: list[tuple[str, str | None]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     # -- timeline ----------------------------------------------------------------
 
@@ -76,6 +81,8 @@ class Room:
             self.state_history.setdefault(key, []).append(event.depth)
             self.state_log.append(event.depth)
             self.current_state[key] = event.depth
+            if event.type == "m.room.member":
+                self._joined_names = None
 
     def index_notification(self, event: Event, highlighted: Iterator[str]) -> None:
         self.notifying.append(event.depth)
@@ -96,6 +103,8 @@ class Room:
         assert self.events[event.depth - 1].event_id == event.event_id
         self.events[event.depth - 1] = event
         self.windows.clear()
+        if event.type == "m.room.member":
+            self._joined_names = None
 
     def depth_at_stream(self, stream: int) -> int:
         """Depth of the newest event with stream ordering <= ``stream``."""
@@ -222,6 +231,27 @@ class Room:
             if key[0] == "m.room.member" and event.membership == membership:
                 yield event
 
+    def joined_names(self) -> list[tuple[str, str | None]]:
+        """(user id, display name or None) of each member joined now, in state order.
+
+        Asked for every message (who it highlights): remembered until the
+        next membership event, so a message does not walk the whole state.
+        """
+        names = self._joined_names
+        if names is None:
+            names = []
+            for member in self.members("join"):
+                if member.state_key is None:
+                    continue
+                name = member.content.get("displayname")
+                names.append((member.state_key, name if isinstance(name, str) and name else None))
+            self._joined_names = names
+        return names
+
+    def state_now(self) -> Mapping[StateKey, Event]:
+        """The current state as a read-only mapping, without copying it (see :class:`CurrentState`)."""
+        return CurrentState(self)
+
     def current(self, event_type: str, state_key: str = "") -> Event | None:
         depth = self.current_state.get((event_type, state_key))
         return self.events[depth - 1] if depth else None
@@ -243,3 +273,31 @@ class Room:
         start = bisect_right(self.receipt_streams, after)
         end = bisect_right(self.receipt_streams, upto)
         return self.receipts[start:end]
+
+
+class CurrentState(Mapping[StateKey, Event]):
+    """A room's current state, looked up in place: what ``state_at(room.depth)`` returns,
+    without building a dict of every entry (a room of 200 members has over 200).
+
+    The room rules ask a sender's membership and the power levels of every
+    event sent; a live view, so read it before writing to the room.
+    """
+
+    __slots__ = ("_room",)
+
+    def __init__(self, room: Room) -> None:
+        self._room = room
+
+    def __getitem__(self, key: StateKey) -> Event:
+        depth = self._room.current_state[key]
+        return self._room.events[depth - 1]
+
+    def get(self, key: StateKey, default: Any = None) -> Any:
+        depth = self._room.current_state.get(key)
+        return self._room.events[depth - 1] if depth else default
+
+    def __iter__(self) -> Iterator[StateKey]:
+        return iter(self._room.current_state)
+
+    def __len__(self) -> int:
+        return len(self._room.current_state)

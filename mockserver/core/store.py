@@ -534,21 +534,23 @@ class Store:
         return event_id
 
     def _highlighted(self, room: Room, event: Event) -> Iterator[str]:
+        """Joined members (not the sender) whom a message mentions: in ``m.mentions``, or by
+        user id or display name in its body."""
         mentions = event.content.get("m.mentions")
         mentioned: set[str] = set()
         if isinstance(mentions, dict) and isinstance(mentions.get("user_ids"), list):
             mentioned = {u for u in mentions["user_ids"] if isinstance(u, str)}
         body = event.content.get("body")
         body = body if isinstance(body, str) else ""
-        for member in room.members("join"):
-            user_id = member.state_key
-            if user_id is None or user_id == event.sender:
+        if not mentioned and not body:
+            return
+        for user_id, name in room.joined_names():
+            if user_id == event.sender:
                 continue
-            name = member.content.get("displayname")
             if (
                 user_id in mentioned
                 or (body and user_id in body)
-                or (body and isinstance(name, str) and name and name in body)
+                or (body and name is not None and name in body)
             ):
                 yield user_id
 
@@ -618,7 +620,7 @@ class Store:
                 txn=txn,
             )
         content = self._check_event(room, event_type, sender, content, state_key)
-        state = room.state_at(room.depth)
+        state = room.state_now()
         rules.check_can_send(state, sender, event_type, state_key)
         if event_type == "m.room.power_levels":
             rules.check_power_levels_content(state, sender, content)
@@ -728,7 +730,7 @@ class Store:
         if membership == "invite" and target not in self.users:
             # A local-only server: invites go to users it knows.
             raise not_found(f"Unknown user {target}")
-        state = room.state_at(room.depth)
+        state = room.state_now()
         rules.check_membership_change(state, sender, target, membership)
         current = state.get(("m.room.member", target))
         if membership == "join" and current is not None and current.membership == "join":
@@ -862,7 +864,7 @@ class Store:
         target = self.event(event_id)
         if target is not None and target.room_id != room_id:
             target = None
-        state = room.state_at(room.depth)
+        state = room.state_now()
         rules.check_can_redact(state, sender, target)
         content: JsonDict = {"redacts": event_id}
         if reason is not None:

@@ -301,6 +301,26 @@ async def test_messages_before_joining_are_not_unread(alice: Account, bob: Accou
     assert counts == {"notification_count": 1, "highlight_count": 0}
 
 
+async def test_highlights_follow_user_ids_and_current_display_names(
+    alice: Account, bob: Account, carol: Account
+) -> None:
+    room = await alice.create_room(preset="public_chat")
+    await bob.join(room)
+    await bob.call("PUT", f"/profile/{bob.user_id}/displayname", json={"displayname": "Zed"})
+    await alice.send(room, "ping Zed")  # highlights bob
+    await bob.call("PUT", f"/profile/{bob.user_id}/displayname", json={"displayname": "Quux"})
+    await alice.send(room, "ping Zed")  # no longer bob's name
+    await alice.send(room, "hi Quux")  # highlights bob
+    await alice.send(room, f"{bob.user_id} look")  # highlights bob
+    await carol.join(room)
+    await alice.send(room, "welcome carol")  # highlights carol, who joined since
+    await bob.send(room, "Quux here")  # bob's own: never his highlight
+    bob_counts = joined(await bob.sync(), room)["unread_notifications"]
+    assert bob_counts == {"notification_count": 5, "highlight_count": 3}
+    carol_counts = joined(await carol.sync(), room)["unread_notifications"]
+    assert carol_counts == {"notification_count": 2, "highlight_count": 1}
+
+
 async def test_own_messages_do_not_count_as_unread(alice: Account) -> None:
     room = await alice.create_room()
     await alice.send(room, "mine")

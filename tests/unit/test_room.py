@@ -311,3 +311,29 @@ def test_select_timeline_cuts_a_window_once_per_position() -> None:
     room.replace(redacted)
     after = select_timeline(room, 1, 4, EventFilter(limit=2), now)
     assert after.events[-1] is redacted
+
+
+def test_state_now_reads_the_current_state_in_place() -> None:
+    state = ROOM.state_now()
+    assert dict(state) == ROOM.state_at(ROOM.depth)
+    assert len(state) == len(ROOM.current_state)
+    assert state[("m.room.name", "")].event_id == "$e6"
+    assert state.get(("m.room.topic", "")) is None
+    assert state.get(("m.room.topic", ""), "none") == "none"
+    with pytest.raises(KeyError):
+        state[("m.room.topic", "")]
+
+
+def test_joined_names_follow_membership_and_redaction() -> None:
+    room = build(
+        ("m.room.member", A, {"membership": "join", "displayname": "Ann"}, A),
+        ("m.room.member", B, {"membership": "join", "displayname": ""}, B),
+    )
+    assert room.joined_names() == [(A, "Ann"), (B, None)]
+    assert room.joined_names() is room.joined_names()  # remembered
+    room.append(
+        Event("$e3", room.room_id, "m.room.member", B, {"membership": "leave"}, 0, 6, 3, B)
+    )
+    assert room.joined_names() == [(A, "Ann")]
+    room.replace(dataclasses.replace(room.event_at(1), content={"membership": "join"}))
+    assert room.joined_names() == [(A, None)]
