@@ -337,24 +337,41 @@ class _Computation:
         invited: list[InvitedRoom] = []
         left: list[LeftRoom] = []
         changed_data_rooms = {e.room_id for e in self.account_data if e.room_id is not None}
+        incremental = not self.initial
+        skip_unchanged = incremental and not self.request.full_state
+        since_stream, now_stream = self.from_pos.room, self.now.room
+        state_changes: list[tuple[Room, int, int]] = []
         for room_id in store.rooms_of(self.user_id):
+            room = store.rooms[room_id]
+            moved = room.last_stream > since_stream
+            since_depth = upto_depth = -1
+            state_changed = True
+            if incremental and moved:
+                # Where anyone's membership can have changed, for presence and device lists.
+                since_depth = room.depth_at_stream(since_stream)
+                upto_depth = room.depth_at_stream(now_stream)
+                state_changed = room.state_changed(since_depth, upto_depth)
+                if state_changed:
+                    state_changes.append((room, since_depth, upto_depth))
             if not self.filter.allows_room(room_id):
                 continue
-            room = store.rooms[room_id]
             if (
-                not self.initial
-                and not self.request.full_state
-                and room.last_stream <= self.from_pos.room
+                skip_unchanged
+                and not moved
                 and room.typing_stream <= self.from_pos.typing
                 and not self._new_receipts(room)
                 and room_id not in changed_data_rooms
             ):
                 continue
-            member = room.membership_at(self.user_id, room.depth_at_stream(self.now.room))
+            if upto_depth < 0:
+                since_depth = self._since_depth(room)
+                upto_depth = room.depth_at_stream(now_stream)
+                state_changed = self.initial or room.state_changed(since_depth, upto_depth)
+            member = room.membership_at(self.user_id, upto_depth)
             if member is None:
                 continue
             if member.membership == "join":
-                entry = self._joined(room)
+                entry = self._joined(room, since_depth, upto_depth, state_changed)
                 if entry is not None:
                     joined.append(entry)
             elif member.membership == "invite":
@@ -365,6 +382,8 @@ class _Computation:
                 gone = self._left(room, member)
                 if gone is not None:
                     left.append(gone)
+        if incremental:
+            self._state_changes = state_changes
         return SyncResult(
             next_batch=self.now,
             joined=joined,
@@ -409,23 +428,32 @@ class _Computation:
             previous = event.membership
         return False
 
-    def _joined(self, room: Room) -> JoinedRoom | None:
+    def _joined(
+        self, room: Room, since_depth: int, upto_depth: int, state_changed: bool
+    ) -> JoinedRoom | None:
+        """The room's entry, or None when there is nothing to say.
+
+        ``state_changed`` says whether any state event lies in (since, upto]:
+        without one the user cannot have newly joined and, unless full state
+        is asked for, no state entry and no summary field can differ.
+        """
         request = self.request
-        since_depth = self._since_depth(room)
-        upto_depth = room.depth_at_stream(self.now.room)
-        fresh = self._newly_joined(room, since_depth)
+        fresh = state_changed and self._newly_joined(room, since_depth)
         full = fresh or request.full_state
         timeline = select_timeline(
             room, 0 if fresh else since_depth, upto_depth, self.filter.timeline, self.now
         )
-        state = self._state(room, timeline, since_depth, upto_depth, full)
+        state = self._state(room, timeline, since_depth, upto_depth, full) if (
+            full or state_changed
+        ) else []
         typing = self._typing(room, full)
         receipts = self._receipts(room, full) if request.stable else []
         account_data = self._room_account_data(room.room_id)
         summary = unread = None
         unread_changed = False
         if request.stable:
-            summary = self._summary(room, since_depth, upto_depth, full)
+            if full or state_changed:
+                summary = self._summary(room, since_depth, upto_depth, full)
             # Only what arrived during the current stay can be unread (nothing before the join).
             read_up_to = max(
                 self.store.read_up_to(self.user_id, room.room_id), room.joined_at(self.user_id)
