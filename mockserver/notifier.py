@@ -120,16 +120,20 @@ class Notifier:
         return waiter
 
     def _unpark(self, waiter: _Waiter) -> None:
+        by_key = self._by_key
         for key in waiter.keys:
-            waiters = self._by_key.get(key)
+            waiters = by_key.get(key)
             if waiters is not None:
                 waiters.discard(waiter)
                 if not waiters:
-                    del self._by_key[key]
+                    del by_key[key]
         self._all.discard(waiter)
-        self.parked[waiter.label] -= 1
-        if not self.parked[waiter.label]:
-            del self.parked[waiter.label]
+        label = waiter.label
+        remaining = self.parked[label] - 1
+        if remaining:
+            self.parked[label] = remaining
+        else:
+            del self.parked[label]
         self._signal_parked()
 
     def _signal_parked(self) -> None:

@@ -118,7 +118,8 @@ async def _long_poll(call: Call, request: SyncRequest, timeout: int) -> SyncResu
     assert session is not None
 
     def compute() -> SyncResult:
-        if store.session_for(session.access_token) != session:
+        current = store.session_for(session.access_token)
+        if current is not session and current != session:
             raise MatrixError(M_UNKNOWN_TOKEN, "Access token was logged out", soft_logout=False)
         return compute_sync(store, request)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from mockserver.core.filters import EventFilter, Filter
@@ -68,12 +68,12 @@ class JoinedRoom:
     timeline: Timeline
     state: list[Event]
     #: The current typing set, or None when it has not changed since ``since``.
-    typing: list[str] | None = None
-    receipts: list[Receipt] = field(default_factory=list)
-    account_data: list[AccountData] = field(default_factory=list)
-    summary: Summary | None = None
+    typing: list[str] | None
+    receipts: list[Receipt]
+    account_data: list[AccountData]
+    summary: Summary | None
     #: (notification_count, highlight_count)
-    unread: tuple[int, int] | None = None
+    unread: tuple[int, int] | None
 
 
 @dataclass(slots=True)
@@ -88,7 +88,7 @@ class LeftRoom:
     room_id: str
     timeline: Timeline
     state: list[Event]
-    account_data: list[AccountData] = field(default_factory=list)
+    account_data: list[AccountData]
 
 
 @dataclass(slots=True)
@@ -102,14 +102,14 @@ class DeviceLists:
 @dataclass(slots=True)
 class SyncResult:
     next_batch: StreamToken
-    joined: list[JoinedRoom] = field(default_factory=list)
-    invited: list[InvitedRoom] = field(default_factory=list)
-    left: list[LeftRoom] = field(default_factory=list)
-    presence: list[Presence] = field(default_factory=list)
-    account_data: list[AccountData] = field(default_factory=list)
-    to_device: list[ToDeviceMessage] = field(default_factory=list)
+    joined: list[JoinedRoom]
+    invited: list[InvitedRoom]
+    left: list[LeftRoom]
+    presence: list[Presence]
+    account_data: list[AccountData]
+    to_device: list[ToDeviceMessage]
     #: Only on an incremental sync in today's dialect.
-    device_lists: DeviceLists | None = None
+    device_lists: DeviceLists | None
 
     def __bool__(self) -> bool:
         """True when there is something to report (an empty result keeps a long-poll waiting)."""
@@ -370,15 +370,16 @@ class _Computation:
             member = room.membership_at(self.user_id, upto_depth)
             if member is None:
                 continue
-            if member.membership == "join":
+            membership = member.membership
+            if membership == "join":
                 entry = self._joined(room, since_depth, upto_depth, state_changed)
                 if entry is not None:
                     joined.append(entry)
-            elif member.membership == "invite":
+            elif membership == "invite":
                 invite = self._invited(room, member)
                 if invite is not None:
                     invited.append(invite)
-            elif member.membership in ("leave", "ban"):
+            elif membership in ("leave", "ban"):
                 gone = self._left(room, member)
                 if gone is not None:
                     left.append(gone)
