@@ -34,7 +34,7 @@ from mockserver.api.format import (
 from mockserver.api.routing import Call, Reply, endpoint
 from mockserver.core.errors import M_NOT_JSON, M_UNKNOWN_TOKEN, MatrixError, invalid_param
 from mockserver.core.filters import EMPTY_FILTER, Filter, parse_filter
-from mockserver.core.model import Event, JsonDict, Session
+from mockserver.core.model import AccountData, Event, JsonDict, Session
 from mockserver.core.store import Store
 from mockserver.core.sync import (
     JoinedRoom,
@@ -203,6 +203,8 @@ async def get_seed_sync(call: Call) -> Reply:
 def _events(
     events: list[Event], session: Session, now: int, fields: tuple[str, ...] | None
 ) -> list[JsonDict]:
+    if not events:
+        return []
     return [client_event(e, session, now, with_room_id=False, event_fields=fields) for e in events]
 
 
@@ -243,7 +245,7 @@ def _stable_joined(entry: JoinedRoom, sync: SyncRequest, session: Session, now: 
         **_state(entry, sync, session, now),
         "timeline": _timeline(entry.timeline, session, now, sync.filter.event_fields),
         "ephemeral": {"events": ephemeral},
-        "account_data": {"events": [account_data_event(a) for a in entry.account_data]},
+        "account_data": {"events": _account_data(entry.account_data)},
         "unread_notifications": {
             "notification_count": notifications,
             "highlight_count": highlights,
@@ -251,9 +253,15 @@ def _stable_joined(entry: JoinedRoom, sync: SyncRequest, session: Session, now: 
     }
 
 
+def _account_data(entries: list[AccountData]) -> list[JsonDict]:
+    return [account_data_event(a) for a in entries] if entries else []
+
+
 def encode_stable(
     result: SyncResult, session: Session, now: int, sync: SyncRequest, store: Store
 ) -> JsonDict:
+    # Empty sections are written as literals, not comprehensions over nothing: most
+    # answers (a woken long-poll's above all) have only one or two non-empty ones.
     fields = sync.filter.event_fields
     body: JsonDict = {
         "next_batch": result.next_batch.format(ALL_PARTS),
@@ -262,23 +270,31 @@ def encode_stable(
             "invite": {
                 r.room_id: {"invite_state": {"events": [stripped_event(e) for e in r.invite_state]}}
                 for r in result.invited
-            },
+            }
+            if result.invited
+            else {},
             "leave": {
                 r.room_id: {
                     **_state(r, sync, session, now),
                     "timeline": _timeline(r.timeline, session, now, fields),
-                    "account_data": {"events": [account_data_event(a) for a in r.account_data]},
+                    "account_data": {"events": _account_data(r.account_data)},
                 }
                 for r in result.left
-            },
+            }
+            if result.left
+            else {},
             "knock": {},
         },
-        "presence": {"events": [presence_event(p, now) for p in result.presence]},
-        "account_data": {"events": [account_data_event(a) for a in result.account_data]},
+        "presence": {
+            "events": [presence_event(p, now) for p in result.presence] if result.presence else []
+        },
+        "account_data": {"events": _account_data(result.account_data)},
         "to_device": {
             "events": [
                 {"type": m.type, "sender": m.sender, "content": m.content} for m in result.to_device
             ]
+            if result.to_device
+            else []
         },
         "device_one_time_keys_count": store.one_time_key_counts(
             session.user_id, session.device_id

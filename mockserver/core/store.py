@@ -1179,7 +1179,7 @@ class Store:
     def fallback_key_types(self, user_id: str, device_id: str) -> list[str]:
         user = self.users.get(user_id)
         device = user.devices.get(device_id) if user is not None else None
-        if device is None:
+        if device is None or not device.fallback_keys:
             return []
         return sorted({key_id.split(":", 1)[0] for key_id in device.fallback_keys})
 

@@ -323,6 +323,8 @@ class _Computation:
                 if owner == self.user_id
             ]
             return sorted(entries, key=lambda entry: entry.stream)
+        if self.from_pos.account_data >= self.now.account_data:
+            return []
         latest: dict[tuple[str | None, str], AccountData] = {}
         for entry in self.store.account_data_changes(
             self.user_id, self.from_pos.account_data, self.now.account_data
@@ -694,6 +696,12 @@ class _Computation:
         return found
 
     def _presence(self) -> list[Presence]:
+        if (
+            not self.initial
+            and self.from_pos.presence >= self.now.presence
+            and not self.state_changes()
+        ):
+            return []  # no presence changed, and nobody newly shares a room
         presence_filter = self.filter.presence
         rooms = self.joined_rooms()
         if self.initial:
@@ -707,8 +715,6 @@ class _Computation:
             found = [p for u in candidates if (p := self.store.presence.get(u)) is not None]
             found.sort(key=lambda p: p.stream)
         else:
-            if self.from_pos.presence >= self.now.presence and not self.state_changes():
-                return []  # no presence changed, and nobody newly shares a room
             latest: dict[str, Presence] = {}
             for entry in self.store.presence_changes(self.from_pos.presence, self.now.presence):
                 latest.pop(entry.user_id, None)
