@@ -559,33 +559,24 @@ class Store:
     ) -> JsonDict:
         if not isinstance(content, dict):
             raise bad_json("Event content must be a JSON object")
-        # Encoded once, for the size check and for the stored copy: a JSON round trip is
-        # a deep copy of a JSON value, at a fifth of copy.deepcopy's cost.
-        encoded = orjson.dumps(content)
-        self._check_size(room.room_id, event_type, sender, len(encoded), state_key)
-        checked: JsonDict = orjson.loads(encoded)
+        checked: JsonDict = copy.deepcopy(content)
+        self.check_event_size(room.room_id, event_type, sender, checked, state_key)
         return checked
 
     def check_event_size(
         self, room_id: str, event_type: str, sender: str, content: Any, state_key: str | None
     ) -> None:
         """Refuse (``M_TOO_LARGE``) an event that would exceed 64 KiB once persisted."""
-        self._check_size(room_id, event_type, sender, event_size(content), state_key)
-
-    def _check_size(
-        self, room_id: str, event_type: str, sender: str, content_size: int, state_key: str | None
-    ) -> None:
         envelope = {
             "type": event_type,
             "room_id": room_id,
             "sender": sender,
-            "content": None,
+            "content": content,
             "state_key": state_key,
             "event_id": "$" + "x" * 43,
             "origin_server_ts": self.now(),
         }
-        # The envelope with the content's encoding in place of its null.
-        if event_size(envelope) - len(b"null") + content_size > MAX_EVENT_BYTES:
+        if event_size(envelope) > MAX_EVENT_BYTES:
             raise MatrixError(M_TOO_LARGE, "Event is too large")
 
     def _replay(self, txn: TxnKey | None) -> Event | None:
