@@ -57,6 +57,11 @@ class Room:
     _joined_names: list[tuple[str, str | None]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
+    #: Per user: (membership now, depth its current stay began), worked out once per
+    #: membership change of that user (see :meth:`membership_now`). Not state.
+    _members_now: dict[str, tuple[str | None, int]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     # -- timeline ----------------------------------------------------------------
 
@@ -83,6 +88,7 @@ class Room:
             self.current_state[key] = event.depth
             if event.type == "m.room.member":
                 self._joined_names = None
+                self._members_now.pop(event.state_key, None)
 
     def index_notification(self, event: Event, highlighted: Iterator[str]) -> None:
         self.notifying.append(event.depth)
@@ -105,6 +111,7 @@ class Room:
         self.windows.clear()
         if event.type == "m.room.member":
             self._joined_names = None
+            self._members_now.clear()
 
     def depth_at_stream(self, stream: int) -> int:
         """Depth of the newest event with stream ordering <= ``stream``."""
@@ -192,13 +199,26 @@ class Room:
 
         Profile changes (join after join) continue a stay; they do not start one.
         """
-        history = self.state_history.get(("m.room.member", user_id), [])
-        start = 0
-        for depth in reversed(history):
-            if self.events[depth - 1].membership != "join":
-                break
-            start = depth
-        return start
+        return self._member_now(user_id)[1]
+
+    def membership_now(self, user_id: str) -> str | None:
+        """The user's current membership (``membership_at(user_id, depth).membership``)."""
+        return self._member_now(user_id)[0]
+
+    def _member_now(self, user_id: str) -> tuple[str | None, int]:
+        # Every woken sync asks both of every room it reports: remembered per user, so
+        # it does not reach back to the (long cold) member events each time.
+        known = self._members_now.get(user_id)
+        if known is None:
+            history = self.state_history.get(("m.room.member", user_id), [])
+            membership = self.events[history[-1] - 1].membership if history else None
+            start = 0
+            for depth in reversed(history):
+                if self.events[depth - 1].membership != "join":
+                    break
+                start = depth
+            known = self._members_now[user_id] = (membership, start)
+        return known
 
     def last_departure(self, user_id: str, upto_depth: int | None = None) -> int:
         """Depth of the user's latest leave or ban that ended a join, or 0 if none.

@@ -270,6 +270,20 @@ def _counts(room: Room, depth: int) -> tuple[int, int]:
 
 
 class _Computation:
+    __slots__ = (
+        "store",
+        "request",
+        "user_id",
+        "filter",
+        "now",
+        "since",
+        "initial",
+        "from_pos",
+        "account_data",
+        "_joined_rooms",
+        "_state_changes",
+    )
+
     def __init__(self, store: Store, request: SyncRequest) -> None:
         self.store = store
         self.request = request
@@ -369,22 +383,28 @@ class _Computation:
                 since_depth = self._since_depth(room)
                 upto_depth = room.depth_at_stream(now_stream)
                 state_changed = self.initial or room.state_changed(since_depth, upto_depth)
-            member = room.membership_at(self.user_id, upto_depth)
-            if member is None:
-                continue
-            membership = member.membership
+            # ``now`` is the store's position, so upto_depth is the room's depth and the
+            # membership is the current one (remembered by the room).
+            if upto_depth == room.depth:
+                membership = room.membership_now(self.user_id)
+            else:
+                found = room.membership_at(self.user_id, upto_depth)
+                membership = found.membership if found is not None else None
             if membership == "join":
                 entry = self._joined(room, since_depth, upto_depth, state_changed)
                 if entry is not None:
                     joined.append(entry)
-            elif membership == "invite":
-                invite = self._invited(room, member)
-                if invite is not None:
-                    invited.append(invite)
-            elif membership in ("leave", "ban"):
-                gone = self._left(room, member)
-                if gone is not None:
-                    left.append(gone)
+            elif membership == "invite" or membership in ("leave", "ban"):
+                member = room.membership_at(self.user_id, upto_depth)
+                assert member is not None
+                if membership == "invite":
+                    invite = self._invited(room, member)
+                    if invite is not None:
+                        invited.append(invite)
+                else:
+                    gone = self._left(room, member)
+                    if gone is not None:
+                        left.append(gone)
         if incremental:
             self._state_changes = state_changes
         return SyncResult(
@@ -449,9 +469,18 @@ class _Computation:
         state = self._state(room, timeline, since_depth, upto_depth, full) if (
             full or state_changed
         ) else []
-        typing = self._typing(room, full)
-        receipts = self._receipts(room, full) if request.stable else []
-        account_data = self._room_account_data(room.room_id)
+        # The ephemeral and account-data sections say nothing unless their stream moved.
+        typing = (
+            self._typing(room, full)
+            if full or room.typing_stream > self.from_pos.typing
+            else None
+        )
+        receipts = (
+            self._receipts(room, full)
+            if request.stable and (full or self._new_receipts(room))
+            else []
+        )
+        account_data = self._room_account_data(room.room_id) if self.account_data else []
         summary = unread = None
         unread_changed = False
         if request.stable:

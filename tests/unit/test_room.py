@@ -337,3 +337,24 @@ def test_joined_names_follow_membership_and_redaction() -> None:
     assert room.joined_names() == [(A, "Ann")]
     room.replace(dataclasses.replace(room.event_at(1), content={"membership": "join"}))
     assert room.joined_names() == [(A, None)]
+
+
+def test_current_membership_and_stay_follow_each_new_member_event() -> None:
+    room = build(("m.room.create", A, {}, ""), member(B, "join"))
+    assert (room.membership_now(B), room.joined_at(B)) == ("join", 2)
+    assert (room.membership_now(A), room.joined_at(A)) == (None, 0)
+
+    def add(membership: str) -> None:
+        depth = room.depth + 1
+        content = {"membership": membership}
+        room.append(Event(f"$e{depth}", room.room_id, "m.room.member", B, content, 0, depth * 2, depth, B))
+
+    add("join")  # a profile change continues the stay
+    assert (room.membership_now(B), room.joined_at(B)) == ("join", 2)
+    add("leave")
+    assert (room.membership_now(B), room.joined_at(B)) == ("leave", 0)
+    add("join")
+    assert (room.membership_now(B), room.joined_at(B)) == ("join", 5)
+    for depth in range(1, room.depth + 1):
+        found = room.membership_at(B, depth)
+        assert (found.membership if found else None) == [None, "join", "join", "leave", "join"][depth - 1]
