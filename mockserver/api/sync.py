@@ -209,11 +209,88 @@ def _events(
 
 
 def _timeline(timeline: Timeline, session: Session, now: int, fields: tuple[str, ...] | None) -> JsonDict:
-    return {
+    shared = SHARED.timeline(timeline, session, now, fields)
+    if shared is not None:
+        return shared
+    encoded = {
         "events": _events(timeline.events, session, now, fields),
         "limited": timeline.limited,
         "prev_batch": timeline.prev_batch.format(ALL_PARTS),
     }
+    SHARED.keep_timeline(timeline, session, now, fields, encoded)
+    return encoded
+
+
+class SharedEncodings:
+    """Parts of answers that the syncs one change wakes have in common, encoded once.
+
+    - ``next_batch``: every answer of one wake-up carries the store's
+      position, the same object for all of them; its text is remembered.
+    - Timeline sections: the syncs one message wakes get the very same
+      :class:`Timeline` object (see :func:`mockserver.core.sync.select_timeline`),
+      whose encoding differs between them only by ``unsigned.age`` (the
+      server time of the answer, in ms) and the ``transaction_id`` its
+      sender's device sees. An encoding is kept for the timeline object, the
+      time it was made at and the ``event_fields`` it was projected on, and
+      handed to any answer made in the same millisecond for a viewer who owns
+      no transaction in it.
+
+    Each kept value holds the object it was made for, so ids are not reused
+    while it is kept; a few are kept.
+    """
+
+    SIZE = 64
+
+    def __init__(self) -> None:
+        self._kept: dict[int, tuple[Timeline, int, tuple[str, ...] | None, JsonDict]] = {}
+        self._position: tuple[StreamToken, str] | None = None
+
+    def next_batch(self, position: StreamToken) -> str:
+        last = self._position
+        if last is not None and last[0] is position:
+            return last[1]
+        text = position.format(ALL_PARTS)
+        self._position = (position, text)
+        return text
+
+    @staticmethod
+    def _owns_transaction(timeline: Timeline, session: Session) -> bool:
+        for event in timeline.events:
+            txn = event.txn
+            if txn is not None and txn[0] == session.user_id and txn[1] == session.device_id:
+                return True
+        return False
+
+    def timeline(
+        self, timeline: Timeline, session: Session, now: int, fields: tuple[str, ...] | None
+    ) -> JsonDict | None:
+        kept = self._kept.get(id(timeline))
+        if (
+            kept is None
+            or kept[0] is not timeline
+            or kept[1] != now
+            or kept[2] != fields
+            or self._owns_transaction(timeline, session)
+        ):
+            return None
+        return kept[3]
+
+    def keep_timeline(
+        self,
+        timeline: Timeline,
+        session: Session,
+        now: int,
+        fields: tuple[str, ...] | None,
+        encoded: JsonDict,
+    ) -> None:
+        if not timeline.events or self._owns_transaction(timeline, session):
+            return
+        if len(self._kept) >= self.SIZE:
+            self._kept.clear()
+        self._kept[id(timeline)] = (timeline, now, fields, encoded)
+
+
+SHARED = SharedEncodings()
 
 
 def _state(
@@ -264,7 +341,7 @@ def encode_stable(
     # answers (a woken long-poll's above all) have only one or two non-empty ones.
     fields = sync.filter.event_fields
     body: JsonDict = {
-        "next_batch": result.next_batch.format(ALL_PARTS),
+        "next_batch": SHARED.next_batch(result.next_batch),
         "rooms": {
             "join": {r.room_id: _stable_joined(r, sync, session, now) for r in result.joined},
             "invite": {

@@ -331,3 +331,42 @@ async def test_logging_out_ends_a_parked_sync_with_unknown_token(
             await alice.call("POST", "/logout", json={})
     (response,) = responses
     assert_error(response, 401, "M_UNKNOWN_TOKEN")
+
+
+async def test_woken_syncs_each_get_their_own_transaction_id_and_age(
+    hs: Homeserver, client: httpx.AsyncClient, alice: Account, bob: Account, carol: Account
+) -> None:
+    # Answers made in one millisecond share the timeline's encoding: the sender's
+    # device must still see its transaction id, and nobody else, whoever answers first.
+    room = await alice.create_room(preset="public_chat")
+    await bob.join(room)
+    await carol.join(room)
+    response = await client.post(
+        "/_matrix/client/v3/login",
+        json={"type": "m.login.password", "user": alice.user_id, "password": "secret"},
+    )
+    phone = Account(client, alice.user_id, response.json()["access_token"], response.json()["device_id"])
+    readers = [bob, alice, phone, carol]
+    since = {id(a): (await a.sync())["next_batch"] for a in readers}
+    since = {id(a): (await a.sync(since=since[id(a)]))["next_batch"] for a in readers}
+    hs.store.clock.freeze()
+    answers: dict[int, dict[str, Any]] = {}
+
+    async def wait(account: Account) -> None:
+        answers[id(account)] = await account.sync(since=since[id(account)], timeout=LONG)
+
+    async with anyio.create_task_group() as tg:
+        for account in readers:
+            tg.start_soon(wait, account)
+        with anyio.fail_after(2):
+            await hs.notifier.until_total_parked(len(readers))
+            sent = await alice.send(room, "to all", txn_id="mine")
+    for account in readers:
+        events = answers[id(account)]["rooms"]["join"][room]["timeline"]["events"]
+        assert [e["event_id"] for e in events] == [sent]
+        unsigned = events[0]["unsigned"]
+        assert unsigned.get("transaction_id") == ("mine" if account is alice else None)
+        assert unsigned["age"] == 0
+    hs.store.clock.advance(1500)
+    later = await carol.sync(since=since[id(carol)])
+    assert later["rooms"]["join"][room]["timeline"]["events"][0]["unsigned"]["age"] == 1500
