@@ -34,7 +34,6 @@ class Homeserver:
     faults: Faults = field(default_factory=Faults)
     #: Scenario documents applied since the world was last emptied: (document, source).
     fixtures: list[tuple[Any, str]] = field(default_factory=list)
-    extras: dict[str, object] = field(default_factory=dict)
 
     @property
     def clock(self) -> Clock:

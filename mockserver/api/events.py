@@ -25,7 +25,7 @@ async def put_room_send(call: Call) -> Reply:
         room_id,
         event_type,
         content,
-        txn=txn_key(call, f"send/{room_id}/{event_type}"),
+        txn=TxnKey.for_send(call.user_id, call.device_id, room_id, event_type, call.path["txn_id"]),
     )
     return {"event_id": event.event_id}
 

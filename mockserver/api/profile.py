@@ -7,7 +7,7 @@ from typing import Any
 from mockserver.api import params
 from mockserver.api.rooms import user_id_param
 from mockserver.api.routing import Call, Reply, endpoint
-from mockserver.core.errors import bad_json, forbidden, not_found
+from mockserver.core.errors import bad_json, forbidden, missing_param, not_found
 
 FIELDS = ("displayname", "avatar_url")
 
@@ -41,6 +41,9 @@ async def _put_field(call: Call, name: str) -> Reply:
     if user_id != call.user_id:
         raise forbidden("Cannot change the profile of another user")
     body = await call.json()
+    if name not in body:
+        # An explicit null clears the field; leaving it out is a malformed request.
+        raise missing_param(f"Missing '{name}'")
     value = params.field(body, name, str)
     if value is not None and len(value) > 256:
         raise bad_json(f"'{name}' is too long")

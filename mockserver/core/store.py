@@ -103,6 +103,13 @@ class TxnKey:
     endpoint: str
     txn_id: str
 
+    @classmethod
+    def for_send(
+        cls, user_id: str, device_id: str, room_id: str, event_type: str, txn_id: str
+    ) -> TxnKey:
+        """The key of ``PUT /rooms/{room_id}/send/{event_type}/{txn_id}``."""
+        return cls(user_id, device_id, f"send/{room_id}/{event_type}", txn_id)
+
 
 @dataclass(frozen=True, slots=True)
 class CreateRoom:
@@ -674,6 +681,9 @@ class Store:
             origin_server_ts=origin_server_ts,
             event_id=event_id,
         )
+        if txn is not None and state_key is None:
+            # The sending device repeating this txnId gets this event back, as after a real send.
+            self.txns[TxnKey.for_send(txn[0], txn[1], room_id, event_type, txn[2])] = event.event_id
         redacts = content.get("redacts")
         if event_type == "m.room.redaction" and state_key is None and isinstance(redacts, str):
             target = self.event(redacts)

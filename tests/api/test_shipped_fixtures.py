@@ -207,3 +207,18 @@ async def test_every_shipped_scenario_is_covered_here_or_in_test_scenarios() -> 
         "limited_timeline.json",
     }
     assert names == covered
+
+
+async def test_a_fixture_txn_id_is_idempotent_for_its_device() -> None:
+    """Re-sending a scripted event's txnId from the same device returns that event, as after
+    a real send, and stores nothing; the txn id stays the device's own."""
+    async with scenario("demo.json") as (world, alice):
+        sync = await alice.sync()
+        lobby = sync["rooms"]["join"]["!lobby:localhost"]["timeline"]["events"]
+        sent = next(e for e in lobby if e["unsigned"].get("transaction_id") == "demo-1")
+        position = world.store.position
+        again = await alice.send(
+            "!lobby:localhost", {"msgtype": "m.text", "body": "a retry"}, txn_id="demo-1"
+        )
+        assert again == sent["event_id"]
+        assert world.store.position == position

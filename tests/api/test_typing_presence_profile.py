@@ -198,6 +198,8 @@ async def test_new_joins_carry_the_profile(alice: Account, bob: Account) -> None
         ("/profile/@alice:localhost/displayname", {"displayname": "x" * 300}, 400, "M_BAD_JSON"),
         ("/profile/@alice:localhost/avatar_url", {"avatar_url": ["mxc://x"]}, 400, "M_BAD_JSON"),
         ("/profile/@alice:localhost/displayname", [], 400, "M_BAD_JSON"),
+        ("/profile/@alice:localhost/displayname", {}, 400, "M_MISSING_PARAM"),
+        ("/profile/@alice:localhost/avatar_url", {"displayname": "x"}, 400, "M_MISSING_PARAM"),
     ],
 )
 async def test_profile_refusals(
