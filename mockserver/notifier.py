@@ -133,7 +133,7 @@ class Notifier:
         if remaining:
             self.parked[label] = remaining
         else:
-            del self.parked[label]
+            self.parked.pop(label)
         self._signal_parked()
 
     def _signal_parked(self) -> None:

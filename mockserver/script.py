@@ -147,6 +147,8 @@ class ScriptRunner:
     def on_sync(self, user_id: str) -> None:
         """Called by the sync handler after answering ``user_id``."""
         self.syncs[user_id] = self.syncs.get(user_id, 0) + 1
+        if not self.running:
+            return
         for running in list(self.running):
             if not running.finished and running.step.trigger.user_id == user_id:
                 self._advance(running)

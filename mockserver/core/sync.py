@@ -140,19 +140,28 @@ def select_timeline(
     (or ``upto_depth`` for an empty window), for ``/messages?dir=b``.
     """
     limit = timeline_filter.limit_or()
+    # The syncs one change wakes ask the same window of the same room at the same
+    # position (``now`` is then the very same object): a limit-only window is cut once
+    # and remembered with the filter it was cut for; another filter object must be
+    # limit-only too to share it. A redaction clears the memo (Room.replace); any other
+    # change moves the position.
+    key = (after_depth, upto_depth, limit)
+    cut = room.windows.get(key)
+    if (
+        cut is not None
+        and cut[0] is now
+        and (
+            cut[1] is timeline_filter
+            or (timeline_filter.is_limit_only() and timeline_filter.allows_room(room.room_id))
+        )
+    ):
+        shared: Timeline = cut[2]
+        return shared
     window: list[Event]
     limited = False
     if not timeline_filter.allows_room(room.room_id):
         window = []
     elif timeline_filter.is_limit_only():
-        # The syncs one change wakes ask the same window of the same room at the same
-        # position (``now`` is then the very same object): cut it once. A redaction
-        # clears the memo (Room.replace); any other change moves the position.
-        key = (after_depth, upto_depth, limit)
-        cut = room.windows.get(key)
-        if cut is not None and cut[0] is now:
-            shared: Timeline = cut[1]
-            return shared
         start = max(after_depth, upto_depth - limit)
         window = room.between(start, upto_depth)
         limited = start > after_depth
@@ -160,7 +169,7 @@ def select_timeline(
         timeline = Timeline(window, limited, room_token(room, boundary, now))
         if len(room.windows) >= WINDOW_MEMO:
             room.windows.clear()
-        room.windows[key] = (now, timeline)
+        room.windows[key] = (now, timeline_filter, timeline)
         return timeline
     else:
         picked: list[Event] = []

@@ -301,6 +301,12 @@ def test_select_timeline_cuts_a_window_once_per_position() -> None:
     first = select_timeline(room, 1, 4, EventFilter(limit=2), now)
     # The syncs one change wakes share the window: the same object, not a copy.
     assert select_timeline(room, 1, 4, EventFilter(limit=2), now) is first
+    # A filter that selects, with the same limit, never gets the remembered window.
+    members_only = EventFilter(limit=2, types=("m.room.member",))
+    assert ids(select_timeline(room, 0, 4, members_only, now).events) == ["$e1"]
+    assert ids(select_timeline(room, 1, 4, members_only, now).events) == []
+    elsewhere = EventFilter(limit=2, not_rooms=(room.room_id,))
+    assert select_timeline(room, 1, 4, elsewhere, now).events == []
     # Another limit, another range or another position is cut afresh.
     assert ids(select_timeline(room, 1, 4, EventFilter(limit=1), now).events) == ["$e4"]
     assert ids(select_timeline(room, 2, 4, EventFilter(limit=2), now).events) == ["$e3", "$e4"]
