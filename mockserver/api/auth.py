@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -17,15 +18,36 @@ def access_token(request: Request) -> str | None:
     return scope_access_token(request.scope)
 
 
+#: Where :func:`scope_access_token` keeps its answer (or refusal) for the request.
+TOKEN_KEY = "mockserver.access_token"
+
+
 def scope_access_token(scope: Scope) -> str | None:
-    """:func:`access_token` read straight from the ASGI scope.
+    """:func:`access_token` read straight from the ASGI scope, once per request.
 
     The same answer as asking a Starlette ``Request`` for its ``authorization``
     header (the first one) and its ``access_token`` query parameter (the last
     one), without building the request's header and query objects: every
-    request asks this, the traffic middleware once more, and building them
-    cost more than the rest of the lookup.
+    request asks this, the traffic middleware first, and building them cost
+    more than the rest of the lookup. The answer, or the error, is kept in
+    the scope for the second asker.
     """
+    known: str | MatrixError | None = scope.get(TOKEN_KEY, _UNREAD)
+    if known is _UNREAD:
+        try:
+            known = _read_access_token(scope)
+        except MatrixError as error:
+            known = error
+        scope[TOKEN_KEY] = known
+    if isinstance(known, MatrixError):
+        raise known
+    return known
+
+
+_UNREAD: Any = object()
+
+
+def _read_access_token(scope: Scope) -> str | None:
     from_header = None
     for key, value in scope["headers"]:
         if key == b"authorization":

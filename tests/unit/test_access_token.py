@@ -62,3 +62,15 @@ def test_scope_access_token_reads_what_a_request_reads(
             return "error", error.errcode
 
     assert outcome(scope_access_token) == outcome(through_starlette)
+
+
+def test_the_token_is_read_once_per_request() -> None:
+    scope = {"type": "http", "headers": [(b"authorization", b"Bearer first")], "query_string": b""}
+    assert scope_access_token(scope) == "first"
+    scope["headers"] = [(b"authorization", b"Bearer second")]
+    assert scope_access_token(scope) == "first"
+    refused = {"type": "http", "headers": [(b"authorization", b"Basic x")], "query_string": b""}
+    for _ in range(2):
+        with pytest.raises(MatrixError) as error:
+            scope_access_token(refused)
+        assert error.value.errcode == "M_UNKNOWN_TOKEN"
