@@ -814,7 +814,7 @@ class _Computation:
         )
 
     def _to_device(self) -> list[ToDeviceMessage]:
-        if not self.request.stable:
+        if not self.request.stable or self.from_pos.to_device >= self.now.to_device:
             return []
         return self.store.to_device_messages(
             self.user_id, self.request.device_id, self.from_pos.to_device, self.now.to_device
