@@ -9,8 +9,6 @@ from mockserver.api.rooms import user_id_param
 from mockserver.api.routing import Call, Reply, endpoint
 from mockserver.core.errors import bad_json, forbidden, missing_param, not_found
 
-FIELDS = ("displayname", "avatar_url")
-
 
 def _profile(call: Call) -> dict[str, Any]:
     user = call.store.users.get(user_id_param(call))

@@ -8,13 +8,11 @@ reference to a caller that could change history.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 JsonDict = dict[str, Any]
 
-Membership = Literal["join", "invite", "leave", "ban", "knock"]
 MEMBERSHIPS: frozenset[str] = frozenset({"join", "invite", "leave", "ban", "knock"})
-PresenceState = Literal["online", "offline", "unavailable"]
 PRESENCE_STATES: frozenset[str] = frozenset({"online", "offline", "unavailable"})
 
 StateKey = tuple[str, str]

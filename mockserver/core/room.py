@@ -120,9 +120,6 @@ class Room:
     def stream_of_depth(self, depth: int) -> int:
         return self.streams[depth - 1] if depth > 0 else 0
 
-    def changed_since(self, stream: int) -> bool:
-        return self.last_stream > stream
-
     def between(self, after_depth: int, upto_depth: int) -> list[Event]:
         """Events with depth in (after_depth, upto_depth], oldest first."""
         return self.events[max(after_depth, 0) : max(upto_depth, 0)]

@@ -106,9 +106,6 @@ class StreamToken:
             self.to_device if to_device is None else to_device,
         )
 
-    def covers(self, other: StreamToken) -> bool:
-        return other.within(self)
-
 
 @dataclass(frozen=True, slots=True)
 class RoomToken:
