@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -123,3 +124,18 @@ def start_live(monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveFactory]:
 def live(start_live: LiveFactory) -> Live:
     """A fresh, empty mockserver on a real socket."""
     return start_live()
+
+
+@pytest.fixture
+def server() -> Iterator[ThreadedServer]:
+    """A fresh, empty mockserver on a real socket (port 0)."""
+    running = ThreadedServer(Homeserver.create(ServerConfig(port=0))).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def http(server: ThreadedServer) -> Iterator[httpx.Client]:
+    """A plain HTTP client on ``server``."""
+    with httpx.Client(base_url=server.base_url, timeout=10) as client:
+        yield client

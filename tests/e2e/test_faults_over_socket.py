@@ -2,27 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from mockserver.config import ServerConfig
-from mockserver.homeserver import Homeserver
-from mockserver.server import ThreadedServer
-
-
-@pytest.fixture
-def server() -> Iterator[ThreadedServer]:
-    running = ThreadedServer(Homeserver.create(ServerConfig(port=0))).start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def http(server: ThreadedServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=10) as client:
-        yield client
 
 
 def alice(http: httpx.Client) -> dict[str, str]:

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import nio
-import pytest
 
-from mockserver.config import ServerConfig
-from mockserver.homeserver import Homeserver
 from mockserver.server import ThreadedServer
-
-
-@pytest.fixture
-def server() -> Iterator[ThreadedServer]:
-    running = ThreadedServer(Homeserver.create(ServerConfig(port=0))).start()
-    yield running
-    running.stop()
 
 
 async def test_nio_register_login_create_send_and_read_back(server: ThreadedServer) -> None:

@@ -13,10 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
-from mockserver.config import ServerConfig
-from mockserver.homeserver import Homeserver
 from mockserver.server import ThreadedServer
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -69,13 +66,6 @@ def run_curl(http: httpx.Client, base_url: str, argv: list[str]) -> httpx.Respon
     method = method or ("POST" if data is not None else "GET")
     target = base_url + url[len(DOCUMENTED) :]
     return http.request(method, target, content=data, headers=headers)
-
-
-@pytest.fixture
-def server() -> Iterator[ThreadedServer]:
-    running = ThreadedServer(Homeserver.create(ServerConfig(port=0))).start()
-    yield running
-    running.stop()
 
 
 def test_control_api_examples_run(server: ThreadedServer) -> None:

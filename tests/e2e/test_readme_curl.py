@@ -20,10 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from mockserver.config import ServerConfig
-from mockserver.homeserver import Homeserver
 from mockserver.server import ThreadedServer
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -152,13 +149,6 @@ class Shell:
             value = value[int(index)] if index is not None else value[name or key]
         assert consumed == len(path), f"jq path {path!r} is not understood"
         return value if isinstance(value, str) else json.dumps(value)
-
-
-@pytest.fixture
-def server() -> Iterator[ThreadedServer]:
-    running = ThreadedServer(Homeserver.create(ServerConfig(port=0))).start()
-    yield running
-    running.stop()
 
 
 def test_readme_curl_examples_run_in_order(server: ThreadedServer) -> None:

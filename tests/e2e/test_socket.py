@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -13,19 +12,6 @@ from mockserver.homeserver import Homeserver
 from mockserver.server import ThreadedServer
 
 V3 = "/_matrix/client/v3"
-
-
-@pytest.fixture
-def server() -> Iterator[ThreadedServer]:
-    running = ThreadedServer(Homeserver.create(ServerConfig(port=0))).start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def http(server: ThreadedServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=10) as client:
-        yield client
 
 
 def register(http: httpx.Client, username: str) -> dict[str, str]:
