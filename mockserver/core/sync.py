@@ -290,7 +290,7 @@ class _Computation:
         "from_pos",
         "account_data",
         "_joined_rooms",
-        "_state_changes",
+        "state_changes",
     )
 
     def __init__(self, store: Store, request: SyncRequest) -> None:
@@ -306,7 +306,11 @@ class _Computation:
         if request.stable:
             self.account_data = self._latest_account_data()
         self._joined_rooms: list[Room] | None = None
-        self._state_changes: list[tuple[Room, int, int]] | None = None
+        #: (room, since depth, upto depth) for each of the user's rooms with state events
+        #: in (since, now]: the only rooms where anyone's membership can have changed.
+        #: Filled by :meth:`run` on an incremental sync, for presence (who newly shares a
+        #: room) and device lists (who joined or left); after a plain message it is empty.
+        self.state_changes: list[tuple[Room, int, int]] = []
 
     def joined_rooms(self) -> list[Room]:
         """The rooms the user is joined to now (asked by presence and device lists)."""
@@ -314,29 +318,6 @@ class _Computation:
             store = self.store
             self._joined_rooms = [store.rooms[r] for r in store.joined_rooms(self.user_id)]
         return self._joined_rooms
-
-    def state_changes(self) -> list[tuple[Room, int, int]]:
-        """(room, since depth, upto depth) for each of the user's rooms with state events in
-        (since, now]: the only rooms where anyone's membership can have changed.
-
-        Asked by presence (who newly shares a room) and device lists (who
-        joined or left); after a plain message it is empty, and both sections
-        are done.
-        """
-        if self._state_changes is None:
-            store = self.store
-            since, now = self.from_pos.room, self.now.room
-            found = []
-            for room_id in store.rooms_of(self.user_id):
-                room = store.rooms[room_id]
-                if room.last_stream <= since:
-                    continue
-                since_depth = room.depth_at_stream(since)
-                upto_depth = room.depth_at_stream(now)
-                if room.state_changed(since_depth, upto_depth):
-                    found.append((room, since_depth, upto_depth))
-            self._state_changes = found
-        return self._state_changes
 
     def _latest_account_data(self) -> list[AccountData]:
         if self.initial:
@@ -365,7 +346,6 @@ class _Computation:
         incremental = not self.initial
         skip_unchanged = incremental and not self.request.full_state
         since_stream, now_stream = self.from_pos.room, self.now.room
-        state_changes: list[tuple[Room, int, int]] = []
         for room_id in store.rooms_of(self.user_id):
             room = store.rooms[room_id]
             moved = room.last_stream > since_stream
@@ -377,7 +357,7 @@ class _Computation:
                 upto_depth = room.depth_at_stream(now_stream)
                 state_changed = room.state_changed(since_depth, upto_depth)
                 if state_changed:
-                    state_changes.append((room, since_depth, upto_depth))
+                    self.state_changes.append((room, since_depth, upto_depth))
             if not self.filter.allows_room(room_id):
                 continue
             if (
@@ -403,19 +383,14 @@ class _Computation:
                 entry = self._joined(room, since_depth, upto_depth, state_changed)
                 if entry is not None:
                     joined.append(entry)
-            elif membership == "invite" or membership in ("leave", "ban"):
-                member = room.membership_at(self.user_id, upto_depth)
-                assert member is not None
-                if membership == "invite":
-                    invite = self._invited(room, member)
-                    if invite is not None:
-                        invited.append(invite)
-                else:
-                    gone = self._left(room, member)
-                    if gone is not None:
-                        left.append(gone)
-        if incremental:
-            self._state_changes = state_changes
+            elif membership == "invite":
+                invite = self._invited(room, self._member_event(room, upto_depth))
+                if invite is not None:
+                    invited.append(invite)
+            elif membership in ("leave", "ban"):
+                gone = self._left(room, self._member_event(room, upto_depth))
+                if gone is not None:
+                    left.append(gone)
         return SyncResult(
             next_batch=self.now,
             joined=joined,
@@ -430,6 +405,11 @@ class _Computation:
             to_device=self._to_device(),
             device_lists=self._device_lists(),
         )
+
+    def _member_event(self, room: Room, depth: int) -> Event:
+        member = room.membership_at(self.user_id, depth)
+        assert member is not None
+        return member
 
     def _new_receipts(self, room: Room) -> bool:
         """Receipts since ``since`` (only today's dialect reports them; the seed's tokens
@@ -711,7 +691,7 @@ class _Computation:
         the user newly joined, and whoever newly joined one of the user's rooms. Their
         current presence is sent even if it did not change (as Synapse does)."""
         found: set[str] = set()
-        changes = self.state_changes()
+        changes = self.state_changes
         if not changes:
             return found
         joined = {room.room_id for room in rooms}
@@ -737,7 +717,7 @@ class _Computation:
         if (
             not self.initial
             and self.from_pos.presence >= self.now.presence
-            and not self.state_changes()
+            and not self.state_changes
         ):
             return []  # no presence changed, and nobody newly shares a room
         presence_filter = self.filter.presence
@@ -778,7 +758,7 @@ class _Computation:
         """
         if not self.request.stable or self.initial:
             return None
-        changes = self.state_changes()
+        changes = self.state_changes
         if not changes:
             return DeviceLists(changed=[], left=[])
         changed: set[str] = set()
