@@ -14,7 +14,7 @@ from mockserver.api import params
 from mockserver.api.rooms import create_room_options
 from mockserver.api.routing import Call, Reply, endpoint
 from mockserver.core.errors import M_USER_IN_USE, MatrixError, bad_json, invalid_param
-from mockserver.core.ids import is_event_id, is_room_id, is_user_id
+from mockserver.core.ids import is_event_id
 from mockserver.core.model import JsonDict
 from mockserver.core.store import Store
 
@@ -26,17 +26,11 @@ def _actor(store: Store, body: JsonDict) -> str:
 
 
 def _room_id(body: JsonDict) -> str:
-    room_id = params.required(body, "room_id", str)
-    if not is_room_id(room_id):
-        raise invalid_param(f"{room_id!r} is not a valid room id")
-    return room_id
+    return params.room_id(params.required(body, "room_id", str))
 
 
 def _target(body: JsonDict) -> str:
-    target = params.required(body, "target", str)
-    if not is_user_id(target):
-        raise invalid_param(f"{target!r} is not a valid user id")
-    return target
+    return params.user_id(params.required(body, "target", str))
 
 
 def _event_id(body: JsonDict) -> str:
@@ -71,9 +65,7 @@ async def post_register(call: Call) -> Reply:
         raise bad_json("Give exactly one of 'username' or 'user_id'")
     if username is not None:
         user_id = store.check_new_localpart(username)
-    elif not is_user_id(user_id):
-        raise invalid_param(f"{user_id!r} is not a valid user id")
-    elif user_id in store.users:
+    elif params.user_id(user_id) in store.users:
         raise MatrixError(M_USER_IN_USE, "User ID already taken.")
     password = params.field(body, "password", str)
     profile: dict[str, Any] = {}
@@ -106,8 +98,8 @@ async def post_create_room(call: Call) -> Reply:
     body = await call.json()
     user_id = _actor(call.store, body)
     room_id = params.field(body, "room_id", str)
-    if room_id is not None and not is_room_id(room_id):
-        raise invalid_param(f"{room_id!r} is not a valid room id")
+    if room_id is not None:
+        params.room_id(room_id)
     options = create_room_options(body)
     return {"room_id": call.store.create_room(user_id, options, room_id=room_id)}
 
