@@ -34,10 +34,9 @@ from mockserver.control import scenarios as control_scenarios
 from mockserver.control import faults as control_faults
 from mockserver.control import journal as control_journal
 from mockserver.control.routing import mount_control
-from mockserver.cors import CorsMiddleware
 from mockserver.errors import EXCEPTION_HANDLERS
 from mockserver.homeserver import Homeserver
-from mockserver.traffic.middleware import TrafficMiddleware
+from mockserver.middleware import HttpMiddleware
 
 CLIENT_PREFIXES = ("/_matrix/client/api/v1", "/_matrix/client/r0", "/_matrix/client/v3")
 SEED_PREFIX = "/_matrix/client/v2_alpha"
@@ -105,13 +104,11 @@ def create_app(
     config = config or (homeserver.config if homeserver is not None else ServerConfig())
     homeserver = homeserver or Homeserver.create(config)
     routes = client_routes()
-    middleware = [Middleware(CorsMiddleware)]
     if config.control:
         routes += mount_control(CONTROL_ENDPOINTS, config.control_token)
-        middleware.append(Middleware(TrafficMiddleware))
     app = Starlette(
         routes=[RouteTable(routes)],
-        middleware=middleware,
+        middleware=[Middleware(HttpMiddleware, journal=config.control)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan(homeserver),
     )

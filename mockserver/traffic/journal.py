@@ -2,7 +2,7 @@
 
 An entry is opened when a request arrives (so an in-flight long-poll is
 visible, with ``status`` still ``None``) and completed by the traffic
-middleware when the response starts. The journal keeps the newest
+layer with the status the response started with. The journal keeps the newest
 ``capacity`` entries; ``seq`` numbers keep counting so ``since`` stays
 meaningful. It holds values only: the control API shapes them as JSON.
 """

@@ -1,12 +1,14 @@
-"""The ASGI layer between clients and the client API: journal every request, apply faults.
+"""Client traffic on its way to the client API: journal every request, apply faults.
 
-It sees every HTTP request except those to the control API (``/_mock``),
-which is neither journaled nor subject to faults. For each client request
-it resolves the access token to a user (read-only, through the store's
+The app's middleware (:mod:`mockserver.middleware`) hands it every HTTP
+request except preflights and those to the control API (``/_mock``), which
+are neither journaled nor subject to faults. For each client request it
+resolves the access token to a user (read-only, through the store's
 public lookup), opens a journal entry, asks the fault rules whether one
 fires, and then serves the request normally or as the rule says. The
 request body is recorded as the app reads it (or drained, when a fault
-answers instead of the app).
+answers instead of the app); the status, once the request is served, from
+the note the response leaves in the scope (``STATUS_KEY``).
 
 Dropping a connection needs the server's transport: :mod:`mockserver.server`
 puts an ``abort`` callable in the scope under :data:`ABORT_KEY`. Without
@@ -30,6 +32,7 @@ from mockserver.core.errors import MatrixError
 from mockserver.core.store import Store
 from mockserver.errors import render
 from mockserver.homeserver import Homeserver
+from mockserver.responses import STATUS_KEY
 from mockserver.traffic.faults import FaultRule
 from mockserver.traffic.journal import JournalEntry
 
@@ -114,64 +117,56 @@ class _Body:
             return raw.decode("utf-8", "replace")
 
 
-class TrafficMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or is_control_path(scope["path"]):
-            await self.app(scope, receive, send)
-            return
-        hs: Homeserver = scope["app"].state.homeserver
-        method = scope["method"]
-        path = scope["path"]
-        user_id = user_of(scope, hs.store)
-        entry = hs.journal.open(
-            ts=hs.store.now(), method=method, path=path, query=query_of(scope), user_id=user_id
-        )
-        body = _Body(receive)
-
-        async def send_recorded(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                entry.status = message["status"]
-            await send(message)
-
-        rule = hs.faults.pick(method, path, user_id)
-        try:
-            if rule is None:
-                await self.app(scope, body.receive, send_recorded)
-            else:
-                entry.fault = rule.id
-                await self._apply(rule, scope, body, send_recorded, entry)
-        except Exception:
-            if entry.status is None:
-                entry.status = 500
-            raise
-        finally:
-            entry.body = body.value()
-
-    async def _apply(
-        self, rule: FaultRule, scope: Scope, body: _Body, send: Send, entry: JournalEntry
-    ) -> None:
-        action = rule.action
-        if action.delay_ms:
-            await anyio.sleep(action.delay_ms / 1000)
-        error = action.matrix_error()
-        if error is not None:
-            await body.drain()
-            await render(error)(scope, body.receive, send)
-        elif action.drop == "before":
-            await body.drain()
-            await _drop(scope, body, send, entry)
-        elif action.drop == "after":
-
-            async def swallow(message: Message) -> None:
-                pass
-
-            await self.app(scope, body.receive, swallow)
-            await _drop(scope, body, send, entry)
+async def serve_journaled(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Serve one client request through ``app``: journal it, apply the rule that fires."""
+    hs: Homeserver = scope["app"].state.homeserver
+    method = scope["method"]
+    path = scope["path"]
+    user_id = user_of(scope, hs.store)
+    entry = hs.journal.open(
+        ts=hs.store.now(), method=method, path=path, query=query_of(scope), user_id=user_id
+    )
+    body = _Body(receive)
+    rule = hs.faults.pick(method, path, user_id)
+    try:
+        if rule is None:
+            await app(scope, body.receive, send)
         else:
-            await self.app(scope, body.receive, send)
+            entry.fault = rule.id
+            await _apply(app, rule, scope, body, send, entry)
+    except Exception:
+        # Unless the answer had started, the client gets a 500 for this.
+        entry.status = scope.get(STATUS_KEY, 500)
+        raise
+    finally:
+        if entry.status is None:
+            entry.status = scope.get(STATUS_KEY)
+        entry.body = body.value()
+
+
+async def _apply(
+    app: ASGIApp, rule: FaultRule, scope: Scope, body: _Body, send: Send, entry: JournalEntry
+) -> None:
+    action = rule.action
+    if action.delay_ms:
+        await anyio.sleep(action.delay_ms / 1000)
+    error = action.matrix_error()
+    if error is not None:
+        await body.drain()
+        await render(error)(scope, body.receive, send)
+    elif action.drop == "before":
+        await body.drain()
+        await _drop(scope, body, send, entry)
+    elif action.drop == "after":
+
+        async def swallow(message: Message) -> None:
+            pass
+
+        await app(scope, body.receive, swallow)
+        scope.pop(STATUS_KEY, None)  # the client was sent nothing of that answer
+        await _drop(scope, body, send, entry)
+    else:
+        await app(scope, body.receive, send)
 
 
 async def _drop(scope: Scope, body: _Body, send: Send, entry: JournalEntry) -> None:
@@ -186,5 +181,4 @@ async def _drop(scope: Scope, body: _Body, send: Send, entry: JournalEntry) -> N
     await send(
         {"type": "http.response.start", "status": 500, "headers": [(b"content-length", b"1")]}
     )
-    entry.status = None
     raise ConnectionDropped("connection dropped by a fault rule")
