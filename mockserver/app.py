@@ -1,4 +1,4 @@
-"""``create_app``: the one place routes, error handlers and middleware are wired."""
+"""``create_app``: the one place routes, error handling and middleware are wired."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import anyio
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
+from starlette.types import ASGIApp
 
 from mockserver.api import (
     account,
@@ -34,7 +34,6 @@ from mockserver.control import scenarios as control_scenarios
 from mockserver.control import faults as control_faults
 from mockserver.control import journal as control_journal
 from mockserver.control.routing import mount_control
-from mockserver.errors import EXCEPTION_HANDLERS
 from mockserver.homeserver import Homeserver
 from mockserver.middleware import HttpMiddleware
 
@@ -81,6 +80,31 @@ def client_routes() -> list[BaseRoute]:
     return routes
 
 
+class MockserverApp(Starlette):
+    """Starlette serving HTTP through :class:`HttpMiddleware` straight to one route table.
+
+    The middleware answers every exception itself, which would leave
+    Starlette's error and exception middleware nothing to do but wrap
+    ``send`` and build a ``Request`` per request; with the table the only
+    route, its router would only pass requests on. The router still runs
+    the lifespan.
+    """
+
+    def __init__(
+        self,
+        table: RouteTable,
+        *,
+        journal: bool,
+        lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]],
+    ) -> None:
+        super().__init__(routes=[table], lifespan=lifespan)
+        self.table = table
+        self.journal = journal
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return HttpMiddleware(self.router, routes=self.table, journal=self.journal)
+
+
 def lifespan(
     homeserver: Homeserver,
 ) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
@@ -99,19 +123,13 @@ def lifespan(
 def create_app(
     config: ServerConfig | None = None,
     homeserver: Homeserver | None = None,
-) -> Starlette:
+) -> MockserverApp:
     """Build the ASGI app for ``homeserver`` (a fresh, empty one by default)."""
     config = config or (homeserver.config if homeserver is not None else ServerConfig())
     homeserver = homeserver or Homeserver.create(config)
     routes = client_routes()
     if config.control:
         routes += mount_control(CONTROL_ENDPOINTS, config.control_token)
-    app = Starlette(
-        routes=[RouteTable(routes)],
-        middleware=[Middleware(HttpMiddleware, journal=config.control)],
-        exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=lifespan(homeserver),
-    )
-    app.router.redirect_slashes = False
+    app = MockserverApp(RouteTable(routes), journal=config.control, lifespan=lifespan(homeserver))
     app.state.homeserver = homeserver
     return app

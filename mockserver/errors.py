@@ -12,6 +12,7 @@ import logging
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from mockserver.core.errors import M_UNKNOWN, M_UNRECOGNIZED, MatrixError
 from mockserver.responses import OrjsonResponse
@@ -23,13 +24,18 @@ def render(error: MatrixError) -> Response:
     return OrjsonResponse(error.body(), status_code=error.status, headers=error.headers)
 
 
-async def on_matrix_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, MatrixError)
-    return render(exc)
+def error_response(scope: Scope, exc: Exception) -> Response:
+    """The answer to an exception raised while serving ``scope``, before an answer started."""
+    if isinstance(exc, MatrixError):
+        return render(exc)
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    request = Request(scope)
+    log.exception("Internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    return render(MatrixError(M_UNKNOWN, "Internal server error", status=500))
 
 
-async def on_http_exception(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
+def _http_error(exc: HTTPException) -> Response:
     if exc.status_code == 405:
         return render(
             MatrixError(
@@ -42,15 +48,3 @@ async def on_http_exception(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         return render(MatrixError(M_UNRECOGNIZED, "Unrecognized request", status=404))
     return render(MatrixError(M_UNKNOWN, str(exc.detail), status=exc.status_code))
-
-
-async def on_unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("Internal error on %s %s", request.method, request.url.path, exc_info=exc)
-    return render(MatrixError(M_UNKNOWN, "Internal server error", status=500))
-
-
-EXCEPTION_HANDLERS = {
-    MatrixError: on_matrix_error,
-    HTTPException: on_http_exception,
-    Exception: on_unexpected,
-}

@@ -1,49 +1,65 @@
-"""The one ASGI middleware in front of the routes: preflights, unexpected errors, traffic.
+"""The one ASGI middleware in front of the routes: preflights, errors, client traffic.
 
 - A CORS preflight (any ``OPTIONS``) is answered with ``{}``; like every
   answer it carries the CORS headers (see :mod:`mockserver.cors`).
 - With the control API on, each client request goes through
   :func:`~mockserver.traffic.middleware.serve_journaled` (journal and fault
   rules); ``/_mock`` requests go straight to the routes.
-- An exception that escapes the app before its answer started is handed to
-  the one handler in :mod:`mockserver.errors` and answered with its
-  ``500 M_UNKNOWN`` here: Starlette would render it outside all user
-  middleware and raise it again to the server.
+- An exception the routes raise before an answer started is answered with
+  what :func:`mockserver.errors.error_response` makes of it (a Matrix error,
+  Starlette's 404/405, or a logged ``500 M_UNKNOWN``), inside the journal so
+  that it records that answer.
 
-It wraps neither ``send`` nor, for requests it does not journal,
-``receive``: whether an answer started, and with what status, is the note
+It stands in for Starlette's error and exception middleware and its router
+(see :class:`mockserver.app.MockserverApp`), and wraps neither ``send``
+nor, for requests it does not journal, ``receive``: whether an answer
+started, and with what status, is the note
 :class:`~mockserver.responses.OrjsonResponse` leaves in the scope.
 """
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from functools import partial
 
-from mockserver.errors import on_unexpected
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocketClose
+
+from mockserver.errors import error_response
 from mockserver.responses import STATUS_KEY, OrjsonResponse
 from mockserver.traffic.middleware import is_control_path, serve_journaled
 
 
+async def answered(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Run ``app``; if it raises before its answer started, send the error's answer."""
+    try:
+        await app(scope, receive, send)
+    except Exception as exc:
+        if STATUS_KEY in scope:
+            raise
+        await error_response(scope, exc)(scope, receive, send)
+
+
 class HttpMiddleware:
-    def __init__(self, app: ASGIApp, *, journal: bool) -> None:
+    """HTTP requests to ``routes``; the lifespan to ``app`` (Starlette's router)."""
+
+    def __init__(self, app: ASGIApp, *, routes: ASGIApp, journal: bool) -> None:
         self.app = app
-        self.journal = journal
+        self.answer: ASGIApp = partial(answered, routes)
+        self.journaled: ASGIApp | None = (
+            partial(serve_journaled, self.answer) if journal else None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "websocket":
+            # Nothing is served over a websocket: closed, as Starlette's router does.
+            await WebSocketClose()(scope, receive, send)
+        elif scope["type"] != "http":
             await self.app(scope, receive, send)
-            return
-        if scope["method"] == "OPTIONS":
+        elif scope["method"] == "OPTIONS":
             await OrjsonResponse({})(scope, receive, send)
-            return
-        try:
-            if self.journal and not is_control_path(scope["path"]):
-                await serve_journaled(self.app, scope, receive, send)
-            else:
-                await self.app(scope, receive, send)
-        except Exception as exc:
-            if STATUS_KEY in scope:
-                raise
-            response = await on_unexpected(Request(scope), exc)
-            await response(scope, receive, send)
+        elif self.journaled is not None and not is_control_path(scope["path"]):
+            # Answered twice over: the routes' errors inside the journal, and
+            # anything the traffic code itself raises, outside it.
+            await answered(self.journaled, scope, receive, send)
+        else:
+            await self.answer(scope, receive, send)

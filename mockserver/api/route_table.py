@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from starlette.datastructures import URLPath
+from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match, NoMatchFound, Route
 from starlette.types import Receive, Scope, Send
 
@@ -99,6 +100,18 @@ class RouteTable(BaseRoute):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await scope[MATCHED].handle(scope, receive, send)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve an HTTP request as Starlette's router does with this table its one route.
+
+        A path no route serves raises ``HTTPException(404)``, as the router
+        does inside an app; the app's error handling answers it.
+        """
+        match, child = self.matches(scope)
+        if match is Match.NONE:
+            raise HTTPException(404)
+        scope.update(child)
+        await self.handle(scope, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: object) -> URLPath:
         for route in self.routes:

@@ -111,12 +111,12 @@ class MatrixRoute(Route):
         return Match.FULL, child
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Answer the request, leaving any exception to the app's handlers.
+        """Answer the request, leaving any exception to the app's middleware.
 
         What Starlette's ``Route.handle`` does, less its ``request_response``
-        wrapper: that wrapper catches exceptions to hand them to the same
-        handlers the app's exception middleware applies anyway, and costs a
-        layer around ``send`` for every answer.
+        wrapper, which would catch exceptions to answer them as the app's
+        middleware (:mod:`mockserver.middleware`) does anyway, at the cost of
+        a layer around ``send`` for every answer.
         """
         if self.methods and scope["method"] not in self.methods:
             raise HTTPException(405, headers={"Allow": ", ".join(sorted(self.methods))})
