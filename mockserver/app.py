@@ -80,31 +80,6 @@ def client_routes() -> list[BaseRoute]:
     return routes
 
 
-class MockserverApp(Starlette):
-    """Starlette serving HTTP through :class:`HttpMiddleware` straight to one route table.
-
-    The middleware answers every exception itself, which would leave
-    Starlette's error and exception middleware nothing to do but wrap
-    ``send`` and build a ``Request`` per request; with the table the only
-    route, its router would only pass requests on. The router still runs
-    the lifespan.
-    """
-
-    def __init__(
-        self,
-        table: RouteTable,
-        *,
-        journal: bool,
-        lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]],
-    ) -> None:
-        super().__init__(routes=[table], lifespan=lifespan)
-        self.table = table
-        self.journal = journal
-
-    def build_middleware_stack(self) -> ASGIApp:
-        return HttpMiddleware(self.router, routes=self.table, journal=self.journal)
-
-
 def lifespan(
     homeserver: Homeserver,
 ) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
@@ -120,6 +95,30 @@ def lifespan(
     return run
 
 
+class MockserverApp(Starlette):
+    """Starlette serving ``homeserver`` through :class:`HttpMiddleware` straight to ``table``.
+
+    The middleware answers every exception itself, which would leave
+    Starlette's error and exception middleware nothing to do but wrap
+    ``send`` and build a ``Request`` per request; with the table the only
+    route, its router would only pass requests on. The router still runs
+    the lifespan.
+
+    Handlers and the journal find the homeserver as ``scope["app"].homeserver``:
+    a plain attribute, where reading Starlette's ``app.state`` raises and
+    catches an ``AttributeError`` every time.
+    """
+
+    def __init__(self, homeserver: Homeserver, table: RouteTable, *, journal: bool) -> None:
+        super().__init__(routes=[table], lifespan=lifespan(homeserver))
+        self.homeserver = homeserver
+        self.table = table
+        self.journal = journal
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return HttpMiddleware(self.router, routes=self.table, journal=self.journal)
+
+
 def create_app(
     config: ServerConfig | None = None,
     homeserver: Homeserver | None = None,
@@ -130,6 +129,4 @@ def create_app(
     routes = client_routes()
     if config.control:
         routes += mount_control(CONTROL_ENDPOINTS, config.control_token)
-    app = MockserverApp(RouteTable(routes), journal=config.control, lifespan=lifespan(homeserver))
-    app.state.homeserver = homeserver
-    return app
+    return MockserverApp(homeserver, RouteTable(routes), journal=config.control)

@@ -166,7 +166,7 @@ def _dispatch(endpoints: Mapping[str, Endpoint]) -> Callable[[Request], Awaitabl
     async def run(request: Request) -> Response:
         method = "GET" if request.method == "HEAD" else request.method
         item = endpoints[method]
-        hs: Homeserver = request.app.state.homeserver
+        hs: Homeserver = request.scope["app"].homeserver
         session = None if item.public else authenticate(request, hs.store)
         call = Call(request, hs, session, request.path_params)
         return render(await item.handler(call))

@@ -119,7 +119,7 @@ class _Body:
 
 async def serve_journaled(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
     """Serve one client request through ``app``: journal it, apply the rule that fires."""
-    hs: Homeserver = scope["app"].state.homeserver
+    hs: Homeserver = scope["app"].homeserver
     method = scope["method"]
     path = scope["path"]
     user_id = user_of(scope, hs.store)
