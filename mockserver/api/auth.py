@@ -67,11 +67,16 @@ def _read_access_token(scope: Scope) -> str | None:
 
 
 def _query_token(query_string: bytes) -> str | None:
+    if not query_string:
+        return None
+    text = query_string.decode("latin-1")
     # Only a query naming access_token, literally or percent-encoded, can carry one.
-    if b"access_token" not in query_string and b"%" not in query_string:
+    # Searched as text: ``bytes in bytes`` first tries its operand as an int, and
+    # raises and clears a TypeError every time.
+    if "access_token" not in text and "%" not in text:
         return None
     found = None
-    for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+    for key, value in parse_qsl(text, keep_blank_values=True):
         if key == "access_token":
             found = value
     return found
