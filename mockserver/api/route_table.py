@@ -83,20 +83,28 @@ class RouteTable(BaseRoute):
         self._memo[key] = routes
         return routes
 
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] != "http":
-            return Match.NONE, {}
-        partial: tuple[BaseRoute, Scope] | None = None
+    def find(self, scope: Scope) -> tuple[Match, BaseRoute | None, Scope]:
+        """How an HTTP request matches, the route it matches and that route's child scope.
+
+        The first full match among the candidates, else the first partial
+        one (a wrong method), else ``(Match.NONE, None, {})``.
+        """
+        partial: tuple[Match, BaseRoute, Scope] | None = None
         for route in self.candidates(request_path(scope)):
             match, child = route.matches(scope)
             if match is Match.FULL:
-                return Match.FULL, {**child, MATCHED: route}
+                return match, route, child
             if match is Match.PARTIAL and partial is None:
-                partial = route, child
-        if partial is not None:
-            route, child = partial
-            return Match.PARTIAL, {**child, MATCHED: route}
-        return Match.NONE, {}
+                partial = match, route, child
+        return partial or (Match.NONE, None, {})
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] != "http":
+            return Match.NONE, {}
+        match, route, child = self.find(scope)
+        if route is None:
+            return Match.NONE, {}
+        return match, {**child, MATCHED: route}
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await scope[MATCHED].handle(scope, receive, send)
@@ -107,11 +115,11 @@ class RouteTable(BaseRoute):
         A path no route serves raises ``HTTPException(404)``, as the router
         does inside an app; the app's error handling answers it.
         """
-        match, child = self.matches(scope)
-        if match is Match.NONE:
+        match, route, child = self.find(scope)
+        if route is None:
             raise HTTPException(404)
         scope.update(child)
-        await self.handle(scope, receive, send)
+        await route.handle(scope, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: object) -> URLPath:
         for route in self.routes:
