@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.types import Scope
 
+from mockserver.api.params import query_pairs
 from mockserver.core.errors import M_MISSING_TOKEN, M_UNKNOWN_TOKEN, MatrixError
 from mockserver.core.model import Session
 from mockserver.core.store import Store
@@ -58,7 +58,7 @@ def _read_access_token(scope: Scope) -> str | None:
                 )
             from_header = token.strip()
             break
-    from_query = _query_token(scope.get("query_string", b""))
+    from_query = _query_token(scope)
     if from_header is not None and from_query is not None and from_header != from_query:
         raise MatrixError(
             M_UNKNOWN_TOKEN, "Access tokens in header and query disagree", soft_logout=False
@@ -66,17 +66,9 @@ def _read_access_token(scope: Scope) -> str | None:
     return from_header if from_header is not None else from_query
 
 
-def _query_token(query_string: bytes) -> str | None:
-    if not query_string:
-        return None
-    text = query_string.decode("latin-1")
-    # Only a query naming access_token, literally or percent-encoded, can carry one.
-    # Searched as text: ``bytes in bytes`` first tries its operand as an int, and
-    # raises and clears a TypeError every time.
-    if "access_token" not in text and "%" not in text:
-        return None
+def _query_token(scope: Scope) -> str | None:
     found = None
-    for key, value in parse_qsl(text, keep_blank_values=True):
+    for key, value in query_pairs(scope):
         if key == "access_token":
             found = value
     return found

@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 import orjson
 from starlette.requests import ClientDisconnect, Request
+from starlette.types import Scope
 
 from mockserver.core.errors import (
     M_BAD_JSON,
@@ -148,6 +150,37 @@ def string_list(body: Mapping[str, Any], key: str) -> list[str]:
 
 
 # -- query parameters ------------------------------------------------------------------
+
+#: Where :func:`query_pairs` and :func:`query_params` keep their answers for the request.
+QUERY_KEY = "mockserver.query"
+PARAMS_KEY = "mockserver.query_params"
+
+
+def query_pairs(scope: Scope) -> list[tuple[str, str]]:
+    """The query string's ``(name, value)`` pairs, parsed as Starlette parses them.
+
+    Parsed once per request and kept in the scope: the access token, the
+    journal and the handler's :attr:`~mockserver.api.routing.Call.query`
+    all read them.
+    """
+    pairs: list[tuple[str, str]] | None = scope.get(QUERY_KEY)
+    if pairs is None:
+        query_string: bytes = scope.get("query_string", b"")
+        pairs = (
+            parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+            if query_string
+            else []
+        )
+        scope[QUERY_KEY] = pairs
+    return pairs
+
+
+def query_params(scope: Scope) -> dict[str, str]:
+    """The query parameters by name; a repeated one has its last value (as in Starlette)."""
+    params: dict[str, str] | None = scope.get(PARAMS_KEY)
+    if params is None:
+        params = scope[PARAMS_KEY] = dict(query_pairs(scope))
+    return params
 
 
 def query_int(

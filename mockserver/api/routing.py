@@ -59,7 +59,8 @@ class Call:
 
     @property
     def query(self) -> Mapping[str, str]:
-        return self.request.query_params
+        """The query parameters; a repeated one has its last value, as in Starlette."""
+        return params.query_params(self.request.scope)
 
     async def json(self) -> JsonDict:
         return await params.json_object(self.request)

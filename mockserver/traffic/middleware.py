@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl
 
 import anyio
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.api.auth import scope_access_token
+from mockserver.api.params import query_pairs
 from mockserver.core.errors import MatrixError
 from mockserver.core.store import Store
 from mockserver.errors import render
@@ -67,10 +67,7 @@ def user_of(scope: Scope, store: Store) -> str | None:
 def query_of(scope: Scope) -> dict[str, str | list[str]]:
     """The query parameters as Starlette parses them; a repeated one maps to a list."""
     query: dict[str, str | list[str]] = {}
-    query_string: bytes = scope.get("query_string", b"")
-    if not query_string:
-        return query
-    for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+    for key, value in query_pairs(scope):
         present = query.get(key)
         if present is None:
             query[key] = value
