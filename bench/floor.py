@@ -2,8 +2,10 @@
 
 It answers every path and method with one fixed JSON body (the floor for
 ``/versions``, a send, or a sync), and has one long-poll: ``GET /wait``
-parks on an :class:`anyio.Event` until ``POST /wake`` sets it (or the
-``timeout`` passes). ``GET /parked?count=N`` answers once N requests are
+parks on an :class:`anyio.Event` until a send sets it (or the ``timeout``
+passes). A send is ``PUT /_matrix/client/v3/rooms/{room}/send/{type}/{txn}``,
+the very request that wakes mockserver's long-polls in the benchmark, body
+and all (``POST /wake`` does the same without one). ``GET /parked?count=N`` answers once N requests are
 parked, the same introspection the benchmark uses on mockserver, so both
 are measured by the same client code.
 """
@@ -17,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 BODY = b'{"ok":true}'
+SEND_PATH = "/_matrix/client/v3/rooms/{room_id}/send/{event_type}/{txn_id}"
 
 
 class _Park:
@@ -51,6 +54,7 @@ def create_floor_app() -> Starlette:
         return _fixed()
 
     async def wake(request: Request) -> Response:
+        await request.body()
         event, park.wake = park.wake, anyio.Event()
         event.set()
         return _fixed()
@@ -71,6 +75,7 @@ def create_floor_app() -> Starlette:
         routes=[
             Route("/wait", wait),
             Route("/wake", wake, methods=["POST"]),
+            Route(SEND_PATH, wake, methods=["PUT"]),
             Route("/parked", parked),
             Route("/{path:path}", fixed, methods=methods),
         ]

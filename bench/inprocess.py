@@ -5,7 +5,7 @@
 Calls the ASGI apps directly (mockserver's, as ``create_app`` builds it, and
 the floor's) with the same requests ``make bench`` sends for its wake-up
 figures: N users parked on ``/v3/sync?since=…&timeout=30000`` in one room,
-woken by one ``PUT /send``; the floor's ``GET /wait`` woken by ``POST /wake``.
+woken by one ``PUT /send``; the floor's ``GET /wait`` woken by the same ``PUT``.
 It prints the CPU time per send (per wake) and per woken answer for both,
 which is the part of a wake-up the app decides (uvicorn's and the client's
 share is the same for both). With ``--profile`` it profiles the mockserver
@@ -184,6 +184,7 @@ class FloorWakes:
     def __init__(self, clients: int) -> None:
         self.clients = clients
         self.asgi = Asgi(create_floor_app())
+        self.sent = 0
 
     async def setup(self) -> None:
         await self.asgi("GET", "/anything")
@@ -200,8 +201,10 @@ class FloorWakes:
             tasks = [asyncio.create_task(park()) for _ in range(self.clients)]
             status, body = await self.asgi("GET", "/parked", query={"count": str(self.clients)})
             assert orjson.loads(body)["parked"] == self.clients
+            self.sent += 1
+            path = f"{V3}/rooms/!floor:localhost/send/m.room.message/t{self.sent}"
             started = time.process_time()
-            await self.asgi("POST", "/wake")
+            await self.asgi("PUT", path, token="floor", body=MESSAGE)
             sent = time.process_time()
             await asyncio.gather(*tasks)
             done = time.process_time()

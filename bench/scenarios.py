@@ -9,6 +9,7 @@ against mockserver and, where the issue asks for a ratio, against the floor.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 import statistics
 import time
@@ -134,7 +135,8 @@ class FloorWake:
         return int(data["parked"])
 
     async def trigger(self) -> str:
-        await self.http.call("POST", "/wake")
+        # The same request (path shape, token, body) that wakes mockserver's long-polls.
+        await floor_sender(self.http, WAKE_MESSAGE)()
         return ""
 
     def received(self, index: int, body: bytes, marker: str) -> bool:
@@ -185,7 +187,7 @@ class MockserverWake:
         return int(data["total"] if self.parked_path == "/_mock/parked" else data["parked"])
 
     async def trigger(self) -> str:
-        return await self.sender.send(self.room_id, "wake up")
+        return await self.sender.send(self.room_id, WAKE_MESSAGE["body"])
 
     def received(self, index: int, body: bytes, marker: str) -> bool:
         data = orjson.loads(body)
@@ -225,14 +227,16 @@ async def request_rate(senders: list[Callable[[], Awaitable[Any]]], per_sender: 
 
 
 MESSAGE = {"msgtype": "m.text", "body": "a message of ordinary length, sent by the benchmark"}
+WAKE_MESSAGE = {"msgtype": "m.text", "body": "wake up"}
 
 
-def floor_sender(http: Http) -> Callable[[], Awaitable[Any]]:
-    counter = iter(range(10**9))
+_floor_txn = itertools.count()
 
+
+def floor_sender(http: Http, content: dict[str, Any] = MESSAGE) -> Callable[[], Awaitable[Any]]:
     async def send() -> Any:
-        path = f"{V3}/rooms/!floor:localhost/send/m.room.message/f{next(counter)}"
-        return await http.call("PUT", path, json=MESSAGE, token="floor")
+        path = f"{V3}/rooms/!floor:localhost/send/m.room.message/f{next(_floor_txn)}"
+        return await http.call("PUT", path, json=content, token="floor")
 
     return send
 

@@ -40,15 +40,25 @@ class OrjsonResponse(JSONResponse):
         ):
             # What Response.__init__ and init_headers produce for this case, in half the
             # time: every answer, a woken /sync's included, is built here.
-            self.status_code = status_code
-            self.background = None
-            self.body = body = self.render(content)
-            self.raw_headers = [
-                (b"content-length", b"%d" % len(body)),
-                (b"content-type", b"application/json"),
-            ]
+            self._plain(self.render(content), status_code)
             return
         super().__init__(content, status_code, headers, media_type, background)
+
+    @classmethod
+    def encoded(cls, body: bytes) -> OrjsonResponse:
+        """A 200 whose JSON is already encoded (a shared /sync answer)."""
+        response = cls.__new__(cls)
+        response._plain(body, 200)
+        return response
+
+    def _plain(self, body: bytes, status_code: int) -> None:
+        self.status_code = status_code
+        self.background = None
+        self.body = body
+        self.raw_headers = [
+            (b"content-length", b"%d" % len(body)),
+            (b"content-type", b"application/json"),
+        ]
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)

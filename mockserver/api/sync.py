@@ -17,6 +17,7 @@ report or the timeout passes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -32,6 +33,7 @@ from mockserver.api.format import (
     typing_event,
 )
 from mockserver.api.routing import Call, Reply, endpoint
+from mockserver.api.shared import SHARED
 from mockserver.core.errors import M_NOT_JSON, M_UNKNOWN_TOKEN, MatrixError, invalid_param
 from mockserver.core.filters import EMPTY_FILTER, Filter, parse_filter
 from mockserver.core.model import AccountData, Event, JsonDict, Session
@@ -47,6 +49,7 @@ from mockserver.core.sync import (
 )
 from mockserver.core.tokens import ALL_PARTS, SEED_PARTS, StreamToken
 from mockserver.notifier import room_key, user_key
+from mockserver.responses import OrjsonResponse
 
 PRESENCE_CHOICES = ("online", "offline", "unavailable")
 
@@ -193,8 +196,13 @@ def encode_seed(result: SyncResult, session: Session, now: int, sync: SyncReques
 @endpoint("/sync", "GET")
 async def get_seed_sync(call: Call) -> Reply:
     result, request = await run_sync(call, stable=False)
-    assert call.session is not None
-    return encode_seed(result, call.session, call.store.now(), request)
+    session = call.session
+    assert session is not None
+    now = call.store.now()
+    key = ("seed", request.filter.event_fields)
+    return OrjsonResponse.encoded(
+        SHARED.answer(result, session, now, key, lambda: encode_seed(result, session, now, request))
+    )
 
 
 # -- today's dialect ---------------------------------------------------------------------
@@ -219,78 +227,6 @@ def _timeline(timeline: Timeline, session: Session, now: int, fields: tuple[str,
     }
     SHARED.keep_timeline(timeline, session, now, fields, encoded)
     return encoded
-
-
-class SharedEncodings:
-    """Parts of answers that the syncs one change wakes have in common, encoded once.
-
-    - ``next_batch``: every answer of one wake-up carries the store's
-      position, the same object for all of them; its text is remembered.
-    - Timeline sections: the syncs one message wakes get the very same
-      :class:`Timeline` object (see :func:`mockserver.core.sync.select_timeline`),
-      whose encoding differs between them only by ``unsigned.age`` (the
-      server time of the answer, in ms) and the ``transaction_id`` its
-      sender's device sees. An encoding is kept for the timeline object, the
-      time it was made at and the ``event_fields`` it was projected on, and
-      handed to any answer made in the same millisecond for a viewer who owns
-      no transaction in it.
-
-    Each kept value holds the object it was made for, so ids are not reused
-    while it is kept; a few are kept.
-    """
-
-    SIZE = 64
-
-    def __init__(self) -> None:
-        self._kept: dict[int, tuple[Timeline, int, tuple[str, ...] | None, JsonDict]] = {}
-        self._position: tuple[StreamToken, str] | None = None
-
-    def next_batch(self, position: StreamToken) -> str:
-        last = self._position
-        if last is not None and last[0] is position:
-            return last[1]
-        text = position.format(ALL_PARTS)
-        self._position = (position, text)
-        return text
-
-    @staticmethod
-    def _owns_transaction(timeline: Timeline, session: Session) -> bool:
-        for event in timeline.events:
-            txn = event.txn
-            if txn is not None and txn[0] == session.user_id and txn[1] == session.device_id:
-                return True
-        return False
-
-    def timeline(
-        self, timeline: Timeline, session: Session, now: int, fields: tuple[str, ...] | None
-    ) -> JsonDict | None:
-        kept = self._kept.get(id(timeline))
-        if (
-            kept is None
-            or kept[0] is not timeline
-            or kept[1] != now
-            or kept[2] != fields
-            or self._owns_transaction(timeline, session)
-        ):
-            return None
-        return kept[3]
-
-    def keep_timeline(
-        self,
-        timeline: Timeline,
-        session: Session,
-        now: int,
-        fields: tuple[str, ...] | None,
-        encoded: JsonDict,
-    ) -> None:
-        if not timeline.events or self._owns_transaction(timeline, session):
-            return
-        if len(self._kept) >= self.SIZE:
-            self._kept.clear()
-        self._kept[id(timeline)] = (timeline, now, fields, encoded)
-
-
-SHARED = SharedEncodings()
 
 
 def _state(
@@ -334,8 +270,24 @@ def _account_data(entries: list[AccountData]) -> list[JsonDict]:
     return [account_data_event(a) for a in entries] if entries else []
 
 
+@dataclass(frozen=True, slots=True)
+class DeviceKeys:
+    """What a stable answer says of the syncing device's own encryption keys."""
+
+    one_time_key_counts: tuple[tuple[str, int], ...]
+    fallback_key_types: tuple[str, ...]
+
+    @classmethod
+    def of(cls, store: Store, session: Session) -> DeviceKeys:
+        user_id, device_id = session.user_id, session.device_id
+        return cls(
+            tuple(store.one_time_key_counts(user_id, device_id).items()),
+            tuple(store.fallback_key_types(user_id, device_id)),
+        )
+
+
 def encode_stable(
-    result: SyncResult, session: Session, now: int, sync: SyncRequest, store: Store
+    result: SyncResult, session: Session, now: int, sync: SyncRequest, keys: DeviceKeys
 ) -> JsonDict:
     # Empty sections are written as literals, not comprehensions over nothing: most
     # answers (a woken long-poll's above all) have only one or two non-empty ones.
@@ -373,12 +325,8 @@ def encode_stable(
             if result.to_device
             else []
         },
-        "device_one_time_keys_count": store.one_time_key_counts(
-            session.user_id, session.device_id
-        ),
-        "device_unused_fallback_key_types": store.fallback_key_types(
-            session.user_id, session.device_id
-        ),
+        "device_one_time_keys_count": dict(keys.one_time_key_counts),
+        "device_unused_fallback_key_types": list(keys.fallback_key_types),
     }
     if result.device_lists is not None:
         body["device_lists"] = {
@@ -391,8 +339,17 @@ def encode_stable(
 @endpoint("/sync", "GET")
 async def get_stable_sync(call: Call) -> Reply:
     result, request = await run_sync(call, stable=True)
-    assert call.session is not None
-    return encode_stable(result, call.session, call.store.now(), request, call.store)
+    session = call.session
+    assert session is not None
+    store = call.store
+    now = store.now()
+    keys = DeviceKeys.of(store, session)
+    key = ("stable", request.filter.event_fields, request.state_at, keys)
+    return OrjsonResponse.encoded(
+        SHARED.answer(
+            result, session, now, key, lambda: encode_stable(result, session, now, request, keys)
+        )
+    )
 
 
 seed_routes = [get_seed_sync]

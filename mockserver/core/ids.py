@@ -13,8 +13,23 @@ import re
 import secrets
 import string
 
-_ALPHABET = string.ascii_letters
-_DEVICE_ALPHABET = string.ascii_uppercase
+class _Alphabet:
+    """:meth:`bytes.translate` arguments taking the top byte of a 32-bit draw to a letter.
+
+    ``random.choice`` over ``letters`` keeps the draw's top ``bits`` bits (the
+    bit length of the alphabet's size) when they index a letter, and rejects them
+    otherwise.
+    """
+
+    def __init__(self, letters: str) -> None:
+        shift = 8 - len(letters).bit_length()
+        kept = [b >> shift < len(letters) for b in range(256)]
+        self.table = bytes(ord(letters[b >> shift]) if kept[b] else 0 for b in range(256))
+        self.rejected = bytes(b for b in range(256) if not kept[b])
+
+
+_LETTERS = _Alphabet(string.ascii_letters)
+_DEVICE_LETTERS = _Alphabet(string.ascii_uppercase)
 
 USER_LOCALPART = re.compile(r"^[a-z0-9._=/+\-]+$")
 MAX_USER_ID_LENGTH = 255
@@ -31,18 +46,22 @@ class Ids:
             self._seed = seed
         self._random = random.Random(str(self._seed))
 
-    def _text(self, length: int, alphabet: str = _ALPHABET) -> str:
-        # random.choice(alphabet) per character, without its two Python-level calls per
-        # draw: the same rejection sampling on getrandbits, so the same ids for a seed.
-        size = len(alphabet)
-        bits = size.bit_length()
+    def _text(self, length: int, alphabet: _Alphabet = _LETTERS) -> str:
+        # The characters random.choice(alphabet) would draw, so a seed gives the ids it
+        # always gave, without a Python-level step per character (an event id is drawn
+        # per send). choice draws getrandbits(bits), the top bits of one 32-bit output of
+        # the generator, until one is below the alphabet's size. getrandbits(32 * n)
+        # holds the next n outputs, least significant first: the top byte of each is
+        # every fourth byte, mapped to its letter or deleted (rejected) by translate.
+        # Drawing as many outputs as characters are missing never draws past the last
+        # one that choice would have drawn.
         draw = self._random.getrandbits
-        chars: list[str] = []
-        while len(chars) < length:
-            index = draw(bits)
-            if index < size:
-                chars.append(alphabet[index])
-        return "".join(chars)
+        text = b""
+        while len(text) < length:
+            missing = length - len(text)
+            tops = draw(32 * missing).to_bytes(4 * missing, "little")[3::4]
+            text += tops.translate(alphabet.table, alphabet.rejected)
+        return text.decode("ascii")
 
     def room_id(self) -> str:
         return f"!{self._text(18)}:{self.server_name}"
@@ -51,7 +70,7 @@ class Ids:
         return f"${self._text(24)}:{self.server_name}"
 
     def device_id(self) -> str:
-        return self._text(10, _DEVICE_ALPHABET)
+        return self._text(10, _DEVICE_LETTERS)
 
     def session_id(self) -> str:
         return self._text(24)

@@ -55,6 +55,7 @@ from mockserver.core.model import (
     StateKey,
     ToDeviceMessage,
     User,
+    copy_json,
 )
 from mockserver.core.redaction import redacted_content
 from mockserver.core.room import Room
@@ -566,7 +567,7 @@ class Store:
     ) -> JsonDict:
         if not isinstance(content, dict):
             raise bad_json("Event content must be a JSON object")
-        checked: JsonDict = copy.deepcopy(content)
+        checked: JsonDict = copy_json(content)
         self.check_event_size(room.room_id, event_type, sender, checked, state_key)
         return checked
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import anyio
 import httpx
+import orjson
 
 from mockserver.config import ServerConfig
 from mockserver.core.tokens import SEED_PARTS
@@ -370,3 +371,64 @@ async def test_woken_syncs_each_get_their_own_transaction_id_and_age(
     hs.store.clock.advance(1500)
     later = await carol.sync(since=since[id(carol)])
     assert later["rooms"]["join"][room]["timeline"]["events"][0]["unsigned"]["age"] == 1500
+
+
+async def test_woken_syncs_share_answers_only_where_they_would_be_alike(
+    hs: Homeserver, client: httpx.AsyncClient, alice: Account, bob: Account, carol: Account
+) -> None:
+    # Equal answers made in one millisecond are encoded once: readers who differ in
+    # what the answer says of them (key counts, unread counts, event fields, where
+    # state goes) must each still get their own, whoever is answered first.
+    room = await alice.create_room(preset="public_chat")
+    readers = [bob, carol]
+    for name in ("dave", "erin", "fay", "gus"):
+        readers.append(await register(client, name))
+    for account in readers:
+        await account.join(room)
+    twin, keyed, projected, after = readers[2:]
+    await keyed.call(
+        "POST", "/keys/upload", json={"one_time_keys": {"signed_curve25519:K": {"key": "k"}}}
+    )
+    fields = {"event_fields": ["type", "content.body"]}
+    params: dict[int, dict[str, Any]] = {
+        id(projected): {"filter": orjson.dumps(fields).decode()},
+        id(after): {"use_state_after": "true"},
+    }
+    # Everyone's first sync marks them online, which the others see: sync all twice.
+    since = {id(a): (await a.sync(**params.get(id(a), {})))["next_batch"] for a in readers}
+    for account in readers:
+        extra = params.get(id(account), {})
+        since[id(account)] = (await account.sync(since=since[id(account)], **extra))["next_batch"]
+    hs.store.clock.freeze()
+    answers: dict[int, dict[str, Any]] = {}
+
+    async def wait(account: Account) -> None:
+        answers[id(account)] = await account.sync(
+            since=since[id(account)], timeout=LONG, **params.get(id(account), {})
+        )
+
+    async with anyio.create_task_group() as tg:
+        for account in readers:
+            tg.start_soon(wait, account)
+        with anyio.fail_after(2):
+            await hs.notifier.until_total_parked(len(readers))
+            content = {"msgtype": "m.text", "body": "hi", "m.mentions": {"user_ids": [carol.user_id]}}
+            sent = await alice.send(room, content)
+
+    def entry(account: Account) -> dict[str, Any]:
+        return answers[id(account)]["rooms"]["join"][room]  # type: ignore[no-any-return]
+
+    for account in readers:
+        assert [e.get("event_id") for e in entry(account)["timeline"]["events"]] in (
+            [sent], [None]
+        )
+        highlights = entry(account)["unread_notifications"]["highlight_count"]
+        assert highlights == (1 if account is carol else 0)
+        counts = answers[id(account)]["device_one_time_keys_count"]
+        assert counts == {"signed_curve25519": 1 if account is keyed else 0}
+        assert ("state_after" in entry(account)) == (account is after)
+        assert ("state" in entry(account)) == (account is not after)
+    assert entry(projected)["timeline"]["events"] == [{"type": "m.room.message", "content": {"body": "hi"}}]
+    assert entry(bob)["timeline"]["events"][0]["content"] == content
+    # Readers alike in all of that got the same answer.
+    assert answers[id(bob)] == answers[id(twin)]

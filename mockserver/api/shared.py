@@ -1,0 +1,150 @@
+"""What the answers to the syncs one change wakes have in common, encoded once.
+
+A message to a room of 200 parked members wakes 200 long-polls within a few
+milliseconds, and most of their answers are the same bytes: the same
+position, the same timeline, the same (empty) everything else. Each answer
+is still computed for its own user (:func:`~mockserver.core.sync.compute_sync`
+decides what the user may see); only encoding is shared, and only between
+answers that would encode alike:
+
+- ``next_batch``: the text of the store's position, formatted once.
+- Timeline sections: the syncs one message wakes get the very same
+  :class:`~mockserver.core.sync.Timeline` object (the room remembers its
+  window), whose encoding differs between viewers only by ``unsigned.age``
+  (the server time of the answer, in ms) and the ``transaction_id`` its
+  sender's device sees.
+- Whole answers: an answer's bytes are a function of its
+  :class:`~mockserver.core.sync.SyncResult` (a value: every entry in it
+  carries its own id and stream position, so equal results hold the same
+  events, receipts and account data), the server time in ms, the request's
+  encoding options and the device's key counts, and of the viewer only
+  through the transaction ids of its own events. An answer is reused for an
+  equal result under equal options, for a viewer who owns no transaction in
+  it, at the same store position (so nothing a kept result refers to has
+  changed since).
+
+Each kept value holds the objects it was made from, so ids are not reused
+while it is kept, and only a few are kept. The module-level :data:`SHARED`
+is safe for several homeservers in one process: everything it keeps is
+keyed on, or compared with, the objects one store made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+
+import orjson
+
+from mockserver.core.model import Event, JsonDict, Session
+from mockserver.core.sync import JoinedRoom, LeftRoom, SyncResult, Timeline
+from mockserver.core.tokens import ALL_PARTS, StreamToken
+
+#: An answer's encoding options besides its result and time: dialect, event fields...
+AnswerKey = tuple[Hashable, ...]
+
+
+def owns_transaction(events: Iterable[Event], session: Session) -> bool:
+    """Whether any of ``events`` was sent by ``session``'s device (it sees the txn id)."""
+    for event in events:
+        txn = event.txn
+        if txn is not None and txn[0] == session.user_id and txn[1] == session.device_id:
+            return True
+    return False
+
+
+def _owns_any(result: SyncResult, session: Session) -> bool:
+    """Whether the answer shows ``session``'s device any of its own transaction ids."""
+    rooms: list[JoinedRoom | LeftRoom] = [*result.joined, *result.left]
+    for room in rooms:
+        if owns_transaction(room.timeline.events, session):
+            return True
+        if room.state and owns_transaction(room.state, session):
+            return True
+    return False
+
+
+class SharedEncodings:
+    """The kept encodings: a few timelines, the last position's text, a few answers."""
+
+    TIMELINES = 64
+    ANSWERS = 4
+
+    def __init__(self) -> None:
+        self._timelines: dict[int, tuple[Timeline, int, tuple[str, ...] | None, JsonDict]] = {}
+        self._position: tuple[StreamToken, str] | None = None
+        #: (position, key, now, result, body), newest first; all at one store position.
+        self._answers: list[tuple[StreamToken, AnswerKey, int, SyncResult, bytes]] = []
+
+    # -- next_batch --------------------------------------------------------------------------
+
+    def next_batch(self, position: StreamToken) -> str:
+        last = self._position
+        if last is not None and last[0] is position:
+            return last[1]
+        text = position.format(ALL_PARTS)
+        self._position = (position, text)
+        return text
+
+    # -- timelines ---------------------------------------------------------------------------
+
+    def timeline(
+        self, timeline: Timeline, session: Session, now: int, fields: tuple[str, ...] | None
+    ) -> JsonDict | None:
+        kept = self._timelines.get(id(timeline))
+        if (
+            kept is None
+            or kept[0] is not timeline
+            or kept[1] != now
+            or kept[2] != fields
+            or owns_transaction(timeline.events, session)
+        ):
+            return None
+        return kept[3]
+
+    def keep_timeline(
+        self,
+        timeline: Timeline,
+        session: Session,
+        now: int,
+        fields: tuple[str, ...] | None,
+        encoded: JsonDict,
+    ) -> None:
+        if not timeline.events or owns_transaction(timeline.events, session):
+            return
+        if len(self._timelines) >= self.TIMELINES:
+            self._timelines.clear()
+        self._timelines[id(timeline)] = (timeline, now, fields, encoded)
+
+    # -- whole answers -----------------------------------------------------------------------
+
+    def answer(
+        self,
+        result: SyncResult,
+        session: Session,
+        now: int,
+        key: AnswerKey,
+        encode: Callable[[], JsonDict],
+    ) -> bytes:
+        """The JSON bytes of ``encode()``, or of an earlier call's for an equal answer.
+
+        ``key`` must hold every encoding option besides ``result``, ``now``
+        and the viewer's transactions: the dialect, the event fields, where
+        state is reported, the device's key counts.
+        """
+        position = result.next_batch
+        kept = self._answers
+        if kept and kept[0][0] is not position:
+            kept.clear()
+        shareable = not _owns_any(result, session)
+        if shareable:
+            for _position, kept_key, kept_now, kept_result, body in kept:
+                if kept_now == now and kept_key == key and kept_result == result:
+                    return body
+        body = orjson.dumps(encode())
+        if shareable:
+            kept.insert(0, (position, key, now, result, body))
+            del kept[self.ANSWERS :]
+        return body
+
+
+SHARED = SharedEncodings()
