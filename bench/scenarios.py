@@ -266,32 +266,59 @@ async def seed(http: Http, sender: Account, room_id: str, count: int) -> dict[st
 class SyncFigures:
     initial: list[float]
     incremental: list[float]
+    #: The floor's GET round trip, timed right after each sync: the machine's speed then.
+    floor: list[float]
 
 
 async def sync_figures(
-    http: Http, reader: Account, sender: Account, room_id: str, filter_id: str, repeats: int
+    reader: Account,
+    sender: Account,
+    room_id: str,
+    filter_id: str,
+    repeats: int,
+    floor_get: Callable[[], Awaitable[Any]],
 ) -> SyncFigures:
-    """Initial sync (timeline limit 20), then incremental syncs after one new event each."""
+    """Initial sync (timeline limit 20), then incremental syncs after one new event each.
+
+    Each sync is followed by one floor ``GET``, so that figures measured
+    minutes apart (the room at 2,000 and at 20,000 events) can be compared
+    as ratios to the floor of their own moment, whatever the machine's load
+    did in between.
+    """
 
     async def initial() -> dict[str, Any]:
         return await reader.sync(filter_id=filter_id)
 
+    async def floor_time() -> float:
+        started = time.perf_counter()
+        await floor_get()
+        return time.perf_counter() - started
+
     check = await initial()
     timeline = check["rooms"]["join"][room_id]["timeline"]
     assert len(timeline["events"]) == 20 and timeline["limited"], "unexpected initial sync"
-    initial_times = await timed(initial, repeats)
+    await floor_get()
+    initial_times, floor_times = [], []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        await initial()
+        initial_times.append(time.perf_counter() - started)
+        floor_times.append(await floor_time())
 
     since = (await reader.sync(filter_id=filter_id))["next_batch"]
     incremental_times = []
-    for _ in range(repeats + 1):
+    for round_ in range(repeats + 1):
         event_id = await sender.send(room_id)
         started = time.perf_counter()
         data = await reader.sync(since=since, filter_id=filter_id)
-        incremental_times.append(time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
         events = data["rooms"]["join"][room_id]["timeline"]["events"]
         assert [e["event_id"] for e in events] == [event_id], "unexpected incremental sync"
         since = data["next_batch"]
-    return SyncFigures(initial_times, incremental_times[1:])
+        if round_:  # the first is a warm-up
+            incremental_times.append(elapsed)
+            floor_times.append(await floor_time())
+    return SyncFigures(initial_times, incremental_times, floor_times)
 
 
 async def many_rooms_initial(
