@@ -37,7 +37,7 @@ from mockserver.api.shared import SHARED
 from mockserver.core.errors import M_NOT_JSON, M_UNKNOWN_TOKEN, MatrixError, invalid_param
 from mockserver.core.filters import EMPTY_FILTER, Filter, parse_filter
 from mockserver.core.model import AccountData, Event, JsonDict, Session
-from mockserver.core.store import Store
+from mockserver.core.store import NO_ONE_TIME_KEYS, Store
 from mockserver.core.sync import (
     JoinedRoom,
     LeftRoom,
@@ -280,10 +280,15 @@ class DeviceKeys:
     @classmethod
     def of(cls, store: Store, session: Session) -> DeviceKeys:
         user_id, device_id = session.user_id, session.device_id
+        if not store.holds_device_keys(user_id, device_id):
+            return NO_DEVICE_KEYS
         return cls(
             tuple(store.one_time_key_counts(user_id, device_id).items()),
             tuple(store.fallback_key_types(user_id, device_id)),
         )
+
+
+NO_DEVICE_KEYS = DeviceKeys(tuple(NO_ONE_TIME_KEYS.items()), ())
 
 
 def encode_stable(

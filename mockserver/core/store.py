@@ -14,6 +14,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any
 
 import orjson
@@ -69,6 +70,8 @@ MAX_TYPING_TIMEOUT_MS = 120_000
 NOTIFYING_TYPES = frozenset({"m.room.message", "m.room.encrypted"})
 DEFAULT_ROOM_VERSION = "10"
 SUPPORTED_ROOM_VERSIONS = tuple(str(v) for v in range(1, 12))
+#: A device's one-time key counts before it uploads any (some clients need the field).
+NO_ONE_TIME_KEYS: Mapping[str, int] = MappingProxyType({"signed_curve25519": 0})
 
 #: Stripped state shown to an invitee, in this order (spec "Stripped state").
 STRIPPED_STATE_TYPES = (
@@ -1168,8 +1171,14 @@ class Store:
             device.fallback_keys[key_id] = copy.deepcopy(key)
         return self.one_time_key_counts(session.user_id, session.device_id)
 
+    def holds_device_keys(self, user_id: str, device_id: str) -> bool:
+        """Whether the device has one-time or fallback keys uploaded (most have none)."""
+        user = self.users.get(user_id)
+        device = user.devices.get(device_id) if user is not None else None
+        return device is not None and bool(device.one_time_keys or device.fallback_keys)
+
     def one_time_key_counts(self, user_id: str, device_id: str) -> dict[str, int]:
-        counts: dict[str, int] = {"signed_curve25519": 0}
+        counts: dict[str, int] = dict(NO_ONE_TIME_KEYS)
         user = self.users.get(user_id)
         device = user.devices.get(device_id) if user is not None else None
         if device is not None:
