@@ -48,8 +48,10 @@ DEMO_FIXTURE = ROOT / "fixtures" / "demo.json"
 @dataclass(frozen=True)
 class Sizes:
     wake_clients: tuple[int, ...] = (1, 50, 200)
-    #: Rounds per client count (one message each): about 400 samples or more per count.
-    wake_rounds: tuple[int, ...] = (400, 20, 8)
+    #: Rounds per client count (one message each): 400 samples or more per count, and
+    #: enough rounds with many parked (each gives one value of what p50 measures there:
+    #: the time to answer half of them) that one slow moment of the machine moves little.
+    wake_rounds: tuple[int, ...] = (400, 48, 24)
     sends: int = 2000
     concurrent_sends: int = 500
     sync_repeats: int = 50
@@ -122,6 +124,8 @@ async def measure_starts(sizes: Sizes) -> dict[str, Any]:
 #: Each rate and wake-up figure is measured in this many alternating floor/mockserver
 #: blocks, so that load from elsewhere on the machine falls on both alike.
 BLOCKS = 4
+#: Wake-ups alternate more often (a round with 200 parked is a fraction of a second).
+WAKE_BLOCKS = 24
 
 
 async def measure_side_by_side(
@@ -171,8 +175,9 @@ async def measure_side_by_side(
             mock_target = await MockserverWake.create(mock, clients, f"wake{clients}_")
             floor_target = FloorWake(floor)
             floor_wake = mock_wake = None
-            per_block = max(1, rounds // BLOCKS)
-            for _ in range(BLOCKS):
+            blocks = min(rounds, WAKE_BLOCKS)
+            per_block = max(1, rounds // blocks)
+            for _ in range(blocks):
                 floor_wake = await wake_rounds(floor_target, clients, per_block, floor_wake)
                 mock_wake = await wake_rounds(mock_target, clients, per_block, mock_wake)
             assert floor_wake is not None and mock_wake is not None
