@@ -263,62 +263,81 @@ async def seed(http: Http, sender: Account, room_id: str, count: int) -> dict[st
 
 
 @dataclass
+class SyncSubject:
+    """A reader alone in one room (with a filter of timeline limit 20) and its sender."""
+
+    reader: Account
+    sender: Account
+    room_id: str
+    filter_id: str
+
+
+@dataclass
 class SyncFigures:
     initial: list[float]
     incremental: list[float]
-    #: The floor's GET round trip, timed right after each sync: the machine's speed then.
-    floor: list[float]
 
 
 async def sync_figures(
-    reader: Account,
-    sender: Account,
-    room_id: str,
-    filter_id: str,
+    subjects: Sequence[SyncSubject],
     repeats: int,
     floor_get: Callable[[], Awaitable[Any]],
-) -> SyncFigures:
-    """Initial sync (timeline limit 20), then incremental syncs after one new event each.
+) -> tuple[list[SyncFigures], list[float]]:
+    """Initial syncs (timeline limit 20), then incremental syncs after one new event each.
 
-    Each sync is followed by one floor ``GET``, so that figures measured
-    minutes apart (the room at 2,000 and at 20,000 events) can be compared
-    as ratios to the floor of their own moment, whatever the machine's load
-    did in between.
+    The subjects take turns, sync by sync, and each turn ends with one floor
+    ``GET``: rooms compared with each other (a room of 20,000 events and one
+    of 2,000) are timed at the same moments, under the same load, and each
+    figure can be set against the floor of its moment. Returns each
+    subject's figures and the floor's round trips.
     """
-
-    async def initial() -> dict[str, Any]:
-        return await reader.sync(filter_id=filter_id)
 
     async def floor_time() -> float:
         started = time.perf_counter()
         await floor_get()
         return time.perf_counter() - started
 
-    check = await initial()
-    timeline = check["rooms"]["join"][room_id]["timeline"]
-    assert len(timeline["events"]) == 20 and timeline["limited"], "unexpected initial sync"
+    for subject in subjects:
+        check = await subject.reader.sync(filter_id=subject.filter_id)
+        timeline = check["rooms"]["join"][subject.room_id]["timeline"]
+        assert len(timeline["events"]) == 20 and timeline["limited"], "unexpected initial sync"
     await floor_get()
-    initial_times, floor_times = [], []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        await initial()
-        initial_times.append(time.perf_counter() - started)
+    figures = [SyncFigures([], []) for _ in subjects]
+    floor_times = []
+
+    def turn(number: int) -> list[int]:
+        """The subjects' order in a turn: reversed every other turn, so none is always first
+        after the floor's request (the first after a pause tends to be the slower)."""
+        order = list(range(len(subjects)))
+        return order if number % 2 == 0 else order[::-1]
+
+    for number in range(repeats):
+        for index in turn(number):
+            subject, figure = subjects[index], figures[index]
+            started = time.perf_counter()
+            await subject.reader.sync(filter_id=subject.filter_id)
+            figure.initial.append(time.perf_counter() - started)
         floor_times.append(await floor_time())
 
-    since = (await reader.sync(filter_id=filter_id))["next_batch"]
-    incremental_times = []
+    since = [
+        (await subject.reader.sync(filter_id=subject.filter_id))["next_batch"]
+        for subject in subjects
+    ]
     for round_ in range(repeats + 1):
-        event_id = await sender.send(room_id)
-        started = time.perf_counter()
-        data = await reader.sync(since=since, filter_id=filter_id)
-        elapsed = time.perf_counter() - started
-        events = data["rooms"]["join"][room_id]["timeline"]["events"]
-        assert [e["event_id"] for e in events] == [event_id], "unexpected incremental sync"
-        since = data["next_batch"]
-        if round_:  # the first is a warm-up
-            incremental_times.append(elapsed)
+        for index in turn(round_):
+            subject, figure = subjects[index], figures[index]
+            event_id = await subject.sender.send(subject.room_id)
+            started = time.perf_counter()
+            data = await subject.reader.sync(since=since[index], filter_id=subject.filter_id)
+            elapsed = time.perf_counter() - started
+            events = data["rooms"]["join"][subject.room_id]["timeline"]["events"]
+            assert [e["event_id"] for e in events] == [event_id], "unexpected incremental sync"
+            since[index] = data["next_batch"]
+            if round_:  # the first round is a warm-up
+                figure.incremental.append(elapsed)
+        if round_:
             floor_times.append(await floor_time())
-    return SyncFigures(initial_times, incremental_times, floor_times)
+    return figures, floor_times
 
 
 async def many_rooms_initial(
