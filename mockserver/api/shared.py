@@ -72,8 +72,9 @@ class SharedEncodings:
     def __init__(self) -> None:
         self._timelines: dict[int, tuple[Timeline, int, tuple[str, ...] | None, JsonDict]] = {}
         self._position: tuple[StreamToken, str] | None = None
-        #: (position, key, now, result, body), newest first; all at one store position.
-        self._answers: list[tuple[StreamToken, AnswerKey, int, SyncResult, bytes]] = []
+        #: (key, now, result, body), newest first, all made at ``_answers_at``.
+        self._answers: list[tuple[AnswerKey, int, SyncResult, bytes]] = []
+        self._answers_at: StreamToken | None = None
 
     # -- next_batch --------------------------------------------------------------------------
 
@@ -131,18 +132,18 @@ class SharedEncodings:
         and the viewer's transactions: the dialect, the event fields, where
         state is reported, the device's key counts.
         """
-        position = result.next_batch
         kept = self._answers
-        if kept and kept[0][0] is not position:
+        if self._answers_at is not result.next_batch:
             kept.clear()
+            self._answers_at = result.next_batch
         shareable = not _owns_any(result, session)
         if shareable:
-            for _position, kept_key, kept_now, kept_result, body in kept:
+            for kept_key, kept_now, kept_result, body in kept:
                 if kept_now == now and kept_key == key and kept_result == result:
                     return body
         body = orjson.dumps(encode())
         if shareable:
-            kept.insert(0, (position, key, now, result, body))
+            kept.insert(0, (key, now, result, body))
             del kept[self.ANSWERS :]
         return body
 
