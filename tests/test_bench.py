@@ -32,8 +32,10 @@ def test_quick_bench_produces_every_figure(tmp_path: Path) -> None:
             assert wake["samples"] == clients * wake["rounds"]
     for side in ("floor", "mockserver"):
         assert set(results[side]["send_rate"]) == {"sequential", "concurrent_4"}
-    assert set(results["mockserver"]["initial_sync"]) == {"room_small", "room_big", "many_rooms"}
-    assert set(results["mockserver"]["incremental_sync"]) == {"room_small", "room_big"}
+    rooms = {"room_small", "room_big", "room_alongside"}
+    assert set(results["mockserver"]["initial_sync"]) == rooms | {"many_rooms"}
+    assert set(results["mockserver"]["incremental_sync"]) == rooms
+    assert set(results["mockserver"]["floor_get"]) == rooms
     assert results["start"]["mockserver_s"] > 0 and results["reset"]["samples"] > 0
     assert results["memory"]["events"] > 0
     figures = {target["figure"] for target in results["targets"]}
