@@ -22,10 +22,8 @@ import orjson
 from mockserver.core import rules
 from mockserver.core.clock import Clock
 from mockserver.core.errors import (
-    M_FORBIDDEN,
     M_INVALID_PARAM,
     M_INVALID_USERNAME,
-    M_NOT_FOUND,
     M_ROOM_IN_USE,
     M_TOO_LARGE,
     M_UNKNOWN,
@@ -53,7 +51,6 @@ from mockserver.core.model import (
     Presence,
     Receipt,
     Session,
-    StateKey,
     ToDeviceMessage,
     User,
     copy_json,
