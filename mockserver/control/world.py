@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from mockserver.api import params
 from mockserver.api.routing import Call, Reply, endpoint
+from mockserver.control.body import control_body
 from mockserver.homeserver import Homeserver
 
 
@@ -24,7 +25,7 @@ def reset(hs: Homeserver, *, fixtures: bool) -> None:
 
 @endpoint("/reset", "POST", public=True)
 async def post_reset(call: Call) -> Reply:
-    body = await call.json()
+    body = await control_body(call, ("fixtures",))
     fixtures = params.field(body, "fixtures", bool, True)
     reset(call.hs, fixtures=fixtures)
     return {"fixtures": [source for _, source in call.hs.fixtures]}
