@@ -5,8 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8008
-# Scenario files `make run` loads (FIXTURES= for an empty server).
-FIXTURES ?= fixtures/demo.json
+# Scenarios `make run` loads: files, or names of shipped ones (FIXTURES= for an empty server).
+FIXTURES ?= demo
 
 .PHONY: install run test bench bench-profile lint clean
 
