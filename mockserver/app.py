@@ -29,7 +29,7 @@ from mockserver.api import (
 from mockserver.api.route_table import RouteTable
 from mockserver.api.routing import Endpoint, mount
 from mockserver.config import ServerConfig
-from mockserver.control import act, clock, parked, world
+from mockserver.control import act, clock, expectations, parked, world
 from mockserver.control import scenarios as control_scenarios
 from mockserver.control import faults as control_faults
 from mockserver.control import journal as control_journal
@@ -67,6 +67,7 @@ CONTROL_ENDPOINTS: list[Endpoint] = [
     *control_journal.routes,
     *clock.routes,
     *parked.routes,
+    *expectations.routes,
 ]
 
 

@@ -4,7 +4,7 @@
 the world was last emptied (the ``--fixture`` files, then any posted to
 ``/_mock/fixtures``), restarting their scripts; ``false`` leaves an empty
 world. A reset also clears what the harness holds for a test: the
-journal, the fault rules, and any freeze or advance of the clock.
+journal, the fault rules, the expectations, and any freeze or advance of the clock.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from mockserver.homeserver import Homeserver
 def reset(hs: Homeserver, *, fixtures: bool) -> None:
     """Forget every user, room and event; reload the loaded scenarios when ``fixtures``."""
     hs.faults.clear()
+    hs.expectations.clear()
     hs.journal.clear()
     hs.clock.reset()
     hs.reset(reload_fixtures=fixtures)

@@ -43,6 +43,8 @@ class Journal:
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self._entries: deque[JournalEntry] = deque(maxlen=capacity)
         self._seq = 0
+        #: How many times the journal was cleared (``seq`` starts over each time).
+        self.clears = 0
 
     @property
     def last_seq(self) -> int:
@@ -66,6 +68,7 @@ class Journal:
     def clear(self) -> None:
         self._entries.clear()
         self._seq = 0
+        self.clears += 1
 
     def select(
         self,
