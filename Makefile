@@ -20,8 +20,12 @@ install: $(STAMP)
 run: install
 	$(BIN)/mockserver --host $(HOST) --port $(PORT) $(foreach f,$(FIXTURES),--fixture $(f))
 
+# The suite runs in parallel (pytest-xdist), one worker per CPU; TEST_WORKERS=0 runs it
+# in one process. Every server a test starts binds port 0 and every file goes to tmp_path.
+TEST_WORKERS ?= auto
+
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
