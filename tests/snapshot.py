@@ -48,6 +48,7 @@ def snapshot(store: Store) -> dict[str, Any]:
         "filters": {user: _json(stored) for user, stored in store.filters.items()},
         "txns": dict(store.txns),
         "auth_sessions": set(store.auth_sessions),
+        "turn_server": store.turn_server,
     }
 
 

@@ -58,6 +58,7 @@ from mockserver.core.model import (
 from mockserver.core.redaction import redacted_content
 from mockserver.core.room import Room
 from mockserver.core.tokens import StreamToken
+from mockserver.core.voip import TurnServer
 
 MAX_EVENT_BYTES = 65536
 #: What ``room_alias_name`` may contain: no whitespace, no ``:`` (Synapse's rule).
@@ -183,6 +184,8 @@ class Store:
         self.filters: dict[str, list[JsonDict]] = {}
         self.txns: dict[TxnKey, str] = {}
         self.auth_sessions: set[str] = set()
+        #: What ``GET /voip/turnServer`` hands out (None: no TURN, as Synapse by default).
+        self.turn_server: TurnServer | None = None
         self._typing_rooms: set[str] = set()
         self._pending_rooms: set[str] = set()
         self._pending_users: set[str] = set()
@@ -206,6 +209,9 @@ class Store:
             )
         self.server_name = server_name
         self.ids.server_name = server_name
+
+    def set_turn_server(self, turn_server: TurnServer | None) -> None:
+        self.turn_server = turn_server
 
     # -- change notification ---------------------------------------------------------
 

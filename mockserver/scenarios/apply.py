@@ -62,6 +62,8 @@ class _Replay:
                 status_msg=presence.status_msg,
                 last_active_ago=presence.last_active_ago,
             )
+        if plan.turn_server is not None:
+            store.set_turn_server(plan.turn_server)
         return Scenario(
             source=plan.source,
             server_name=plan.server_name,

@@ -121,10 +121,13 @@ def export_scenario(store: Store) -> JsonDict:
         if state.last_active_ts is not None:
             item["last_active_ago"] = max(0, now - state.last_active_ts)
         presence.append(item)
-    return {
+    document: JsonDict = {
         "server_name": store.server_name,
         "users": _users(store),
         "rooms": _rooms(store),
         "events": [_event(event) for event in events],
         "presence": presence,
     }
+    if store.turn_server is not None:
+        document["turn_server"] = store.turn_server.as_json()
+    return document

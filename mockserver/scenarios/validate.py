@@ -21,6 +21,7 @@ from mockserver.core.errors import MatrixError
 from mockserver.core.filters import parse_filter
 from mockserver.core.ids import is_event_id, is_room_alias, is_room_id, is_user_id
 from mockserver.core.model import PRESENCE_STATES, JsonDict
+from mockserver.core.voip import TurnServer, parse_turn_server
 from mockserver.core.store import (
     MAX_TYPING_TIMEOUT_MS,
     PRESETS,
@@ -53,7 +54,16 @@ SELF_MEMBERSHIPS = ("join", "leave", "knock")
 OTHER_MEMBERSHIPS = ("invite", "leave", "ban")
 MEMBER_MEMBERSHIPS = ("join", "invite", "leave", "ban")
 
-TOP_KEYS = ("description", "server_name", "users", "rooms", "events", "presence", "script")
+TOP_KEYS = (
+    "description",
+    "server_name",
+    "users",
+    "rooms",
+    "events",
+    "presence",
+    "turn_server",
+    "script",
+)
 USER_KEYS = (
     "user_id",
     "password",
@@ -180,10 +190,19 @@ class _Checker:
             self._room_extras(room)
         for node in self._list(root, "presence"):
             plan.presence.append(self._presence(node))
+        turn_server = root.get("turn_server")
+        if turn_server is not None:
+            plan.turn_server = self._turn_server(turn_server)
         script = root.get("script")
         if script is not None:
             plan.script = self._script(script)
         return plan
+
+    def _turn_server(self, node: Node) -> TurnServer:
+        try:
+            return parse_turn_server(node.value)
+        except MatrixError as error:
+            node.fail(error.error)
 
     def _list(self, node: Node, key: str) -> list[Node]:
         child = node.get(key)
