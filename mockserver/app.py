@@ -22,6 +22,7 @@ from mockserver.api import (
     presence,
     profile,
     push_rules,
+    pushers,
     rooms,
     sync,
     versions,
@@ -59,6 +60,7 @@ CLIENT_ENDPOINTS: list[Endpoint] = [
     *keys.routes,
     *directory.routes,
     *voip.routes,
+    *pushers.routes,
 ]
 
 #: Endpoints the spec serves under /_matrix/client/v1 only.

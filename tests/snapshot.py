@@ -49,6 +49,7 @@ def snapshot(store: Store) -> dict[str, Any]:
         "txns": dict(store.txns),
         "auth_sessions": set(store.auth_sessions),
         "turn_server": store.turn_server,
+        "pushers": {user: store.pushers.of(user) for user in store.pushers.by_user},
     }
 
 

@@ -58,6 +58,7 @@ from mockserver.core.model import (
 from mockserver.core.redaction import redacted_content
 from mockserver.core.room import Room
 from mockserver.core.tokens import StreamToken
+from mockserver.core.pushers import Pusher, Pushers
 from mockserver.core.voip import TurnServer
 
 MAX_EVENT_BYTES = 65536
@@ -186,6 +187,7 @@ class Store:
         self.auth_sessions: set[str] = set()
         #: What ``GET /voip/turnServer`` hands out (None: no TURN, as Synapse by default).
         self.turn_server: TurnServer | None = None
+        self.pushers = Pushers()
         self._typing_rooms: set[str] = set()
         self._pending_rooms: set[str] = set()
         self._pending_users: set[str] = set()
@@ -212,6 +214,13 @@ class Store:
 
     def set_turn_server(self, turn_server: TurnServer | None) -> None:
         self.turn_server = turn_server
+
+    def set_pusher(self, user_id: str, pusher: Pusher, *, append: bool = False) -> None:
+        self.user(user_id)
+        self.pushers.set(user_id, pusher, append=append)
+
+    def remove_pusher(self, user_id: str, app_id: str, pushkey: str) -> None:
+        self.pushers.remove(user_id, app_id, pushkey)
 
     # -- change notification ---------------------------------------------------------
 

@@ -92,6 +92,8 @@ class _Replay:
             store.upload_filter(spec.user_id, definition)
         for data_type, content in spec.account_data:
             store.set_account_data(spec.user_id, None, data_type, content)
+        for pusher in spec.pushers:
+            store.set_pusher(spec.user_id, pusher, append=True)
         return LoadedUser(spec.user_id, tuple(sessions))
 
     def _room(self, spec: RoomSpec) -> None:

@@ -14,6 +14,7 @@ from typing import Literal
 
 from mockserver.core.model import JsonDict
 from mockserver.core.store import CreateRoom
+from mockserver.core.pushers import Pusher
 from mockserver.core.voip import TurnServer
 
 
@@ -35,6 +36,8 @@ class UserSpec:
     account_data: tuple[tuple[str, JsonDict], ...] = ()
     #: Filter definitions, uploaded in order (so their ids are "0", "1", ...).
     filters: tuple[JsonDict, ...] = ()
+    #: Pushers, set in order (as with ``append``: each keeps its own).
+    pushers: tuple[Pusher, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from mockserver.core.errors import MatrixError
 from mockserver.core.filters import parse_filter
 from mockserver.core.ids import is_event_id, is_room_alias, is_room_id, is_user_id
 from mockserver.core.model import PRESENCE_STATES, JsonDict
+from mockserver.core.pushers import Pusher, parse_pusher
 from mockserver.core.voip import TurnServer, parse_turn_server
 from mockserver.core.store import (
     MAX_TYPING_TIMEOUT_MS,
@@ -74,6 +75,7 @@ USER_KEYS = (
     "devices",
     "account_data",
     "filters",
+    "pushers",
 )
 DEVICE_KEYS = ("device_id", "access_token", "display_name")
 ROOM_KEYS = (
@@ -253,6 +255,12 @@ class _Checker:
             except MatrixError as exc:
                 filter_node.fail(f"invalid filter: {exc.error}")
             filters.append(copy.deepcopy(definition))
+        pushers: list[Pusher] = []
+        for pusher_node in self._list(node, "pushers"):
+            try:
+                pushers.append(parse_pusher(pusher_node.json_object()))
+            except MatrixError as exc:
+                pusher_node.fail(f"invalid pusher: {exc.error}")
         self.profiles[user_id] = (displayname, avatar_url)
         self.devices[user_id] = [d.device_id for d in devices]
         return UserSpec(
@@ -263,6 +271,7 @@ class _Checker:
             devices=tuple(devices),
             account_data=tuple(account_data),
             filters=tuple(filters),
+            pushers=tuple(pushers),
         )
 
     def _nullable_str(self, node: Node, key: str, default: str | None) -> str | None:
