@@ -17,12 +17,14 @@ from mockserver.api import (
     ephemeral,
     events,
     filters,
+    jump_to_date,
     keys,
     messages,
     presence,
     profile,
     push_rules,
     pushers,
+    reporting,
     rooms,
     sync,
     versions,
@@ -61,11 +63,13 @@ CLIENT_ENDPOINTS: list[Endpoint] = [
     *directory.routes,
     *voip.routes,
     *pushers.routes,
+    *reporting.routes,
 ]
 
 #: Endpoints the spec serves under /_matrix/client/v1 only.
 CLIENT_V1_ENDPOINTS: list[Endpoint] = [
     *versions.v1_routes,
+    *jump_to_date.routes,
 ]
 
 

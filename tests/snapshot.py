@@ -22,6 +22,7 @@ def snapshot(store: Store) -> dict[str, Any]:
                 user.password,
                 user.displayname,
                 user.avatar_url,
+                user.deactivated,
                 {
                     device_id: (device.display_name, _json(device.keys), _json(device.one_time_keys))
                     for device_id, device in user.devices.items()

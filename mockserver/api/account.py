@@ -126,6 +126,42 @@ async def post_logout_all(call: Call) -> Reply:
     return {}
 
 
+def _reauthenticated(call: Call, body: dict[str, object], operation: str) -> Reply | None:
+    """None once ``auth`` in ``body`` proves the password again; else the 401 to answer."""
+    auth = params.field(body, "auth", dict)
+    required = call.store.user_interactive_auth.check(
+        call.user_id, operation, auth, call.store.password_matches
+    )
+    return None if required is None else (401, required)
+
+
+@endpoint("/account/password", "POST")
+async def post_account_password(call: Call) -> Reply:
+    body = await call.json()
+    new_password = params.required(body, "new_password", str)
+    logout_devices = params.field(body, "logout_devices", bool, True)
+    challenge = _reauthenticated(call, body, "account/password")
+    if challenge is not None:
+        return challenge
+    call.store.change_password(
+        call.user_id, new_password, logout_devices=logout_devices, keep_device=call.device_id
+    )
+    return {}
+
+
+@endpoint("/account/deactivate", "POST")
+async def post_account_deactivate(call: Call) -> Reply:
+    body = await call.json()
+    erase = params.field(body, "erase", bool, False)
+    params.field(body, "id_server", str)
+    challenge = _reauthenticated(call, body, "account/deactivate")
+    if challenge is not None:
+        return challenge
+    call.store.deactivate_account(call.user_id, erase=erase)
+    # No identity server knows this account's (absent) third-party ids.
+    return {"id_server_unbind_result": "no-support"}
+
+
 @endpoint("/account/3pid", "GET")
 async def get_3pids(call: Call) -> Reply:
     """No third-party identifiers: mockserver has no identity server or email."""
@@ -195,6 +231,8 @@ routes = [
     post_logout_all,
     get_whoami,
     get_3pids,
+    post_account_password,
+    post_account_deactivate,
     get_devices,
     get_device,
     put_device,

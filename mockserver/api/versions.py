@@ -29,7 +29,7 @@ async def get_capabilities(call: Call) -> Reply:
                 "default": DEFAULT_ROOM_VERSION,
                 "available": {version: "stable" for version in SUPPORTED_ROOM_VERSIONS},
             },
-            "m.change_password": {"enabled": False},
+            "m.change_password": {"enabled": True},
             "m.set_displayname": {"enabled": True},
             "m.set_avatar_url": {"enabled": True},
             "m.3pid_changes": {"enabled": False},

@@ -27,6 +27,7 @@ M_ROOM_IN_USE = "M_ROOM_IN_USE"
 M_BAD_STATE = "M_BAD_STATE"
 M_INVALID_ROOM_STATE = "M_INVALID_ROOM_STATE"
 M_THREEPID_NOT_FOUND = "M_THREEPID_NOT_FOUND"
+M_USER_DEACTIVATED = "M_USER_DEACTIVATED"
 
 #: The HTTP status that goes with each errcode unless the raiser says otherwise.
 STATUS: dict[str, int] = {
@@ -48,6 +49,7 @@ STATUS: dict[str, int] = {
     M_BAD_STATE: 400,
     M_INVALID_ROOM_STATE: 400,
     M_THREEPID_NOT_FOUND: 400,
+    M_USER_DEACTIVATED: 403,
 }
 
 

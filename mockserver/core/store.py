@@ -27,6 +27,7 @@ from mockserver.core.errors import (
     M_ROOM_IN_USE,
     M_TOO_LARGE,
     M_UNKNOWN,
+    M_USER_DEACTIVATED,
     M_USER_IN_USE,
     MatrixError,
     bad_json,
@@ -59,6 +60,7 @@ from mockserver.core.redaction import redacted_content
 from mockserver.core.room import Room
 from mockserver.core.tokens import StreamToken
 from mockserver.core.pushers import Pusher, Pushers
+from mockserver.core.user_interactive_auth import UserInteractiveAuth
 from mockserver.core.voip import TurnServer
 
 MAX_EVENT_BYTES = 65536
@@ -188,6 +190,7 @@ class Store:
         #: What ``GET /voip/turnServer`` hands out (None: no TURN, as Synapse by default).
         self.turn_server: TurnServer | None = None
         self.pushers = Pushers()
+        self.user_interactive_auth = UserInteractiveAuth(self.ids.session_id)
         self._typing_rooms: set[str] = set()
         self._pending_rooms: set[str] = set()
         self._pending_users: set[str] = set()
@@ -272,6 +275,7 @@ class Store:
         *,
         displayname: str | None = _UNSET,
         avatar_url: str | None = None,
+        deactivated: bool = False,
     ) -> User:
         if not is_user_id(user_id):
             raise MatrixError(M_INVALID_USERNAME, f"Invalid user id {user_id!r}")
@@ -283,6 +287,7 @@ class Store:
             password=password,
             displayname=localpart if displayname is _UNSET else displayname,
             avatar_url=avatar_url,
+            deactivated=deactivated,
         )
         self.users[user_id] = user
         return user
@@ -335,9 +340,48 @@ class Store:
         initial_device_display_name: str | None = None,
     ) -> Session:
         user = self.users.get(user_id)
-        if user is None or user.password is None or user.password != password:
+        if user is not None and user.deactivated:
+            raise MatrixError(M_USER_DEACTIVATED, "This account has been deactivated", status=403)
+        if not self.password_matches(user_id, password):
             raise forbidden("Invalid username or password")
         return self.new_session(user_id, device_id, initial_device_display_name)
+
+    def password_matches(self, user_id: str, password: str) -> bool:
+        user = self.users.get(user_id)
+        return user is not None and user.password is not None and user.password == password
+
+    def change_password(
+        self, user_id: str, new_password: str, *, logout_devices: bool, keep_device: str | None
+    ) -> None:
+        """Set a new password; ``logout_devices`` removes every other device and its tokens."""
+        user = self.user(user_id)
+        user.password = new_password
+        if logout_devices:
+            for device_id in [d for d in user.devices if d != keep_device]:
+                self.delete_device(user_id, device_id)
+
+    def deactivate_account(self, user_id: str, *, erase: bool) -> None:
+        """What Synapse does to a deactivated account, in its order.
+
+        Devices and tokens go, the password and pushers too, ``erase`` clears
+        the profile, pending invites and knocks are rejected and joined rooms
+        left, and the account data is purged. The user id stays taken.
+        """
+        user = self.user(user_id)
+        for device_id in list(user.devices):
+            self.delete_device(user_id, device_id)
+        user.password = None
+        self.pushers.remove_all(user_id)
+        if erase:
+            self.set_profile(user_id, displayname=None, avatar_url=None)
+        for room_id in list(self.rooms_of(user_id)):
+            if self.membership(user_id, room_id) in ("invite", "knock", "join"):
+                self.set_membership(user_id, room_id, user_id, "leave")
+        user.deactivated = True
+        for key in [k for k in self.account_data if k[0] == user_id]:
+            del self.account_data[key]
+        self._touch(users=(user_id,))
+        self._commit()
 
     def new_session(
         self,

@@ -76,7 +76,11 @@ class _Replay:
         spec = self.plan.users[index]
         store = self.store
         store.create_user(
-            spec.user_id, spec.password, displayname=spec.displayname, avatar_url=spec.avatar_url
+            spec.user_id,
+            spec.password,
+            displayname=spec.displayname,
+            avatar_url=spec.avatar_url,
+            deactivated=spec.deactivated,
         )
         sessions = []
         for device in spec.devices:

@@ -59,6 +59,8 @@ def _users(store: Store) -> list[JsonDict]:
             body["account_data"] = global_data[user_id]
         if store.filters.get(user_id):
             body["filters"] = copy.deepcopy(store.filters[user_id])
+        if user.deactivated:
+            body["deactivated"] = True
         pushers = store.pushers.of(user_id)
         if pushers:
             body["pushers"] = [pusher.as_json() for pusher in pushers]

@@ -38,6 +38,7 @@ class UserSpec:
     filters: tuple[JsonDict, ...] = ()
     #: Pushers, set in order (as with ``append``: each keeps its own).
     pushers: tuple[Pusher, ...] = ()
+    deactivated: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,6 +76,7 @@ USER_KEYS = (
     "account_data",
     "filters",
     "pushers",
+    "deactivated",
 )
 DEVICE_KEYS = ("device_id", "access_token", "display_name")
 ROOM_KEYS = (
@@ -272,6 +273,7 @@ class _Checker:
             account_data=tuple(account_data),
             filters=tuple(filters),
             pushers=tuple(pushers),
+            deactivated=node.get("deactivated") is not None and node.at("deactivated").boolean(),
         )
 
     def _nullable_str(self, node: Node, key: str, default: str | None) -> str | None:

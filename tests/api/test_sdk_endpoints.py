@@ -30,7 +30,7 @@ async def test_capabilities_name_room_versions(client: httpx.AsyncClient, alice:
     capabilities = (await alice.call("GET", "/capabilities"))["capabilities"]
     versions = capabilities["m.room_versions"]
     assert versions["available"][versions["default"]] == "stable"
-    assert capabilities["m.change_password"] == {"enabled": False}
+    assert capabilities["m.change_password"] == {"enabled": True}
 
 
 @pytest.mark.parametrize("path", ["/pushrules/", "/pushrules"])
