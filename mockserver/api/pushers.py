@@ -8,7 +8,7 @@ from mockserver.api.routing import Call, Reply, endpoint
 from mockserver.core.errors import invalid_param
 from mockserver.core.notifications import DEFAULT_LIMIT, user_notifications
 from mockserver.core.push_rules import default_push_rules
-from mockserver.core.pushers import parse_pusher
+from mockserver.core.store.pushers import parse_pusher
 
 
 @endpoint("/pushers", "GET")

@@ -14,7 +14,7 @@ from typing import Literal
 
 from mockserver.core.model import JsonDict
 from mockserver.core.store import CreateRoom
-from mockserver.core.pushers import Pusher
+from mockserver.core.store.pushers import Pusher
 from mockserver.core.voip import TurnServer
 
 

@@ -21,7 +21,7 @@ from mockserver.core.errors import MatrixError
 from mockserver.core.filters import parse_filter
 from mockserver.core.ids import is_event_id, is_room_alias, is_room_id, is_user_id
 from mockserver.core.model import PRESENCE_STATES, JsonDict
-from mockserver.core.pushers import Pusher, parse_pusher
+from mockserver.core.store.pushers import Pusher, parse_pusher
 from mockserver.core.voip import TurnServer, parse_turn_server
 from mockserver.core.store import (
     MAX_TYPING_TIMEOUT_MS,
