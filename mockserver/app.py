@@ -17,19 +17,25 @@ from mockserver.api import (
     ephemeral,
     events,
     filters,
+    jump_to_date,
     keys,
     messages,
     presence,
     profile,
     push_rules,
+    pushers,
+    reporting,
     rooms,
     sync,
     versions,
+    voip,
 )
 from mockserver.api.route_table import RouteTable
 from mockserver.api.routing import Endpoint, mount
 from mockserver.config import ServerConfig
 from mockserver.control import act, clock, expectations, parked, world
+from mockserver.control import voip as control_voip
+from mockserver.control.access import ControlAccess
 from mockserver.control import scenarios as control_scenarios
 from mockserver.control import faults as control_faults
 from mockserver.control import journal as control_journal
@@ -39,6 +45,7 @@ from mockserver.middleware import HttpMiddleware
 
 CLIENT_PREFIXES = ("/_matrix/client/api/v1", "/_matrix/client/r0", "/_matrix/client/v3")
 SEED_PREFIX = "/_matrix/client/v2_alpha"
+V1_PREFIX = "/_matrix/client/v1"
 
 #: Every client-server endpoint except /sync, served under each of CLIENT_PREFIXES.
 CLIENT_ENDPOINTS: list[Endpoint] = [
@@ -55,6 +62,15 @@ CLIENT_ENDPOINTS: list[Endpoint] = [
     *account_data.routes,
     *keys.routes,
     *directory.routes,
+    *voip.routes,
+    *pushers.routes,
+    *reporting.routes,
+]
+
+#: Endpoints the spec serves under /_matrix/client/v1 only.
+CLIENT_V1_ENDPOINTS: list[Endpoint] = [
+    *versions.v1_routes,
+    *jump_to_date.routes,
 ]
 
 
@@ -67,6 +83,7 @@ CONTROL_ENDPOINTS: list[Endpoint] = [
     *control_journal.routes,
     *clock.routes,
     *parked.routes,
+    *control_voip.routes,
     *expectations.routes,
 ]
 
@@ -74,6 +91,7 @@ CONTROL_ENDPOINTS: list[Endpoint] = [
 def client_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = list(mount("", versions.unprefixed_routes))
     routes += mount(SEED_PREFIX, [*sync.seed_routes, *filters.routes])
+    routes += mount(V1_PREFIX, CLIENT_V1_ENDPOINTS)
     for prefix in CLIENT_PREFIXES:
         if prefix != "/_matrix/client/api/v1":
             routes += mount(prefix, sync.stable_routes)
@@ -110,14 +128,18 @@ class MockserverApp(Starlette):
     catches an ``AttributeError`` every time.
     """
 
-    def __init__(self, homeserver: Homeserver, table: RouteTable, *, journal: bool) -> None:
+    def __init__(
+        self, homeserver: Homeserver, table: RouteTable, *, control: ControlAccess | None
+    ) -> None:
         super().__init__(routes=[table], lifespan=lifespan(homeserver))
         self.homeserver = homeserver
         self.table = table
-        self.journal = journal
+        self.control = control
 
     def build_middleware_stack(self) -> ASGIApp:
-        return HttpMiddleware(self.router, routes=self.table, journal=self.journal)
+        return HttpMiddleware(
+            self.router, routes=self.table, journal=self.control is not None, control=self.control
+        )
 
 
 def create_app(
@@ -130,4 +152,5 @@ def create_app(
     routes = client_routes()
     if config.control:
         routes += mount_control(CONTROL_ENDPOINTS, config.control_token)
-    return MockserverApp(homeserver, RouteTable(routes), journal=config.control)
+    control = ControlAccess(config) if config.control else None
+    return MockserverApp(homeserver, RouteTable(routes), control=control)
