@@ -1,6 +1,6 @@
 """The pytest plugin: a mockserver for your client's tests, registered by installing mockserver.
 
-Fixtures (see the README, "Testing your client with pytest"):
+Fixtures (see docs/pytest.md):
 
 ``homeserver``
     A :class:`~mockserver.remote.RemoteHomeserver` for one test: ``base_url``

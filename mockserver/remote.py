@@ -350,7 +350,7 @@ class RemoteHomeserver:
         probability: float | None = None,
         seed: int | str | None = None,
     ) -> JsonDict:
-        """Add a fault rule (see the README's "Faults"); returns it, with its ``id``."""
+        """Add a fault rule (see docs/control-api.md, "Faults"); returns it, with its ``id``."""
         rule = _present(
             method=method,
             path=path,

@@ -6,8 +6,7 @@
 - :func:`load_file` does the same for a file;
 - :func:`export_scenario` writes the current world as such a document.
 
-The format is described by ``fixtures/scenario.schema.json`` and the README
-section "Scenario fixtures".
+The format is described by ``fixtures/scenario.schema.json`` and docs/scenarios.md.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ room, an event, a step...) is noted and the reading goes on with the next, so
 that :class:`~mockserver.scenarios.reader.ScenarioError` reports every
 problem of the document at once, each naming its JSON path; a bad fixture
 changes nothing. The format is documented by
-``fixtures/scenario.schema.json`` and the README; this module must agree
+``fixtures/scenario.schema.json`` and docs/scenarios.md; this module must agree
 with both (a test checks the shipped fixtures and a table of bad documents
 against the schema and this checker).
 """
