@@ -104,6 +104,11 @@ def banner(homeserver: Homeserver) -> str:
     config = homeserver.config
     url = homeserver.base_url()
     lines = [f"mockserver serving {url} (server name {homeserver.store.server_name})"]
+    if config.control:
+        page = f"{url}/_mock/"
+        if config.control_token is not None:
+            page += "?control_token=<control token>"
+        lines.append(f"inspector at {page}")
     store = homeserver.store
     tokens: dict[str, list[str]] = {}
     for session in store.sessions.values():
