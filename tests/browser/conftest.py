@@ -38,14 +38,19 @@ def chromium_path() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Browser]:
+    """A browser per test: Playwright's sync API runs an event loop in this thread while
+    it is open, which the suite's async tests (run by the same worker) must not meet."""
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
         )
         yield launched
         launched.close()
+
+
+FAILED = pytest.StashKey[bool]()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -55,8 +60,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         item.stash[FAILED] = report.failed
     return report
 
-
-FAILED = pytest.StashKey[bool]()
 
 
 @pytest.fixture
