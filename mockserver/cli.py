@@ -104,11 +104,6 @@ def banner(homeserver: Homeserver) -> str:
     config = homeserver.config
     url = homeserver.base_url()
     lines = [f"mockserver serving {url} (server name {homeserver.store.server_name})"]
-    if config.control:
-        page = f"{url}/_mock/"
-        if config.control_token is not None:
-            page += "?control_token=<control token>"
-        lines.append(f"inspector at {page}")
     store = homeserver.store
     tokens: dict[str, list[str]] = {}
     for session in store.sessions.values():
@@ -127,6 +122,9 @@ def banner(homeserver: Homeserver) -> str:
         lines.append(f"control API at {url}/_mock (needs Authorization: Bearer <control token>)")
     else:
         lines.append(f"control API at {url}/_mock")
+    if config.control:
+        token = "?control_token=<control token>" if config.control_token is not None else ""
+        lines.append(f"inspector at {url}/_mock/{token}")
     return "\n".join(lines)
 
 
