@@ -167,3 +167,15 @@ async def test_journal_entries_say_how_long_they_took(
     await client.get("/_matrix/client/versions")
     (entry,) = await control.journal(path="/_matrix/client/versions")
     assert entry["duration_ms"] is not None and entry["duration_ms"] >= 0
+
+
+async def test_other_origins_and_hosts_get_nothing(client: httpx.AsyncClient) -> None:
+    """The page is for the server's own origin: a foreign page can neither drive nor read it."""
+    for path in ["/_mock/", "/_mock/inspector/world", "/_mock/inspector/changes"]:
+        foreign = await client.get(path, headers={"Origin": "http://evil.example"})
+        assert_error(foreign, 403, "M_FORBIDDEN")
+        rebound = await client.get(path, headers={"Host": "evil.example"})
+        assert_error(rebound, 403, "M_FORBIDDEN")
+        own = await client.get(path, headers={"Origin": "http://localhost:8008"})
+        assert own.status_code == 200, path
+        assert "access-control-allow-origin" not in own.headers
