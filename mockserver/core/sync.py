@@ -269,10 +269,114 @@ def _is_joined(room: Room, user_id: str, depth: int) -> bool:
     return member is not None and member.membership == "join"
 
 
-def _counts(room: Room, depth: int) -> tuple[int, int]:
+def member_counts(room: Room, depth: int) -> tuple[int, int]:
+    """(joined, invited) member counts as of ``depth``."""
     joined = sum(1 for _ in room.members("join", depth))
     invited = sum(1 for _ in room.members("invite", depth))
     return joined, invited
+
+
+def unread_counts(store: Store, room: Room, user_id: str) -> tuple[int, int]:
+    """(notification_count, highlight_count) of a joined user, now.
+
+    Only what arrived during the current stay can be unread (nothing before the join).
+    """
+    read_up_to = max(store.read_up_to(user_id, room.room_id), room.joined_at(user_id))
+    return room.unread_counts(user_id, read_up_to)
+
+
+def latest_account_data(
+    store: Store, user_id: str, since: int | None, upto: int
+) -> list[AccountData]:
+    """The user's account data (global and per room): all of it when ``since`` is None,
+    else the latest value of each entry set in (since, upto], in stream order."""
+    if since is None:
+        entries = [
+            entry
+            for (owner, _room, _type), entry in store.account_data.items()
+            if owner == user_id
+        ]
+        return sorted(entries, key=lambda entry: entry.stream)
+    if since >= upto:
+        return []
+    latest: dict[tuple[str | None, str], AccountData] = {}
+    for entry in store.account_data_changes(user_id, since, upto):
+        latest.pop((entry.room_id, entry.type), None)
+        latest[(entry.room_id, entry.type)] = entry
+    return list(latest.values())
+
+
+def visible_receipts(receipts: Iterable[Receipt], user_id: str) -> list[Receipt]:
+    """The receipts ``user_id`` may see: everyone's public ones and their own private ones."""
+    return [r for r in receipts if r.receipt_type != "m.read.private" or r.user_id == user_id]
+
+
+def shares_room(user_id: str, other: str, rooms: list[Room]) -> bool:
+    """Whether ``other`` is ``user_id`` or joined to one of ``rooms`` (the user's)."""
+    return other == user_id or any(
+        (event := room.current("m.room.member", other)) is not None
+        and event.membership == "join"
+        for room in rooms
+    )
+
+
+def membership_changes(
+    store: Store, user_id: str, since: StreamToken, now: StreamToken
+) -> list[tuple[Room, int, int]]:
+    """(room, since depth, upto depth) for each of the user's rooms with state events in
+    (since, now]: the only rooms where anyone's membership can have changed."""
+    changes = []
+    for room_id in store.rooms_of(user_id):
+        room = store.rooms[room_id]
+        if room.last_stream <= since.room:
+            continue
+        since_depth = room.depth_at_stream(since.room)
+        upto_depth = room.depth_at_stream(now.room)
+        if room.state_changed(since_depth, upto_depth):
+            changes.append((room, since_depth, upto_depth))
+    return changes
+
+
+def device_lists(
+    user_id: str, changes: list[tuple[Room, int, int]], joined_rooms: list[Room]
+) -> DeviceLists:
+    """Who joined or left the rooms shared with the user over ``changes`` (E2EE tracking).
+
+    A user is ``changed`` when they now share a room they did not share
+    at ``since`` (so the client queries their keys), and ``left`` when
+    they shared a room then and share none now. Key uploads are not
+    tracked: clients query keys of every member they learn of anyway.
+    """
+    changed: set[str] = set()
+    gone: set[str] = set()
+    for room, since_depth, upto_depth in changes:
+        users = [
+            key[1]
+            for key in room.state_keys_changed(since_depth, upto_depth)
+            if key[0] == "m.room.member"
+        ]
+        if not users:
+            continue
+        was_in = _is_joined(room, user_id, since_depth)
+        is_in = _is_joined(room, user_id, upto_depth)
+        if is_in and not was_in:
+            changed.update(m.state_key for m in room.members("join", upto_depth) if m.state_key)
+        elif was_in and not is_in:
+            gone.update(m.state_key for m in room.members("join", since_depth) if m.state_key)
+        elif is_in:
+            for other in users:
+                before = _is_joined(room, other, since_depth)
+                after = _is_joined(room, other, upto_depth)
+                if after and not before:
+                    changed.add(other)
+                elif before and not after:
+                    gone.add(other)
+    changed.discard(user_id)
+    gone.discard(user_id)
+    return DeviceLists(
+        changed=sorted(u for u in changed if shares_room(user_id, u, joined_rooms)),
+        left=sorted(u for u in gone if not shares_room(user_id, u, joined_rooms)),
+    )
 
 
 # -- the computation ----------------------------------------------------------------------
@@ -320,22 +424,8 @@ class _Computation:
         return self._joined_rooms
 
     def _latest_account_data(self) -> list[AccountData]:
-        if self.initial:
-            entries = [
-                entry
-                for (owner, _room, _type), entry in self.store.account_data.items()
-                if owner == self.user_id
-            ]
-            return sorted(entries, key=lambda entry: entry.stream)
-        if self.from_pos.account_data >= self.now.account_data:
-            return []
-        latest: dict[tuple[str | None, str], AccountData] = {}
-        for entry in self.store.account_data_changes(
-            self.user_id, self.from_pos.account_data, self.now.account_data
-        ):
-            latest.pop((entry.room_id, entry.type), None)
-            latest[(entry.room_id, entry.type)] = entry
-        return list(latest.values())
+        since = None if self.initial else self.from_pos.account_data
+        return latest_account_data(self.store, self.user_id, since, self.now.account_data)
 
     def run(self) -> SyncResult:
         store = self.store
@@ -475,11 +565,7 @@ class _Computation:
         if request.stable:
             if full or state_changed:
                 summary = self._summary(room, since_depth, upto_depth, full)
-            # Only what arrived during the current stay can be unread (nothing before the join).
-            read_up_to = max(
-                self.store.read_up_to(self.user_id, room.room_id), room.joined_at(self.user_id)
-            )
-            unread = room.unread_counts(self.user_id, read_up_to)
+            unread = unread_counts(self.store, room, self.user_id)
             unread_changed = self._unread_changed(room, since_depth, upto_depth)
         if not (
             full
@@ -568,11 +654,7 @@ class _Computation:
             found = list(room.latest_receipts.values())
         else:
             found = room.receipts_between(self.from_pos.receipt, self.now.receipt)
-        return [
-            r
-            for r in found
-            if r.receipt_type != "m.read.private" or r.user_id == self.user_id
-        ]
+        return visible_receipts(found, self.user_id)
 
     def _room_account_data(self, room_id: str) -> list[AccountData]:
         if not self.account_data:
@@ -589,7 +671,7 @@ class _Computation:
     def _summary(self, room: Room, since_depth: int, upto_depth: int, full: bool) -> Summary | None:
         """The room summary: whole when ``full``, else only the fields that changed."""
         if full:
-            return Summary(heroes(room, self.user_id, upto_depth), *_counts(room, upto_depth))
+            return Summary(heroes(room, self.user_id, upto_depth), *member_counts(room, upto_depth))
         if not room.state_changed(since_depth, upto_depth):
             return None
         changed_members = any(
@@ -598,8 +680,8 @@ class _Computation:
         if not changed_members:
             return None
         names = heroes(room, self.user_id, upto_depth)
-        joined, invited = _counts(room, upto_depth)
-        old_joined, old_invited = _counts(room, since_depth)
+        joined, invited = member_counts(room, upto_depth)
+        old_joined, old_invited = member_counts(room, since_depth)
         summary = Summary(
             heroes=names if names != heroes(room, self.user_id, since_depth) else None,
             joined_member_count=joined if joined != old_joined else None,
@@ -679,13 +761,6 @@ class _Computation:
 
     # -- presence and to-device ---------------------------------------------------------------
 
-    def _shares_room(self, other: str, rooms: list[Room]) -> bool:
-        return other == self.user_id or any(
-            (event := room.current("m.room.member", other)) is not None
-            and event.membership == "join"
-            for room in rooms
-        )
-
     def _newly_sharing(self, rooms: list[Room]) -> set[str]:
         """Users who came to share a room with the user since ``since``: everyone in a room
         the user newly joined, and whoever newly joined one of the user's rooms. Their
@@ -741,7 +816,7 @@ class _Computation:
                 current = self.store.presence.get(user_id)
                 if user_id not in latest and current is not None:
                     latest[user_id] = current
-            found = [p for u, p in latest.items() if self._shares_room(u, rooms)]
+            found = [p for u, p in latest.items() if shares_room(self.user_id, u, rooms)]
             found.sort(key=lambda p: p.stream)
         found = [p for p in found if presence_filter.allows("m.presence", p.user_id)]
         if presence_filter.limit is not None:
@@ -749,49 +824,12 @@ class _Computation:
         return found
 
     def _device_lists(self) -> DeviceLists | None:
-        """Who joined or left the rooms shared with the user since ``since`` (E2EE tracking).
-
-        A user is ``changed`` when they now share a room they did not share
-        at ``since`` (so the client queries their keys), and ``left`` when
-        they shared a room then and share none now. Key uploads are not
-        tracked: clients query keys of every member they learn of anyway.
-        """
+        """Who joined or left the rooms shared with the user since ``since`` (E2EE tracking)."""
         if not self.request.stable or self.initial:
             return None
-        changes = self.state_changes
-        if not changes:
+        if not self.state_changes:
             return DeviceLists(changed=[], left=[])
-        changed: set[str] = set()
-        gone: set[str] = set()
-        for room, since_depth, upto_depth in changes:
-            users = [
-                key[1]
-                for key in room.state_keys_changed(since_depth, upto_depth)
-                if key[0] == "m.room.member"
-            ]
-            if not users:
-                continue
-            was_in = _is_joined(room, self.user_id, since_depth)
-            is_in = _is_joined(room, self.user_id, upto_depth)
-            if is_in and not was_in:
-                changed.update(m.state_key for m in room.members("join", upto_depth) if m.state_key)
-            elif was_in and not is_in:
-                gone.update(m.state_key for m in room.members("join", since_depth) if m.state_key)
-            elif is_in:
-                for user_id in users:
-                    before = _is_joined(room, user_id, since_depth)
-                    after = _is_joined(room, user_id, upto_depth)
-                    if after and not before:
-                        changed.add(user_id)
-                    elif before and not after:
-                        gone.add(user_id)
-        changed.discard(self.user_id)
-        gone.discard(self.user_id)
-        rooms = self.joined_rooms()
-        return DeviceLists(
-            changed=sorted(u for u in changed if self._shares_room(u, rooms)),
-            left=sorted(u for u in gone if not self._shares_room(u, rooms)),
-        )
+        return device_lists(self.user_id, self.state_changes, self.joined_rooms())
 
     def _to_device(self) -> list[ToDeviceMessage]:
         if not self.request.stable or self.from_pos.to_device >= self.now.to_device:
