@@ -23,6 +23,7 @@ from mockserver.api import (
     profile,
     push_rules,
     rooms,
+    sliding_sync,
     sync,
     versions,
 )
@@ -39,6 +40,7 @@ from mockserver.middleware import HttpMiddleware
 
 CLIENT_PREFIXES = ("/_matrix/client/api/v1", "/_matrix/client/r0", "/_matrix/client/v3")
 SEED_PREFIX = "/_matrix/client/v2_alpha"
+UNSTABLE_PREFIX = "/_matrix/client/unstable"
 
 #: Every client-server endpoint except /sync, served under each of CLIENT_PREFIXES.
 CLIENT_ENDPOINTS: list[Endpoint] = [
@@ -73,6 +75,7 @@ CONTROL_ENDPOINTS: list[Endpoint] = [
 def client_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = list(mount("", versions.unprefixed_routes))
     routes += mount(SEED_PREFIX, [*sync.seed_routes, *filters.routes])
+    routes += mount(UNSTABLE_PREFIX, sliding_sync.routes)
     for prefix in CLIENT_PREFIXES:
         if prefix != "/_matrix/client/api/v1":
             routes += mount(prefix, sync.stable_routes)

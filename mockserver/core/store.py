@@ -57,6 +57,7 @@ from mockserver.core.model import (
 )
 from mockserver.core.redaction import redacted_content
 from mockserver.core.room import Room
+from mockserver.core.sliding_sync.connections import Connections
 from mockserver.core.tokens import StreamToken
 
 MAX_EVENT_BYTES = 65536
@@ -162,9 +163,12 @@ class Store:
         self.clock = clock or Clock()
         self.ids = Ids(server_name, seed)
         self._listeners: list[Listener] = []
+        #: Sliding sync connections (what each was sent at each pos); forgotten by a reset.
+        self.connections = Connections()
         self._clear()
 
     def _clear(self) -> None:
+        self.connections.forget_all()
         self.position = StreamToken()
         self.users: dict[str, User] = {}
         self.sessions: dict[str, Session] = {}
@@ -377,6 +381,7 @@ class Store:
         if device_id not in user.devices:
             raise not_found("Unknown device")
         del user.devices[device_id]
+        self.connections.forget_device(user_id, device_id)
         for token in [
             t for t, s in self.sessions.items() if s.user_id == user_id and s.device_id == device_id
         ]:
