@@ -18,13 +18,11 @@ from dataclasses import dataclass, field
 from mockserver.core.model import AccountData, Receipt, ToDeviceMessage
 from mockserver.core.sliding_sync.request import WILDCARD, ExtensionScope, Extensions
 from mockserver.core.store import Store
-from mockserver.core.sync import (
-    DeviceLists,
-    device_lists,
-    latest_account_data,
-    membership_changes,
-    visible_receipts,
-)
+from mockserver.core.filters import EMPTY_EVENT_FILTER
+from mockserver.core.sync import account_data, ephemeral
+from mockserver.core.sync.device_lists import device_lists, state_changes
+from mockserver.core.sync.model import DeviceLists
+from mockserver.core.sync.to_device import to_device
 from mockserver.core.tokens import StreamToken
 
 
@@ -133,7 +131,7 @@ def _to_device(
 ) -> ToDevice:
     config = extensions.to_device
     since = min(config.since or 0, now.to_device)
-    messages = store.to_device_messages(user_id, device_id, since, now.to_device)
+    messages = to_device(store, user_id, device_id, since, now.to_device)
     if len(messages) > config.limit:
         messages = messages[: config.limit]
         return ToDevice(messages[-1].stream if messages else since, messages)
@@ -146,7 +144,7 @@ def _e2ee(
     lists = None
     if since is not None:
         joined = [store.rooms[r] for r in store.joined_rooms(user_id)]
-        lists = device_lists(user_id, membership_changes(store, user_id, since, now), joined)
+        lists = device_lists(user_id, joined, state_changes(store, user_id, since, now))
     return E2ee(
         store.one_time_key_counts(user_id, device_id),
         store.fallback_key_types(user_id, device_id),
@@ -162,7 +160,7 @@ def _account_data(
     room_ids: list[str],
     fresh: frozenset[str],
 ) -> AccountDataResult:
-    changed = latest_account_data(
+    changed = account_data.latest(
         store, user_id, None if since is None else since.account_data, now.account_data
     )
     wanted = set(room_ids)
@@ -192,15 +190,17 @@ def _receipts(
         if store.membership(user_id, room_id) != "join":
             continue
         room = store.rooms[room_id]
-        if since is None or room_id in fresh:
-            receipts: Iterable[Receipt] = room.latest_receipts.values()
-        elif room.receipt_streams and room.receipt_streams[-1] > since.receipt:
-            receipts = room.receipts_between(since.receipt, now.receipt)
-        else:
-            continue
-        visible = visible_receipts(receipts, user_id)
-        if visible:
-            found[room_id] = visible
+        full = since is None or room_id in fresh
+        found_receipts = ephemeral.receipts(
+            room,
+            EMPTY_EVENT_FILTER,
+            user_id,
+            full,
+            0 if since is None else since.receipt,
+            now.receipt,
+        )
+        if found_receipts:
+            found[room_id] = found_receipts
     return found
 
 
@@ -216,9 +216,8 @@ def _typing(
         if store.membership(user_id, room_id) != "join":
             continue
         room = store.rooms[room_id]
-        if since is None or room_id in fresh:
-            if room.typing:
-                found[room_id] = list(room.typing)
-        elif room.typing_stream > since.typing:
-            found[room_id] = list(room.typing)
+        full = since is None or room_id in fresh
+        users = ephemeral.typing(room, EMPTY_EVENT_FILTER, full, 0 if since is None else since.typing)
+        if users is not None:
+            found[room_id] = users
     return found

@@ -10,9 +10,9 @@ history again (``unstable_expanded_timeline``, as Synapse does), and
 ``required_state`` pairs added since last time send the entries they now
 match. Invites come as ``invite_state``.
 
-The timeline window, state lookups, heroes, member counts and unread
-counts are the v3 computation's own functions
-(:mod:`mockserver.core.sync`), called for one room.
+The timeline window, heroes, member counts and unread counts are the v3
+computation's own functions (:mod:`mockserver.core.sync.rooms`), called
+for one room.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from mockserver.core.sliding_sync.connections import RoomSent
 from mockserver.core.sliding_sync.request import MEMBER, RequiredState, RoomConfig
 from mockserver.core.sliding_sync.room_list import ListedRoom, room_name
 from mockserver.core.store import Store
-from mockserver.core.sync import Timeline, heroes, member_counts, select_timeline, unread_counts
+from mockserver.core.sync.model import Timeline
+from mockserver.core.sync.rooms import heroes, member_counts, select_timeline, unread_counts
 from mockserver.core.tokens import StreamToken
 
 SEES_CURRENT_STATE = frozenset({"join"})
@@ -147,7 +148,7 @@ def room_result(
         after_stream = 0
     unread = None
     if membership == "join":
-        unread = unread_counts(store, room, user_id)
+        unread = unread_counts(room, user_id, store.event_index)
     recorded = RoomSent(
         live=True,
         upto=now.room,
