@@ -30,8 +30,8 @@ from mockserver.core.sliding_sync.request import RoomConfig, SlidingSyncRequest
 from mockserver.core.sliding_sync.room_list import (
     ListedRoom,
     RoomFacts,
+    IN_LISTS,
     RoomList,
-    bump_stamp,
     listed_rooms,
     room_list,
 )
@@ -66,9 +66,11 @@ def _subscribed(
     if room is None:
         return None
     member = room.current(MEMBER, user_id)
-    if member is None or member.membership not in ("join", "invite", "knock", "leave", "ban"):
+    membership = member.membership if member is not None else None
+    if member is None or membership not in IN_LISTS:
         return None
-    return ListedRoom(room, member, bump_stamp(room, member))
+    assert membership is not None
+    return ListedRoom.of(room, member, membership)
 
 
 def subscriptions_of(

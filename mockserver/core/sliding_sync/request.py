@@ -135,11 +135,6 @@ class ListConfig:
     room: RoomConfig
     filters: ListFilters = NO_FILTERS
 
-    def in_range(self, index: int) -> bool:
-        if self.ranges is None:
-            return True
-        return any(start <= index <= end for start, end in self.ranges)
-
 
 @dataclass(frozen=True, slots=True)
 class ExtensionScope:

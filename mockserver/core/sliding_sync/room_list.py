@@ -12,13 +12,13 @@ rooms whose data is sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from mockserver.core.model import Event
 from mockserver.core.room import Room
-from mockserver.core.sliding_sync.request import MEMBER, ListConfig, ListFilters
+from mockserver.core.sliding_sync.request import MEMBER, NO_FILTERS, ListConfig, ListFilters
 from mockserver.core.store import Store
 from mockserver.core.tokens import StreamToken
 
@@ -29,22 +29,23 @@ IN_LISTS = frozenset({"join", "invite", "knock", "ban", "leave"})
 @dataclass(frozen=True, slots=True)
 class ListedRoom:
     room: Room
-    #: The user's current membership event in the room.
+    #: The user's current membership event in the room, and its ``membership``.
     member: Event
+    membership: str
     bump_stamp: int
 
     @property
     def room_id(self) -> str:
         return self.room.room_id
 
-    @property
-    def membership(self) -> str | None:
-        return self.member.membership
+    @classmethod
+    def of(cls, room: Room, member: Event, membership: str) -> ListedRoom:
+        return cls(room, member, membership, bump_stamp(room, member, membership))
 
 
-def bump_stamp(room: Room, member: Event) -> int:
+def bump_stamp(room: Room, member: Event, membership: str) -> int:
     """The room's place in recency order for a user whose membership is ``member``."""
-    if member.membership == "join":
+    if membership == "join":
         found = room.bump_stream()
         if found is not None:
             return found
@@ -57,14 +58,16 @@ def listed_rooms(store: Store, user_id: str, since: StreamToken | None) -> list[
     rooms = store.rooms
     for room_id in store.rooms_of(user_id):
         room = rooms[room_id]
-        member = room.current(MEMBER, user_id)
-        if member is None or member.membership not in IN_LISTS:
+        membership = room.membership_now(user_id)
+        if membership not in IN_LISTS:
             continue
-        if member.membership == "leave" and member.sender == user_id:
+        member = room.current(MEMBER, user_id)
+        assert member is not None and membership is not None
+        if membership == "leave" and member.sender == user_id:
             # Left (or an invite rejected) by the user: shown once, as it happens.
             if since is None or member.stream <= since.room:
                 continue
-        found.append(ListedRoom(room, member, bump_stamp(room, member)))
+        found.append(ListedRoom.of(room, member, membership))
     found.sort(key=_recency)
     return found
 
@@ -185,17 +188,15 @@ class RoomList:
 
 def room_list(config: ListConfig, rooms: list[ListedRoom], facts: RoomFacts) -> RoomList:
     """The list ``config`` asks for, out of the user's rooms in recency order."""
-    kept = [entry for entry in rooms if allows(config.filters, entry, facts)]
+    if config.filters == NO_FILTERS:
+        kept = rooms
+    else:
+        kept = [entry for entry in rooms if allows(config.filters, entry, facts)]
     wanted = ((0, max(len(kept) - 1, 0)),) if config.ranges is None else config.ranges
     ranges = tuple(
         ((start, end), tuple(entry.room_id for entry in kept[start : end + 1]))
         for start, end in wanted
     )
-    window = tuple(entry for index, entry in enumerate(kept) if config.in_range(index))
-    return RoomList(len(kept), ranges, window)
-
-
-def in_ranges(entries: list[ListedRoom], config: ListConfig) -> Iterator[ListedRoom]:
-    for index, entry in enumerate(entries):
-        if config.in_range(index):
-            yield entry
+    # The rooms of every range, each once, in list order (ranges may overlap).
+    indexes = sorted({i for start, end in wanted for i in range(start, min(end + 1, len(kept)))})
+    return RoomList(len(kept), ranges, tuple(kept[i] for i in indexes))

@@ -135,7 +135,7 @@ def room_result(
     """The room's entry (None when the connection lacks nothing of it) and what it then has."""
     store, user_id, now, since = context.store, context.user_id, context.now, context.since
     room, member = entry.room, entry.member
-    membership = member.membership or "leave"
+    membership = entry.membership
     after_stream = 0
     initial = sent is None or since is None
     if sent is not None and since is not None:
