@@ -28,6 +28,8 @@ M_BAD_STATE = "M_BAD_STATE"
 M_INVALID_ROOM_STATE = "M_INVALID_ROOM_STATE"
 #: Sliding sync: a ``pos`` this connection was never given, or has forgotten.
 M_UNKNOWN_POS = "M_UNKNOWN_POS"
+M_THREEPID_NOT_FOUND = "M_THREEPID_NOT_FOUND"
+M_USER_DEACTIVATED = "M_USER_DEACTIVATED"
 
 #: The HTTP status that goes with each errcode unless the raiser says otherwise.
 STATUS: dict[str, int] = {
@@ -49,6 +51,8 @@ STATUS: dict[str, int] = {
     M_BAD_STATE: 400,
     M_INVALID_ROOM_STATE: 400,
     M_UNKNOWN_POS: 400,
+    M_THREEPID_NOT_FOUND: 400,
+    M_USER_DEACTIVATED: 403,
 }
 
 
