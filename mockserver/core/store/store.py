@@ -38,6 +38,7 @@ from mockserver.core.store.filters import StoredFilters
 from mockserver.core.store.keys import Keys
 from mockserver.core.store.pushers import Pusher, Pushers
 from mockserver.core.store.rooms import CreateRoom, Rooms
+from mockserver.core.store.sent_members import SentMembers
 from mockserver.core.store.to_device import ToDeviceQueues
 from mockserver.core.tokens import StreamToken
 from mockserver.core.user_interactive_auth import UserInteractiveAuth
@@ -61,10 +62,13 @@ class Store:
         #: Sliding sync connections: what each was sent at each ``pos``. Not world state
         #: (never exported), but forgotten with the world, so no old ``pos`` outlives it.
         self.connections = Connections()
+        #: Lazy-loaded member events each device was sent (see sent_members.py); likewise.
+        self.sent_members = SentMembers()
         self._clear()
 
     def _clear(self) -> None:
         self.connections.forget_all()
+        self.sent_members.forget_all()
         self.position = StreamToken()
         self.txns: dict[TxnKey, str] = {}
         self._pending_rooms: set[str] = set()

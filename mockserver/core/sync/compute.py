@@ -56,6 +56,7 @@ class _Computation:
         "account_data",
         "_joined_rooms",
         "state_changes",
+        "sent_members",
     )
 
     def __init__(self, store: Store, request: SyncRequest) -> None:
@@ -79,6 +80,16 @@ class _Computation:
         #: Each of the user's rooms with state events in (since, now]: filled by
         #: :meth:`run` on an incremental sync; after a plain message it is empty.
         self.state_changes: list[StateChange] = []
+        #: Lazy-loaded members this device has, per room, to be recorded at ``now`` (None:
+        #: not remembered, as without lazy loading and in the seed's dialect).
+        self.sent_members: dict[str, frozenset[str]] | None = None
+        state_filter = request.filter.state
+        if request.stable and state_filter.lazy_load_members:
+            self.sent_members = (
+                {}
+                if state_filter.include_redundant_members
+                else dict(store.sent_members.at(self.user_id, request.device_id, request.since))
+            )
 
     def joined_rooms(self) -> list[Room]:
         """The rooms the user is joined to now (asked by presence and device lists)."""
@@ -145,6 +156,10 @@ class _Computation:
                 gone = self._left(room, self._member_event(room, upto_depth))
                 if gone is not None:
                     left.append(gone)
+        if self.sent_members is not None:
+            store.sent_members.record(
+                self.user_id, self.request.device_id, self.now, self.sent_members
+            )
         return SyncResult(
             next_batch=self.now,
             joined=joined,
@@ -195,8 +210,10 @@ class _Computation:
         timeline = select_timeline(
             room, 0 if fresh else since_depth, upto_depth, self.filter.timeline, self.now
         )
+        # With lazy-loaded members, the timeline's senders may need their member events
+        # even when no state changed.
         state = self._state(room, timeline, since_depth, upto_depth, full) if (
-            full or state_changed
+            full or state_changed or (self.sent_members is not None and timeline.events)
         ) else []
         # The ephemeral and account-data sections say nothing unless their stream moved.
         typing_now = (
@@ -247,7 +264,8 @@ class _Computation:
     def _state(
         self, room: Room, timeline: Timeline, since_depth: int, upto_depth: int, full: bool
     ) -> list[Event]:
-        return timeline_state(
+        sent = self.sent_members
+        state = timeline_state(
             room,
             timeline,
             since_depth,
@@ -256,7 +274,14 @@ class _Computation:
             state_at=self.request.state_at,
             state_filter=self.filter.state,
             user_id=self.user_id,
+            already_sent=None if sent is None else sent.get(room.room_id, frozenset()),
         )
+        if sent is not None:
+            members = [e for e in (*state, *timeline.events) if e.type == "m.room.member"]
+            if members:
+                had = frozenset() if full else sent.get(room.room_id, frozenset())
+                sent[room.room_id] = had | {e.event_id for e in members}
+        return state
 
     def _room_account_data(self, room_id: str) -> list[AccountData]:
         return account_data_section.of_room(

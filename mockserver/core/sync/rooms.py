@@ -20,6 +20,8 @@ from mockserver.core.sync.model import StateAt, Summary, Timeline
 from mockserver.core.tokens import RoomToken, StreamToken
 
 HEROES = 5
+#: The state that names a room, and the content field that holds the name.
+NAMING = (("m.room.name", "name"), ("m.room.canonical_alias", "alias"))
 #: How many timeline windows a room remembers (see select_timeline).
 WINDOW_MEMO = 16
 
@@ -165,6 +167,16 @@ def heroes(room: Room, user_id: str, depth: int | None = None) -> list[str]:
     return [user_id for user_id in chosen if user_id is not None][:HEROES]
 
 
+def named(room: Room, depth: int) -> bool:
+    """Whether the room has a name or a canonical alias as of ``depth``: then it needs
+    no heroes (Synapse sends no ``m.heroes`` then; SyTest 16room-summary.pl)."""
+    for event_type, field in NAMING:
+        event = room.state_event_at((event_type, ""), depth)
+        if event is not None and event.content.get(field):
+            return True
+    return False
+
+
 def member_counts(room: Room, depth: int) -> tuple[int, int]:
     """(joined, invited) member counts as of ``depth``."""
     joined = sum(1 for _ in room.members("join", depth))
@@ -197,6 +209,7 @@ def timeline_state(
     state_at: StateAt,
     state_filter: EventFilter,
     user_id: str,
+    already_sent: frozenset[str] | None = None,
 ) -> list[Event]:
     """The state section that goes with ``timeline``: at its end (``state_after`` and
     the seed) or at its start (plus what changed after it), filtered; lazy-loaded
@@ -214,22 +227,54 @@ def timeline_state(
         lazy = {event.sender for event in timeline.events}
         if full:
             lazy.add(user_id)
-            lazy.update(heroes(room, user_id))
+            if not named(room, upto_depth):
+                lazy.update(heroes(room, user_id))
         if timeline.limited and not full:
             lazy.update(
                 key[1]
                 for key in room.state_keys_changed(since_depth, at_depth)
                 if key[0] == "m.room.member"
             )
+        if already_sent is not None and not full:
+            state = _with_senders(room, state, timeline, at_depth, user_id, already_sent)
     return _filter_state(state, room.room_id, state_filter, lazy)
+
+
+def _with_senders(
+    room: Room,
+    state: list[Event],
+    timeline: Timeline,
+    at_depth: int,
+    user_id: str,
+    already_sent: frozenset[str] | None,
+) -> list[Event]:
+    """``state`` plus the member events of the timeline's senders as of ``at_depth``
+    that the device lacks (SyTest 15lazy-members.pl, incremental syncs): each one not
+    in ``already_sent`` (empty when redundant members are asked for); never the user's
+    own, which the device had from its first sync."""
+    present = {event.state_key for event in state if event.type == "m.room.member"}
+    added: list[Event] = []
+    for sender in {event.sender for event in timeline.events}:
+        if sender == user_id or sender in present:
+            continue
+        member = room.state_event_at(("m.room.member", sender), at_depth)
+        if member is not None and member.event_id not in already_sent:
+            added.append(member)
+    if not added:
+        return state
+    return sorted([*state, *added], key=lambda event: event.depth)
 
 
 def summary(
     room: Room, user_id: str, since_depth: int, upto_depth: int, full: bool
 ) -> Summary | None:
     """The room summary: whole when ``full``, else only the fields that changed."""
+    unnamed = not named(room, upto_depth)
     if full:
-        return Summary(heroes(room, user_id, upto_depth), *member_counts(room, upto_depth))
+        return Summary(
+            heroes(room, user_id, upto_depth) if unnamed else None,
+            *member_counts(room, upto_depth),
+        )
     if not room.state_changed(since_depth, upto_depth):
         return None
     changed_members = any(
@@ -237,11 +282,11 @@ def summary(
     )
     if not changed_members:
         return None
-    names = heroes(room, user_id, upto_depth)
+    names = heroes(room, user_id, upto_depth) if unnamed else None
     joined, invited = member_counts(room, upto_depth)
     old_joined, old_invited = member_counts(room, since_depth)
     found = Summary(
-        heroes=names if names != heroes(room, user_id, since_depth) else None,
+        heroes=names if names is not None and names != heroes(room, user_id, since_depth) else None,
         joined_member_count=joined if joined != old_joined else None,
         invited_member_count=invited if invited != old_invited else None,
     )
