@@ -39,7 +39,8 @@ def position_token(room: Room, depth: int, current: StreamToken) -> RoomToken:
 @dataclass(frozen=True, slots=True)
 class Page:
     chunk: list[Event]
-    #: Boundary after the last event in ``chunk``, or None when nothing lies further.
+    #: Boundary after the last event in ``chunk``, or None when nothing lies further
+    #: (forwards: when the page found nothing).
     end_depth: int | None
 
 
@@ -79,4 +80,9 @@ def paginate(
         event = room.event_at(depth)
         if event_filter.allows(event.type, event.sender, event.content):
             chunk.append(event)
-    return Page(chunk, depth if depth < ceiling else None)
+    # Forwards, newer events can still arrive for a member reading up to now: like
+    # Synapse, a page that found events ends with a token to come back from (SyTest
+    # 04timeline.pl, "A next_batch token can be used in the v1 messages API"). An empty
+    # page, a page that reached ``to_depth`` or the end of what the user may see, has none.
+    more = chunk and to_depth is None and visible_depth >= room.depth
+    return Page(chunk, depth if depth < ceiling or more else None)

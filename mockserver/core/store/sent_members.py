@@ -33,7 +33,8 @@ class SentMembers:
         """What the device had been sent when it was given ``position`` (initial: nothing)."""
         if position is None:
             return EMPTY
-        return self._by_device.get((user_id, device_id), {}).get(position, EMPTY)
+        positions = self._by_device.get((user_id, device_id))
+        return EMPTY if positions is None else positions.get(position, EMPTY)
 
     def record(self, user_id: str, device_id: str, position: StreamToken, sent: Sent) -> None:
         """The device was given ``position`` holding ``sent``."""

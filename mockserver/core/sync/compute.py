@@ -36,7 +36,6 @@ from mockserver.core.sync.rooms import (
     shows,
     summary,
     timeline_state,
-    unread_changed,
     unread_counts,
 )
 from mockserver.core.sync.to_device import to_device
@@ -231,14 +230,13 @@ class _Computation:
         account_data = self._room_account_data(room.room_id) if self.account_data else []
         room_summary: Summary | None = None
         unread = None
-        changed_unread = False
         if request.stable:
             if full or state_changed:
                 room_summary = summary(room, user_id, since_depth, upto_depth, full)
             unread = unread_counts(room, user_id, self.store.event_index)
-            changed_unread = not self.initial and unread_changed(
-                room, user_id, since_depth, upto_depth, from_pos.receipt, self.now.receipt
-            )
+        # As Synapse: a room with nothing in its timeline, state, ephemeral or account
+        # data is left out; a summary or unread count alone does not count (SyTest
+        # 06state.pl, "A change to displayname should not result in a full state sync").
         if not (
             full
             or timeline.events
@@ -246,8 +244,6 @@ class _Computation:
             or typing_now is not None
             or receipts_now
             or account_data
-            or room_summary is not None
-            or changed_unread
         ):
             return None
         return JoinedRoom(

@@ -246,7 +246,7 @@ def _with_senders(
     timeline: Timeline,
     at_depth: int,
     user_id: str,
-    already_sent: frozenset[str] | None,
+    already_sent: frozenset[str],
 ) -> list[Event]:
     """``state`` plus the member events of the timeline's senders as of ``at_depth``
     that the device lacks (SyTest 15lazy-members.pl, incremental syncs): each one not
@@ -302,27 +302,6 @@ def unread_counts(
     # Only what arrived during the current stay can be unread (nothing before the join).
     read = max(read_up_to(room, user_id, event_index), room.joined_at(user_id))
     return room.unread_counts(user_id, read)
-
-
-def unread_changed(
-    room: Room,
-    user_id: str,
-    since_depth: int,
-    upto_depth: int,
-    since_receipt: int,
-    now_receipt: int,
-) -> bool:
-    """Whether the unread counts may differ from ``since``: new messages or own receipts.
-
-    Checked apart from the timeline and ephemeral sections, so a filter
-    that hides messages or receipts does not hide a change of the counts.
-    """
-    if bisect_right(room.notifying, upto_depth) > bisect_right(room.notifying, since_depth):
-        return True
-    return any(
-        receipt.user_id == user_id
-        for receipt in room.receipts_between(since_receipt, now_receipt)
-    )
 
 
 def shows(event: Event, event_filter: EventFilter, room: Room) -> bool:
