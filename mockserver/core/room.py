@@ -64,6 +64,9 @@ class Room:
     highlights: dict[str, list[int]] = field(default_factory=dict)
     #: Depths of events of :data:`BUMP_EVENT_TYPES`, ascending (sliding sync's ``bump_stamp``).
     bumps: list[int] = field(default_factory=list)
+    #: Whether the room ever had ``joined`` or ``invited`` history visibility: only then
+    #: may a member be refused an event (see :mod:`mockserver.core.visibility`).
+    restricted_history: bool = False
     #: Timeline windows already cut at one stream position, for the syncs that one change
     #: wakes together (see :func:`mockserver.core.sync.select_timeline`). Not state.
     windows: dict[tuple[int, int, int], Any] = field(default_factory=dict, repr=False, compare=False)
@@ -106,6 +109,10 @@ class Room:
             if event.type == "m.room.member":
                 self._joined_names = None
                 self._members_now.pop(event.state_key, None)
+            elif event.type == "m.room.history_visibility" and event.content.get(
+                "history_visibility"
+            ) in ("joined", "invited"):
+                self.restricted_history = True
 
     def index_notification(self, event: Event, highlighted: Iterator[str]) -> None:
         self.notifying.append(event.depth)

@@ -261,7 +261,12 @@ def _seen(
     if config.timeline_limit > 0:
         timeline_filter = EventFilter(limit=config.timeline_limit)
         timeline = select_timeline(
-            room, 0 if initial or expanded else after_depth, upto_depth, timeline_filter, context.now
+            room,
+            0 if initial or expanded else after_depth,
+            upto_depth,
+            timeline_filter,
+            context.now,
+            viewer=user_id,
         )
         if tail is not None:
             timeline = append(room, timeline, tail, timeline_filter, context.now)

@@ -207,7 +207,12 @@ class _Computation:
         fresh = state_changed and (self.initial or newly_joined(room, user_id, since_depth))
         full = fresh or request.full_state
         timeline = select_timeline(
-            room, 0 if fresh else since_depth, upto_depth, self.filter.timeline, self.now
+            room,
+            0 if fresh else since_depth,
+            upto_depth,
+            self.filter.timeline,
+            self.now,
+            viewer=user_id,
         )
         # With lazy-loaded members, the timeline's senders may need their member events
         # even when no state changed.
@@ -320,7 +325,12 @@ class _Computation:
         was_joined = room.membership_at(self.user_id, since_depth)
         full = wholesale or was_joined is None or was_joined.membership != "join"
         timeline = select_timeline(
-            room, 0 if full else since_depth, departed, self.filter.timeline, self.now
+            room,
+            0 if full else since_depth,
+            departed,
+            self.filter.timeline,
+            self.now,
+            viewer=self.user_id,
         )
         state = self._state(room, timeline, since_depth, departed, full)
         if leave.depth > departed:

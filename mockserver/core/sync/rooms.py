@@ -18,6 +18,7 @@ from mockserver.core.room import Room
 from mockserver.core.store.ephemeral import read_up_to
 from mockserver.core.sync.model import StateAt, Summary, Timeline
 from mockserver.core.tokens import RoomToken, StreamToken
+from mockserver.core.visibility import may_see
 
 HEROES = 5
 #: The state that names a room, and the content field that holds the name.
@@ -34,14 +35,24 @@ def room_token(room: Room, depth: int, now: StreamToken) -> RoomToken:
 
 
 def select_timeline(
-    room: Room, after_depth: int, upto_depth: int, timeline_filter: EventFilter, now: StreamToken
+    room: Room,
+    after_depth: int,
+    upto_depth: int,
+    timeline_filter: EventFilter,
+    now: StreamToken,
+    viewer: str | None = None,
 ) -> Timeline:
     """The last ``limit`` matching events in (after_depth, upto_depth], oldest first.
 
     ``limited`` says whether matching events before the window were left
     out; ``prev_batch`` is the boundary just before the window's first event
-    (or ``upto_depth`` for an empty window), for ``/messages?dir=b``.
+    (or ``upto_depth`` for an empty window), for ``/messages?dir=b``. In a room that
+    ever had ``joined`` or ``invited`` history visibility, the window holds only events
+    ``viewer`` may see (:mod:`mockserver.core.visibility`), walked back until it is full,
+    and is cut for that viewer alone.
     """
+    if viewer is not None and room.restricted_history:
+        return _visible_window(room, after_depth, upto_depth, timeline_filter, now, viewer)
     limit = timeline_filter.limit_or()
     # The syncs one change wakes ask the same window of the same room at the same
     # position (``now`` is then the very same object): a limit-only window is cut once
@@ -87,6 +98,34 @@ def select_timeline(
             limited = timeline_filter.allows(event.type, event.sender, event.content)
             depth -= 1
         window = picked[::-1]
+    boundary = window[0].depth - 1 if window else upto_depth
+    return Timeline(window, limited, room_token(room, boundary, now))
+
+
+def _visible_window(
+    room: Room,
+    after_depth: int,
+    upto_depth: int,
+    timeline_filter: EventFilter,
+    now: StreamToken,
+    viewer: str,
+) -> Timeline:
+    picked: list[Event] = []
+    limited = False
+    if timeline_filter.allows_room(room.room_id):
+        limit = timeline_filter.limit_or()
+        depth = upto_depth
+        while depth > after_depth:
+            event = room.event_at(depth)
+            depth -= 1
+            if timeline_filter.allows(event.type, event.sender, event.content) and may_see(
+                room, viewer, event
+            ):
+                if len(picked) == limit:
+                    limited = True
+                    break
+                picked.append(event)
+    window = picked[::-1]
     boundary = window[0].depth - 1 if window else upto_depth
     return Timeline(window, limited, room_token(room, boundary, now))
 
