@@ -18,7 +18,7 @@ from mockserver.core.store import Store
 from mockserver.notifier import Notifier
 from mockserver.traffic.faults import Faults
 from mockserver.traffic.journal import Journal
-from mockserver.scenarios import Scenario, load_scenario, read_file
+from mockserver.scenarios import Scenario, check_scenario, read_file, replay
 from mockserver.script import ScriptRunner
 
 
@@ -57,8 +57,10 @@ class Homeserver:
         Raises :class:`~mockserver.scenarios.ScenarioError` (and changes nothing)
         when the document is refused.
         """
+        plan = check_scenario(self.store, document, source=source)
+        # Copied once checked: a refused document may be too deep to copy.
         kept = copy.deepcopy(document)
-        scenario = load_scenario(self.store, document, source=source)
+        scenario = replay(self.store, plan)
         self.fixtures.append((kept, source))
         if scenario.script is not None:
             self.script.add(scenario.script)

@@ -73,7 +73,8 @@ def _seed(body: JsonDict) -> int | str:
 
 @endpoint("/faults", "POST", public=True)
 async def post_fault(call: Call) -> Reply:
-    body = await call.json()
+    # A probability is a fraction: the control API's settings are not canonical JSON.
+    body = await call.json(canonical=False)
     action = FaultAction(
         status=params.field(body, "status", int),
         errcode=params.field(body, "errcode", str),

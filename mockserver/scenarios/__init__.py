@@ -34,6 +34,7 @@ __all__ = [
     "load_file",
     "load_scenario",
     "read_file",
+    "replay",
 ]
 
 

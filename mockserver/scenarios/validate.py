@@ -17,6 +17,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.core.canonical import FIXTURE_FRAME_DEPTH, MAX_DEPTH, find_problem
 from mockserver.core.errors import MatrixError
 from mockserver.core.filters import parse_filter
 from mockserver.core.ids import is_event_id, is_room_alias, is_room_id, is_user_id
@@ -44,7 +45,7 @@ from mockserver.scenarios.plan import (
     TypingSpec,
     UserSpec,
 )
-from mockserver.scenarios.reader import Node
+from mockserver.scenarios.reader import Node, ScenarioError, child_path
 
 MAX_GENERATED = 100_000
 JOIN_RULE_PRESETS = {"public": "public_chat", "invite": "private_chat"}
@@ -771,5 +772,17 @@ class _Checker:
 
 
 def check(store: Store, document: Any, source: str) -> Plan:
-    """The plan for ``document`` against the world ``store`` holds now, or ScenarioError."""
+    """The plan for ``document`` against the world ``store`` holds now, or ScenarioError.
+
+    First of all the document must obey the limits a client request body
+    does (:mod:`mockserver.core.canonical`: canonical JSON's numbers, and
+    nesting, with a few levels more for the document's own structure), so a
+    fixture can never store what no answer could encode.
+    """
+    problem = find_problem(document, MAX_DEPTH + FIXTURE_FRAME_DEPTH)
+    if problem is not None:
+        path = ""
+        for key in problem.path:
+            path = child_path(path, key)
+        raise ScenarioError(source, path, problem.problem)
     return _Checker(store, source).document(Node(document, "", source))
