@@ -17,8 +17,9 @@ report or the timeout passes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -30,6 +31,7 @@ from mockserver.api.format import (
     receipt_event,
     seed_event,
     stripped_event,
+    to_device_event,
     typing_event,
 )
 from mockserver.api.routing import Call, Reply, endpoint
@@ -52,6 +54,7 @@ from mockserver.notifier import room_key, user_key
 from mockserver.responses import OrjsonResponse
 
 PRESENCE_CHOICES = ("online", "offline", "unavailable")
+T = TypeVar("T")
 
 
 # -- parameters --------------------------------------------------------------------------
@@ -117,20 +120,28 @@ async def run_sync(call: Call, *, stable: bool) -> tuple[SyncResult, SyncRequest
 
 async def _long_poll(call: Call, request: SyncRequest, timeout: int) -> SyncResult:
     store = call.store
+    return await long_poll(call, lambda: compute_sync(store, request), timeout)
+
+
+async def long_poll(call: Call, compute: Callable[[], T], timeout: int) -> T:
+    """``compute()`` once it has something to say, or at the timeout: the long-poll of
+    every sync dialect. Woken by the user's own changes and those of their joined rooms;
+    answers 401 at once if the access token is logged out meanwhile."""
+    store = call.store
     session = call.session
     assert session is not None
 
-    def compute() -> SyncResult:
+    def checked() -> T:
         current = store.session_for(session.access_token)
         if current is not session and current != session:
             raise MatrixError(M_UNKNOWN_TOKEN, "Access token was logged out", soft_logout=False)
-        return compute_sync(store, request)
+        return compute()
 
     def keys() -> list[str]:
         return [user_key(session.user_id), *map(room_key, store.joined_rooms(session.user_id))]
 
     return await call.hs.notifier.wait_for(
-        compute,
+        checked,
         keys=keys,
         deadline_ms=store.now() + timeout,
         label=session.user_id,
@@ -216,7 +227,10 @@ def _events(
     return [client_event(e, session, now, with_room_id=False, event_fields=fields) for e in events]
 
 
-def _timeline(timeline: Timeline, session: Session, now: int, fields: tuple[str, ...] | None) -> JsonDict:
+def encode_timeline(
+    timeline: Timeline, session: Session, now: int, fields: tuple[str, ...] | None
+) -> JsonDict:
+    """``{"events", "limited", "prev_batch"}``, shared with the other answers of the moment."""
     shared = SHARED.timeline(timeline, session, now, fields)
     if shared is not None:
         return shared
@@ -256,7 +270,7 @@ def _stable_joined(entry: JoinedRoom, sync: SyncRequest, session: Session, now: 
     return {
         "summary": summary,
         **_state(entry, sync, session, now),
-        "timeline": _timeline(entry.timeline, session, now, sync.filter.event_fields),
+        "timeline": encode_timeline(entry.timeline, session, now, sync.filter.event_fields),
         "ephemeral": {"events": ephemeral},
         "account_data": {"events": _account_data(entry.account_data)},
         "unread_notifications": {
@@ -310,7 +324,7 @@ def encode_stable(
             "leave": {
                 r.room_id: {
                     **_state(r, sync, session, now),
-                    "timeline": _timeline(r.timeline, session, now, fields),
+                    "timeline": encode_timeline(r.timeline, session, now, fields),
                     "account_data": {"events": _account_data(r.account_data)},
                 }
                 for r in result.left
@@ -324,9 +338,7 @@ def encode_stable(
         },
         "account_data": {"events": _account_data(result.account_data)},
         "to_device": {
-            "events": [
-                {"type": m.type, "sender": m.sender, "content": m.content} for m in result.to_device
-            ]
+            "events": [to_device_event(m) for m in result.to_device]
             if result.to_device
             else []
         },
