@@ -72,7 +72,7 @@ async def test_typing_refusals(hs: Homeserver, alice: Account, bob: Account) -> 
     await refused(hs, alice, "PUT", own, {"typing": True, "timeout": 1.5}, 400, "M_BAD_JSON")
     await refused(
         hs, alice, "PUT", f"/rooms/!unknown:localhost/typing/{alice.user_id}", {"typing": True},
-        404, "M_NOT_FOUND",
+        403, "M_FORBIDDEN",
     )
 
 

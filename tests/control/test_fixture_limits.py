@@ -190,3 +190,14 @@ async def test_sync_still_works_for_members_after_a_refused_fixture(
     sync = await bob.call("GET", "/sync")
     assert set(sync["rooms"]["join"]) == {"!created:localhost"}
     assert (await client.get(f"{V3}/rooms/!other:localhost/messages")).status_code != 500
+
+
+async def test_account_data_in_a_fixture_may_hold_fractions(
+    hs: Homeserver, client: httpx.AsyncClient
+) -> None:
+    doc = small_world()
+    doc["rooms"][0]["account_data"] = [
+        {"user_id": "@bob:localhost", "type": "m.tag", "content": {"tags": {"u.w": {"order": 0.5}}}}
+    ]
+    response = await client.post("/_mock/fixtures", json=doc)
+    assert response.status_code == 200, response.text
