@@ -11,6 +11,7 @@ import orjson
 
 from mockserver.api import params
 from mockserver.api.routing import Call, Reply, endpoint
+from mockserver.control.body import control_body
 from mockserver.core.errors import M_BAD_JSON, M_NOT_JSON, MatrixError, not_found
 from mockserver.scenarios import Scenario, ScenarioError, export_scenario
 
@@ -66,6 +67,7 @@ async def get_export(call: Call) -> Reply:
 
 @endpoint("/script/next", "POST", public=True)
 async def post_script_next(call: Call) -> Reply:
+    await control_body(call, ())
     release = call.hs.script.next()
     if release is None:
         raise not_found("No script step is waiting")
