@@ -37,7 +37,9 @@ def hs() -> Homeserver:
 
 
 @pytest.fixture(params=["in_process", "socket"])
-def transport(request: pytest.FixtureRequest, hs: Homeserver) -> Iterator[httpx.AsyncBaseTransport | str]:
+def transport(
+    request: pytest.FixtureRequest, hs: Homeserver
+) -> Iterator[httpx.AsyncBaseTransport | str]:
     if request.param == "in_process":
         from mockserver.app import create_app
 
@@ -613,7 +615,10 @@ async def test_unknown_positions_are_refused_with_m_unknown_pos(
             b'{"lists": {"a": {"timeline_limit": 1, "required_state": [], "ranges": [[5, 1]]}}}',
             "M_INVALID_PARAM",
         ),
-        (b'{"room_subscriptions": {"nope": {"timeline_limit": 1, "required_state": []}}}', "M_INVALID_PARAM"),
+        (
+            b'{"room_subscriptions": {"nope": {"timeline_limit": 1, "required_state": []}}}',
+            "M_INVALID_PARAM",
+        ),
         (b'{"conn_id": 5}', "M_BAD_JSON"),
         (b'{"extensions": {"to_device": {"enabled": true, "since": "x"}}}', "M_INVALID_PARAM"),
         (b'{"extensions": {"typing": {"enabled": "yes"}}}', "M_BAD_JSON"),

@@ -216,7 +216,7 @@ def _room_types(body: Mapping[str, Any], key: str, path: str) -> tuple[str | Non
     value = body.get(key)
     if value is None:
         return None
-    if not isinstance(value, list) or not all(item is None or isinstance(item, str) for item in value):
+    if not isinstance(value, list) or not all(i is None or isinstance(i, str) for i in value):
         raise _bad(f"{path}.{key}", "a list of strings and nulls")
     return tuple(value)
 
@@ -355,7 +355,8 @@ def parse_request(body: Mapping[str, Any]) -> SlidingSyncRequest:
         for name, value in _object(raw_lists, "lists").items():
             if len(name) > MAX_LIST_NAME:
                 raise MatrixError(
-                    M_INVALID_PARAM, f"List name {name[:16]!r}... is over {MAX_LIST_NAME} characters"
+                    M_INVALID_PARAM,
+                    f"List name {name[:16]!r}... is over {MAX_LIST_NAME} characters",
                 )
             lists[name] = parse_list(value, f"lists.{name}")
         if len(lists) > MAX_LISTS:
