@@ -404,6 +404,8 @@ async def test_list_filters_select_rooms(
         "PUT", f"/user/{alice.user_id}/account_data/m.direct", json={bob.user_id: [dm]}
     )
     invite = await bob.create_room(name="Invite", invite=[alice.user_id])
+    old = await alice.create_room(name="Old")
+    await alice.put_state(old, "m.room.tombstone", {"body": "moved", "replacement_room": child})
 
     def listed(filters: dict[str, Any]) -> dict[str, Any]:
         return room_list(timeline_limit=0, required_state=[], filters=filters)
@@ -416,13 +418,15 @@ async def test_list_filters_select_rooms(
                 "spaces": listed({"room_types": ["m.space"]}),
                 "not_spaces": listed({"not_room_types": ["m.space"], "is_invite": False}),
                 "in_space": listed({"spaces": [space]}),
+                "tombstoned": listed({"is_tombstoned": True}),
             }
         }
     )
     assert window(answer, "dms") == [dm]
     assert window(answer, "invites") == [invite]
     assert window(answer, "spaces") == [space]
-    assert set(window(answer, "not_spaces")) == {child, dm}
+    assert set(window(answer, "not_spaces")) == {child, dm, old}
+    assert window(answer, "tombstoned") == [old]
     assert window(answer, "in_space") == [child]
     assert answer["rooms"][dm]["is_dm"] is True
 

@@ -116,6 +116,8 @@ class ListFilters:
     is_dm: bool | None = None
     is_invite: bool | None = None
     is_encrypted: bool | None = None
+    #: Rooms with (True) or without (False) an ``m.room.tombstone`` (sent by matrix-rust-sdk).
+    is_tombstoned: bool | None = None
     #: Room types to keep (``None`` in the tuple: rooms without a type).
     room_types: tuple[str | None, ...] | None = None
     not_room_types: tuple[str | None, ...] = ()
@@ -282,6 +284,7 @@ def parse_filters(value: Any, path: str) -> ListFilters:
         is_dm=_bool(body, "is_dm", path),
         is_invite=_bool(body, "is_invite", path),
         is_encrypted=_bool(body, "is_encrypted", path),
+        is_tombstoned=_bool(body, "is_tombstoned", path),
         room_types=_room_types(body, "room_types", path),
         not_room_types=_room_types(body, "not_room_types", path) or (),
         spaces=spaces,
