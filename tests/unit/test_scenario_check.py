@@ -293,7 +293,7 @@ CASES = [
     ),
     Case(
         "invalid filter",
-        _set("users.0.filters", [{"room": {"timeline": {"limit": 0}}}]),
+        _set("users.0.filters", [{"room": {"timeline": {"limit": -1}}}]),
         "users[0].filters[0]: invalid filter: ",
         False,
     ),
