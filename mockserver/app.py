@@ -18,6 +18,7 @@ from mockserver.api import (
     events,
     filters,
     keys,
+    media,
     messages,
     presence,
     profile,
@@ -77,6 +78,8 @@ def client_routes() -> list[BaseRoute]:
         if prefix != "/_matrix/client/api/v1":
             routes += mount(prefix, sync.stable_routes)
         routes += mount(prefix, CLIENT_ENDPOINTS)
+    for prefix, endpoints in media.routes.items():
+        routes += mount(prefix, endpoints)
     return routes
 
 

@@ -25,8 +25,12 @@ class ServerConfig:
     seed: str = "mockserver"
     #: The base URL advertised in ``/.well-known/matrix/client``; derived from host/port if unset.
     public_baseurl: str | None = None
+    #: The largest upload accepted, in bytes (Synapse's default, 50 MiB); past it, 413 M_TOO_LARGE.
+    max_upload_size: int = 50 * 1024 * 1024
 
     def __post_init__(self) -> None:
+        if self.max_upload_size < 1:
+            raise ValueError("the largest upload size must be at least 1 byte")
         if self.control_token is not None and not self.control_token.strip():
             raise ValueError("the control token must not be empty")
         if self.control and self.control_token is None and not self.is_loopback:

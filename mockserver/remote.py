@@ -12,7 +12,6 @@ the one async method, :meth:`RemoteHomeserver.until_parked`.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -139,10 +138,13 @@ class RemoteHomeserver:
         if isinstance(scenario, Mapping):
             source, document = "scenario", dict(scenario)
         else:
+            # Read here, where the file is: its media files are read into it too.
+            from mockserver.scenarios import ScenarioError, read_file
+
             source = str(scenario)
             try:
-                document = json.loads(Path(scenario).read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
+                document = read_file(scenario)
+            except ScenarioError as exc:
                 raise ControlError(
                     400, {"errcode": "M_NOT_JSON", "error": str(exc)}, source
                 ) from None

@@ -26,6 +26,8 @@ M_TOO_LARGE = "M_TOO_LARGE"
 M_ROOM_IN_USE = "M_ROOM_IN_USE"
 M_BAD_STATE = "M_BAD_STATE"
 M_INVALID_ROOM_STATE = "M_INVALID_ROOM_STATE"
+M_CANNOT_OVERWRITE_MEDIA = "M_CANNOT_OVERWRITE_MEDIA"
+M_NOT_YET_UPLOADED = "M_NOT_YET_UPLOADED"
 
 #: The HTTP status that goes with each errcode unless the raiser says otherwise.
 STATUS: dict[str, int] = {
@@ -46,6 +48,8 @@ STATUS: dict[str, int] = {
     M_ROOM_IN_USE: 400,
     M_BAD_STATE: 400,
     M_INVALID_ROOM_STATE: 400,
+    M_CANNOT_OVERWRITE_MEDIA: 409,
+    M_NOT_YET_UPLOADED: 504,
 }
 
 

@@ -41,6 +41,7 @@ from mockserver.core.ids import (
     is_user_id,
     user_id as make_user_id,
 )
+from mockserver.core.media import MediaRepository
 from mockserver.core.model import (
     MEMBERSHIPS,
     PRESENCE_STATES,
@@ -186,6 +187,12 @@ class Store:
         self._typing_rooms: set[str] = set()
         self._pending_rooms: set[str] = set()
         self._pending_users: set[str] = set()
+        self.media = MediaRepository(self.ids, self.clock, self._media_uploaded)
+
+    def _media_uploaded(self, user_id: str | None) -> None:
+        """Wake downloads parked on a created URI (keyed by its creator) once it is uploaded."""
+        self._touch(users=() if user_id is None else (user_id,))
+        self._commit()
 
     def reset(self, seed: int | str | None = None) -> None:
         """Forget everything: an empty world at stream position zero."""

@@ -20,6 +20,7 @@ import orjson
 from mockserver.core.store import Store
 from mockserver.scenarios.apply import LoadedUser, Scenario, replay
 from mockserver.scenarios.export import export_scenario
+from mockserver.scenarios.media import inline_files
 from mockserver.scenarios.plan import Plan, Script
 from mockserver.scenarios.reader import ScenarioError
 from mockserver.scenarios.validate import check
@@ -52,16 +53,20 @@ def load_scenario(store: Store, document: Any, *, source: str) -> Scenario:
 
 
 def read_file(path: str | Path) -> Any:
-    """The JSON document in ``path``, or ScenarioError naming the file."""
+    """The JSON document in ``path``, or ScenarioError naming the file.
+
+    Media it names by ``file`` (relative to it) are read into the document.
+    """
     source = str(path)
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise ScenarioError(source, "", f"cannot read the file: {exc.strerror or exc}") from None
     try:
-        return orjson.loads(raw)
+        document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise ScenarioError(source, "", f"not valid JSON: {exc}") from None
+    return inline_files(document, Path(path).parent, source)
 
 
 def load_file(store: Store, path: str | Path) -> Scenario:

@@ -44,6 +44,7 @@ from mockserver.scenarios.plan import (
     TypingSpec,
     UserSpec,
 )
+from mockserver.scenarios.media import check_media
 from mockserver.scenarios.reader import Node
 
 MAX_GENERATED = 100_000
@@ -53,7 +54,16 @@ SELF_MEMBERSHIPS = ("join", "leave", "knock")
 OTHER_MEMBERSHIPS = ("invite", "leave", "ban")
 MEMBER_MEMBERSHIPS = ("join", "invite", "leave", "ban")
 
-TOP_KEYS = ("description", "server_name", "users", "rooms", "events", "presence", "script")
+TOP_KEYS = (
+    "description",
+    "server_name",
+    "users",
+    "media",
+    "rooms",
+    "events",
+    "presence",
+    "script",
+)
 USER_KEYS = (
     "user_id",
     "password",
@@ -172,6 +182,7 @@ class _Checker:
         plan = Plan(self.source, self.server_name)
         for node in self._list(root, "users"):
             plan.users.append(self._user(node))
+        plan.media = check_media(self._list(root, "media"), self.profiles, self.store.media)
         rooms = [self._room(node, index) for index, node in enumerate(self._list(root, "rooms"))]
         plan.rooms = [room.spec for room in rooms]
         for node in self._list(root, "events"):

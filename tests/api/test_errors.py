@@ -41,6 +41,9 @@ def fill(path: str, values: dict[str, str] | None = None) -> str:
         "type": "m.custom",
         "tag": "u.work",
         "receipt_type": "m.read",
+        "server_name": "localhost",
+        "media_id": "media",
+        "file_name": "file.png",
     }
     defaults.update(values or {})
     return re.sub(r"\{(\w+)\}", lambda m: defaults[m.group(1)], path)
@@ -55,7 +58,13 @@ def test_route_table_is_complete() -> None:
     assert ("POST", "/_matrix/client/v2_alpha/user/{user_id}/filter") in served
     assert ("GET", "/_matrix/client/api/v1/rooms/{room_id}/messages") in served
     public_names = {path.rsplit("/", 1)[-1] for _, path in PUBLIC}
-    assert public_names <= {"versions", "client", "login", "register", "available", "{room_id}"}
+    assert public_names <= {
+        "versions", "client", "login", "register", "available", "{room_id}",
+        # the deprecated unauthenticated media download and thumbnail
+        "{media_id}", "{file_name}",
+    }
+    legacy_media = {path for _, path in PUBLIC if path.startswith("/_matrix/media/")}
+    assert all("/download/" in path or "/thumbnail/" in path for path in legacy_media)
 
 
 @pytest.mark.parametrize(("method", "path"), AUTHENTICATED)
