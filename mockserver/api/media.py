@@ -38,7 +38,7 @@ from mockserver.core.errors import (
     missing_param,
     not_found,
 )
-from mockserver.core.media import DEFAULT_CONTENT_TYPE, Media, is_content_type, is_media_id
+from mockserver.core.store.media import DEFAULT_CONTENT_TYPE, Media, is_content_type, is_media_id
 from mockserver.core.thumbnail import (
     THUMBNAIL_SOURCE_TYPES,
     Thumbnail,
@@ -216,28 +216,26 @@ async def _chunks(call: Call) -> AsyncIterator[bytes]:
 async def post_upload(call: Call) -> Reply:
     content_type, filename = _content_type(call), _filename(call)
     content = await read_upload(call)
-    media = call.store.media.upload(
+    media = call.store.upload_media(
         call.user_id, content, content_type=content_type, filename=filename
     )
-    return {"content_uri": call.store.media.mxc(media.media_id)}
+    return {"content_uri": call.store.media_uri(media.media_id)}
 
 
 async def post_create(call: Call) -> Reply:
-    repository = call.store.media
-    media = repository.create(call.user_id)
+    media = call.store.create_media(call.user_id)
     return {
-        "content_uri": repository.mxc(media.media_id),
+        "content_uri": call.store.media_uri(media.media_id),
         "unused_expires_at": media.unused_expires_at,
     }
 
 
 async def put_upload(call: Call) -> Reply:
     server_name, media_id = call.path["server_name"], call.path["media_id"]
-    repository = call.store.media
-    repository.check_put(call.user_id, server_name, media_id)
+    call.store.check_media_put(call.user_id, server_name, media_id)
     content_type, filename = _content_type(call), _filename(call)
     content = await read_upload(call)
-    repository.put(
+    call.store.put_media(
         call.user_id,
         server_name,
         media_id,
@@ -258,14 +256,14 @@ async def uploaded_media(call: Call) -> Media:
     assert timeout_ms is not None
     if not is_media_id(media_id):
         raise not_found(f"Media mxc://{server_name}/{media_id} not found")
-    repository = call.store.media
-    media = repository.uploaded(server_name, media_id)
+    store = call.store
+    media = store.uploaded_media(server_name, media_id)
     if media is not None:
         return media
-    pending = repository.get(server_name, media_id)
+    pending = store.media(server_name, media_id)
     creator = pending.user_id if pending is not None else None
     waited = await call.hs.notifier.wait_for(
-        lambda: repository.uploaded(server_name, media_id),
+        lambda: store.uploaded_media(server_name, media_id),
         keys=lambda: [user_key(creator)] if creator is not None else [],
         deadline_ms=call.store.now() + min(timeout_ms, MAX_TIMEOUT_MS),
         label=call.session.user_id if call.session is not None else "",
@@ -304,11 +302,10 @@ async def get_thumbnail(call: Call) -> Reply:
     request = thumbnail_request(call)
     media = await uploaded_media(call)
     assert media.content is not None
-    repository = call.store.media
-    known, thumbnail = repository.known_thumbnail(media, request)
+    known, thumbnail = call.store.known_thumbnail(media, request)
     if not known:
         thumbnail = await _make(media, request)
-        repository.remember_thumbnail(media, request, thumbnail)
+        call.store.remember_thumbnail(media, request, thumbnail)
     if thumbnail is None:  # the original is no larger than asked: served as it is
         kind = media_type(media.content_type)
         content_type = _CANONICAL_IMAGE_TYPES.get(kind, kind)

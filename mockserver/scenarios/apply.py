@@ -50,7 +50,7 @@ class _Replay:
         store.rename_server(plan.server_name)
         users = [self._user(index) for index in range(len(plan.users))]
         for media in plan.media:
-            store.media.import_media(
+            store.import_media(
                 media.media_id,
                 media.content,
                 content_type=media.content_type,

@@ -126,7 +126,7 @@ def export_scenario(store: Store) -> JsonDict:
     return {
         "server_name": store.server_name,
         "users": _users(store),
-        "media": export_media(store.media),
+        "media": export_media(store),
         "rooms": _rooms(store),
         "events": [_event(event) for event in events],
         "presence": presence,

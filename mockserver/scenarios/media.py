@@ -23,7 +23,8 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from mockserver.core.media import DEFAULT_CONTENT_TYPE, MediaRepository, is_content_type, is_media_id
+from mockserver.core.store import Store
+from mockserver.core.store.media import DEFAULT_CONTENT_TYPE, is_content_type, is_media_id
 from mockserver.core.model import JsonDict
 from mockserver.scenarios.plan import MediaSpec
 from mockserver.scenarios.reader import Node, ScenarioError, child_path
@@ -53,7 +54,7 @@ def inline_files(document: Any, base: Path, source: str) -> Any:
 
 
 def check_media(
-    nodes: list[Node], users: Collection[str], repository: MediaRepository
+    nodes: list[Node], users: Collection[str], store: Store
 ) -> list[MediaSpec]:
     """The ``media`` entries as specs; ``users`` are those the store will know by then."""
     specs: list[MediaSpec] = []
@@ -64,7 +65,7 @@ def check_media(
         media_id = id_node.string(non_empty=True)
         if not is_media_id(media_id):
             id_node.fail(f"{media_id!r} is not a media id (letters, digits, '_' and '-' only)")
-        if media_id in seen or repository.exists(media_id):
+        if media_id in seen or store.has_media(media_id):
             id_node.fail(f"media {media_id} already exists")
         seen.add(media_id)
         content_type = node.optional_string("content_type", DEFAULT_CONTENT_TYPE)
@@ -100,10 +101,10 @@ def _content(node: Node) -> bytes:
         encoded.fail("not valid base64")
 
 
-def export_media(repository: MediaRepository) -> list[JsonDict]:
+def export_media(store: Store) -> list[JsonDict]:
     """Every uploaded file, inline, in the order it was made."""
     entries = []
-    for media in repository:
+    for media in store.all_media():
         assert media.content is not None
         entry: JsonDict = {"media_id": media.media_id, "content_type": media.content_type}
         if media.filename is not None:

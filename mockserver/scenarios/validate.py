@@ -182,7 +182,7 @@ class _Checker:
         plan = Plan(self.source, self.server_name)
         for node in self._list(root, "users"):
             plan.users.append(self._user(node))
-        plan.media = check_media(self._list(root, "media"), self.profiles, self.store.media)
+        plan.media = check_media(self._list(root, "media"), self.profiles, self.store)
         rooms = [self._room(node, index) for index, node in enumerate(self._list(root, "rooms"))]
         plan.rooms = [room.spec for room in rooms]
         for node in self._list(root, "events"):

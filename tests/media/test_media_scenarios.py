@@ -110,11 +110,11 @@ def test_a_file_is_read_relative_to_the_scenario_file(hs: Homeserver, tmp_path: 
     scenario = tmp_path / "scenario.json"
     scenario.write_text(json.dumps(world(avatar(base64=None, file="pictures/alice.png"))))
     hs.load_fixture_file(scenario)
-    media = hs.store.media.get("localhost", "avatar")
+    media = hs.store.media("localhost", "avatar")
     assert media is not None and media.content == PNG
     # A reset loads the scenario again, bytes and all.
     hs.reset(reload_fixtures=True)
-    media = hs.store.media.get("localhost", "avatar")
+    media = hs.store.media("localhost", "avatar")
     assert media is not None and media.content == PNG
 
 

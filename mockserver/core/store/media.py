@@ -8,8 +8,10 @@ media id. The bytes are kept once, as the read-only view of the buffer the
 upload was read into: nothing here copies them.
 
 Every mutation checks first, then writes; an upload that completes a
-pending one calls ``on_upload`` with its creator, so the store can wake
-downloads parked on it. Thumbnails are made on demand
+pending one touches its creator, so the store's commit wakes downloads
+parked on it (keyed by that user). The store forwards the mutations
+(``upload_media``, ``create_media``, ``put_media``, ``import_media``) and
+lends this area out for reads as ``Store.media``. Thumbnails are made on demand
 (:mod:`mockserver.core.thumbnail`) and kept in a bounded memo, which is not
 state: emptying it changes no answer.
 """
@@ -18,10 +20,9 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from mockserver.core.clock import Clock
 from mockserver.core.errors import (
     M_CANNOT_OVERWRITE_MEDIA,
     M_LIMIT_EXCEEDED,
@@ -30,7 +31,7 @@ from mockserver.core.errors import (
     invalid_param,
     not_found,
 )
-from mockserver.core.ids import Ids
+from mockserver.core.store.base import Whole
 from mockserver.core.thumbnail import Thumbnail, ThumbnailRequest
 
 #: What a media id may contain (the spec's rule, which keeps paths safe).
@@ -99,12 +100,8 @@ def read_only(content: bytes | bytearray | memoryview) -> memoryview:
 class MediaRepository:
     """Every media of one server, by media id, in order of creation."""
 
-    def __init__(
-        self, ids: Ids, clock: Clock, on_upload: Callable[[str | None], None] = lambda _: None
-    ) -> None:
-        self._ids = ids
-        self._clock = clock
-        self._on_upload = on_upload
+    def __init__(self, whole: Whole) -> None:
+        self._whole = whole
         self._media: dict[str, Media] = {}
         self._thumbnails: OrderedDict[tuple[str, ThumbnailRequest], Thumbnail | None] = (
             OrderedDict()
@@ -112,7 +109,7 @@ class MediaRepository:
 
     @property
     def server_name(self) -> str:
-        return self._ids.server_name
+        return self._whole.server_name
 
     def mxc(self, media_id: str) -> str:
         return f"mxc://{self.server_name}/{media_id}"
@@ -153,7 +150,7 @@ class MediaRepository:
         return sum(media.size for media in self)
 
     def _expired(self, media: Media) -> bool:
-        return self._clock.now_ms() >= media.unused_expires_at
+        return self._whole.now() >= media.unused_expires_at
 
     # -- uploading -----------------------------------------------------------------------
 
@@ -169,7 +166,7 @@ class MediaRepository:
         media = Media(
             media_id=self._fresh_media_id(),
             user_id=user_id,
-            created_ts=self._clock.now_ms(),
+            created_ts=self._whole.now(),
             content_type=content_type or DEFAULT_CONTENT_TYPE,
             filename=filename or None,
             content=read_only(content),
@@ -179,7 +176,7 @@ class MediaRepository:
 
     def create(self, user_id: str) -> Media:
         """``POST /create``: a URI for an upload to come, or ``M_LIMIT_EXCEEDED``."""
-        now = self._clock.now_ms()
+        now = self._whole.now()
         pending = [
             media
             for media in self._media.values()
@@ -229,7 +226,7 @@ class MediaRepository:
             content=read_only(content),
         )
         self._media[media_id] = media
-        self._on_upload(user_id)
+        self._whole.touch(users=(user_id,))
         return media
 
     def import_media(
@@ -252,7 +249,7 @@ class MediaRepository:
         media = Media(
             media_id=media_id,
             user_id=user_id,
-            created_ts=self._clock.now_ms() if created_ts is None else created_ts,
+            created_ts=self._whole.now() if created_ts is None else created_ts,
             content_type=content_type,
             filename=filename or None,
             content=read_only(content),
@@ -265,7 +262,7 @@ class MediaRepository:
 
     def _fresh_media_id(self) -> str:
         while True:
-            media_id = self._ids.media_id()
+            media_id = self._whole.ids.media_id()
             if media_id not in self._media:
                 return media_id
 
