@@ -332,3 +332,13 @@ async def test_a_preview_fetches_nothing_and_says_nothing(alice: Account) -> Non
             "M_UNKNOWN",
         )
         assert_error(await alice.client.get(path, params={"url": "https://x"}), 401, "M_MISSING_TOKEN")
+
+
+def test_the_cli_sets_the_limit() -> None:
+    from mockserver.cli import config_from, parser
+
+    assert config_from(parser().parse_args([])).max_upload_size == 50 * 1024 * 1024
+    args = parser().parse_args(["--max-upload-size", "1000"])
+    assert config_from(args).max_upload_size == 1000
+    with pytest.raises(ValueError, match="at least 1 byte"):
+        config_from(parser().parse_args(["--max-upload-size", "0"]))
