@@ -7,7 +7,9 @@ passes). A send is ``PUT /_matrix/client/v3/rooms/{room}/send/{type}/{txn}``,
 the very request that wakes mockserver's long-polls in the benchmark, body
 and all (``POST /wake`` does the same without one). ``GET /parked?count=N`` answers once N requests are
 parked, the same introspection the benchmark uses on mockserver, so both
-are measured by the same client code.
+are measured by the same client code. ``POST /_matrix/media/v3/upload`` keeps
+each body it is sent (``await request.body()``): the floor of memory per
+stored media byte.
 """
 
 from __future__ import annotations
@@ -70,6 +72,13 @@ def create_floor_app() -> Starlette:
         await request.body()
         return _fixed()
 
+    async def upload(request: Request) -> Response:
+        # The least a media repository can do: keep the body Starlette read.
+        stored.append(await request.body())
+        return Response(b'{"content_uri":"mxc://floor/%d"}' % len(stored), media_type="application/json")
+
+    stored: list[bytes] = []
+
     methods = ["GET", "POST", "PUT"]
     return Starlette(
         routes=[
@@ -77,6 +86,7 @@ def create_floor_app() -> Starlette:
             Route("/wake", wake, methods=["POST"]),
             Route(SEND_PATH, wake, methods=["PUT"]),
             Route("/parked", parked),
+            Route("/_matrix/media/v3/upload", upload, methods=["POST"]),
             Route("/{path:path}", fixed, methods=methods),
         ]
     )
