@@ -81,16 +81,6 @@ def is_content_type(value: str) -> bool:
     return CONTENT_TYPE.fullmatch(value) is not None
 
 
-def parse_mxc(uri: str) -> tuple[str, str] | None:
-    """``(server_name, media_id)`` of a well-formed ``mxc://`` URI, else None."""
-    if not uri.startswith("mxc://"):
-        return None
-    server_name, slash, media_id = uri[len("mxc://") :].partition("/")
-    if not server_name or not slash or not is_media_id(media_id):
-        return None
-    return server_name, media_id
-
-
 def read_only(content: bytes | bytearray | memoryview) -> memoryview:
     """A read-only view of ``content``, sharing its buffer (no copy)."""
     view = content if isinstance(content, memoryview) else memoryview(content)
@@ -142,12 +132,6 @@ class MediaRepository:
     def __iter__(self) -> Iterator[Media]:
         """Every uploaded media, oldest first."""
         return (media for media in self._media.values() if media.uploaded)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def stored_bytes(self) -> int:
-        return sum(media.size for media in self)
 
     def _expired(self, media: Media) -> bool:
         return self._whole.now() >= media.unused_expires_at
