@@ -59,11 +59,14 @@ def test_route_table_is_complete() -> None:
     assert ("GET", "/_matrix/client/api/v1/rooms/{room_id}/messages") in served
     public_names = {path.rsplit("/", 1)[-1] for _, path in PUBLIC}
     assert public_names <= {
-        "versions", "client", "login", "register", "available", "{room_id}",
+        "versions", "client", "login", "register", "available", "{room_id}", "auth_metadata",
+        # Profiles need no token (the spec; Synapse's default), but only to read them.
+        "{user_id}", "displayname", "avatar_url",
         # the deprecated unauthenticated media download ("" after a trailing slash)
         # and thumbnail
         "{media_id}", "{file_name}", "",
     }
+    assert all(method == "GET" for method, path in PUBLIC if "/profile/" in path)
     legacy_media = {path for _, path in PUBLIC if path.startswith("/_matrix/media/")}
     assert all("/download/" in path or "/thumbnail/" in path for path in legacy_media)
 
