@@ -10,8 +10,9 @@ arithmetic (integer division, nothing below one pixel).
 
 A thumbnail is a JPEG for a JPEG and a PNG for anything else (transparency
 kept). With ``animated=true`` an animated GIF, WebP or PNG gets an animated
-WebP, as the spec prefers; without it, its first frame (even at full size:
-the spec forbids an animated answer unless asked).
+WebP, as the spec prefers (its first frame when all its frames together
+pass :data:`MAX_IMAGE_PIXELS`); without it, its first frame (even at full
+size: the spec forbids an animated answer unless asked).
 
 Only the decoders of these four formats are ever used, and an image over
 :data:`MAX_IMAGE_PIXELS` is refused before it is decoded (413 M_TOO_LARGE).
@@ -20,7 +21,7 @@ Only the decoders of these four formats are ever used, and an image over
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from PIL import Image, ImageSequence, UnidentifiedImageError
@@ -150,7 +151,10 @@ def _thumbnail(image: Image.Image, request: ThumbnailRequest) -> Thumbnail | Non
     ):
         width, height = height, width
     steps = plan(width, height, request)
-    moving = getattr(image, "n_frames", 1) > 1
+    frames = getattr(image, "n_frames", 1)
+    moving = frames > 1
+    if moving and request.animated and width * height * frames > MAX_IMAGE_PIXELS:
+        request = replace(request, animated=False)  # too many pixels to animate: a still
     if steps is None and transpose is None and (request.animated or not moving):
         return None
     if steps is None:  # upright, or still, at its own size

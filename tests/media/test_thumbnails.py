@@ -142,3 +142,16 @@ async def test_what_is_no_image_gets_no_thumbnail(alice: Account) -> None:
     assert_error(await thumbnail(alice, text, width=32, height=32), 400, "M_UNKNOWN")
     broken = await upload(alice, b"\x89PNG but not really", "image/png")
     assert_error(await thumbnail(alice, broken, width=32, height=32), 400, "M_UNKNOWN")
+
+
+def test_an_animation_of_too_many_pixels_gives_a_still(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockserver.core import thumbnail as module
+
+    gif = image_bytes("image/gif", (120, 60), frames=3)  # 7,200 pixels a frame, 21,600 in all
+    monkeypatch.setattr(module, "MAX_IMAGE_PIXELS", 20_000)
+    made = module.make_thumbnail(gif, "image/gif", ThumbnailRequest(32, 32, animated=True))
+    assert made is not None and made.content_type == "image/png"
+    monkeypatch.setattr(module, "MAX_IMAGE_PIXELS", 7_000)
+    with pytest.raises(module.MatrixError) as refused:
+        module.make_thumbnail(gif, "image/gif", ThumbnailRequest(32, 32))
+    assert (refused.value.errcode, refused.value.status) == ("M_TOO_LARGE", 413)
