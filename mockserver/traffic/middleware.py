@@ -148,6 +148,7 @@ async def serve_journaled(app: ASGIApp, scope: Scope, receive: Receive, send: Se
             entry.status = scope.get(STATUS_KEY)
         entry.body = body.value()
         entry.body_size = body.size
+        hs.journal.completed(entry)
 
 
 async def _apply(
