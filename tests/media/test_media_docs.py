@@ -36,7 +36,8 @@ from tests.scenario_docs import FIXTURES
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "media.md"
 DEFAULT_URL = "http://localhost:8008"
-BLOCK = re.compile(r"```(\w*)\n(.*?)```", re.S)
+#: A fenced block: its language (the first word of its info string) and its text.
+BLOCK = re.compile(r"```(\w*)[^\n]*\n(.*?)```", re.S)
 EXPECT = re.compile(r"#\s*->\s*(\d{3})(?:\s+(M_[A-Z_]+))?")
 ASSIGN = re.compile(r"^(\w+)=\$\((.*)\)$", re.S)
 LITERAL = re.compile(r"^(\w+)=(\S+)$")
@@ -174,7 +175,7 @@ def test_the_curl_examples_run_in_order(demo_server: ThreadedServer, tmp_path: P
                     shell.run(command)
                 sizes += [decoded(content).size for content in shell.saved]
                 shell.saved.clear()
-            elif language == "" and shell.last is not None:
+            elif language == "text" and shell.last is not None:
                 # Headers the page shows: the previous download answered each of them.
                 for line in body.strip().splitlines():
                     name, _, value = line.partition(": ")
