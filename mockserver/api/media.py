@@ -4,11 +4,10 @@
 
 - ``/_matrix/client/v1/media``: ``download``, ``thumbnail``, ``config`` and
   ``preview_url``, all with an access token (authenticated media, v1.11);
-- ``/_matrix/media/v3`` (and ``r0``): ``POST /upload``, ``PUT
-  /upload/{serverName}/{mediaId}``, and the deprecated ``download`` and
-  ``thumbnail`` without a token, ``config`` and ``preview_url`` with one (as
-  the spec has them);
-- ``/_matrix/media/v1``: ``POST /create`` (and ``/upload``, as Synapse).
+- ``/_matrix/media/v3``: ``POST /upload``, ``PUT /upload/{serverName}/{mediaId}``,
+  and the deprecated ``download`` and ``thumbnail`` without a token,
+  ``config`` and ``preview_url`` with one (as the spec has them);
+- ``/_matrix/media/v1``: ``POST /create``.
 
 An upload's body is read as it arrives into one buffer of its
 ``Content-Length`` (refused with 413 ``M_TOO_LARGE`` before any is read when
@@ -364,15 +363,14 @@ def _serving(public: bool) -> list[Endpoint]:
     ]
 
 
-UPLOAD = Endpoint("/upload", post_upload, ("POST",))
-#: Every media route, by the prefix it is served under.
+#: Every media route, by the prefix it is served under (the spec's, not Synapse's
+#: older aliases under ``r0`` and ``v1``).
 routes: dict[str, list[Endpoint]] = {
     "/_matrix/client/v1/media": _serving(public=False),
     "/_matrix/media/v3": [
-        UPLOAD,
+        Endpoint("/upload", post_upload, ("POST",)),
         Endpoint("/upload/{server_name}/{media_id}", put_upload, ("PUT",)),
         *_serving(public=True),
     ],
-    "/_matrix/media/r0": [UPLOAD, *_serving(public=True)],
-    "/_matrix/media/v1": [UPLOAD, Endpoint("/create", post_create, ("POST",))],
+    "/_matrix/media/v1": [Endpoint("/create", post_create, ("POST",))],
 }

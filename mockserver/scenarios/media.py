@@ -53,38 +53,37 @@ def inline_files(document: Any, base: Path, source: str) -> Any:
     return document
 
 
-def check_media(
-    nodes: list[Node], users: Collection[str], store: Store
-) -> list[MediaSpec]:
-    """The ``media`` entries as specs; ``users`` are those the store will know by then."""
-    specs: list[MediaSpec] = []
-    seen: set[str] = set()
-    for node in nodes:
+class MediaChecker:
+    """Reads each ``media`` entry as a spec; ``users`` are those the store will know by then."""
+
+    def __init__(self, users: Collection[str], store: Store) -> None:
+        self.users = users
+        self.store = store
+        self.seen: set[str] = set()
+
+    def __call__(self, node: Node) -> MediaSpec:
         node.fields(MEDIA_KEYS, required=("media_id",))
         id_node = node.at("media_id")
         media_id = id_node.string(non_empty=True)
         if not is_media_id(media_id):
             id_node.fail(f"{media_id!r} is not a media id (letters, digits, '_' and '-' only)")
-        if media_id in seen or store.has_media(media_id):
+        if media_id in self.seen or self.store.has_media(media_id):
             id_node.fail(f"media {media_id} already exists")
-        seen.add(media_id)
+        self.seen.add(media_id)
         content_type = node.optional_string("content_type", DEFAULT_CONTENT_TYPE)
         assert content_type is not None
         if not is_content_type(content_type):
             node.at("content_type").fail(f"{content_type!r} is not a content type (type/subtype)")
         user_id = node.optional_string("user_id")
-        if user_id is not None and user_id not in users:
+        if user_id is not None and user_id not in self.users:
             node.at("user_id").fail(f"unknown user {user_id}")
-        specs.append(
-            MediaSpec(
-                media_id=media_id,
-                content=_content(node),
-                content_type=content_type,
-                filename=node.optional_string("filename"),
-                user_id=user_id,
-            )
+        return MediaSpec(
+            media_id=media_id,
+            content=_content(node),
+            content_type=content_type,
+            filename=node.optional_string("filename"),
+            user_id=user_id,
         )
-    return specs
 
 
 def _content(node: Node) -> bytes:
