@@ -9,7 +9,9 @@ and all (``POST /wake`` does the same without one). ``GET /parked?count=N`` answ
 parked, the same introspection the benchmark uses on mockserver, so both
 are measured by the same client code. ``PUT /same_bytes`` stores a body (a big
 answer of mockserver's, pre-encoded) that ``GET /same_bytes`` then serves: the
-floor for answers that are big by nature.
+floor for answers that are big by nature. ``POST /_matrix/media/v3/upload`` keeps
+each body it is sent (``await request.body()``): the floor of memory per
+stored media byte.
 """
 
 from __future__ import annotations
@@ -81,6 +83,13 @@ def create_floor_app() -> Starlette:
         await request.body()
         return _fixed()
 
+    async def upload(request: Request) -> Response:
+        # The least a media repository can do: keep the body Starlette read.
+        stored.append(await request.body())
+        return Response(b'{"content_uri":"mxc://floor/%d"}' % len(stored), media_type="application/json")
+
+    stored: list[bytes] = []
+
     methods = ["GET", "POST", "PUT"]
     return Starlette(
         routes=[
@@ -88,6 +97,7 @@ def create_floor_app() -> Starlette:
             Route("/wake", wake, methods=["POST"]),
             Route(SEND_PATH, wake, methods=["PUT"]),
             Route("/parked", parked),
+            Route("/_matrix/media/v3/upload", upload, methods=["POST"]),
             Route("/same_bytes", same_bytes, methods=["GET", "PUT"]),
             Route("/{path:path}", fixed, methods=methods),
         ]

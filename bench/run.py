@@ -65,6 +65,8 @@ class Sizes:
     many_room_events: int = 50
     memory_events: int = 100_000
     memory_rooms: int = 10
+    media_files: int = 32
+    media_file_bytes: int = 1024 * 1024
     starts: int = 5
     resets: int = 50
     floor_requests: int = 1000
@@ -92,6 +94,8 @@ QUICK = Sizes(
     many_room_events=30,
     memory_events=2_000,
     memory_rooms=2,
+    media_files=4,
+    media_file_bytes=256 * 1024,
     starts=1,
     resets=3,
     floor_requests=50,
@@ -346,6 +350,39 @@ async def measure_memory(sizes: Sizes) -> dict[str, Any]:
         await server.stop()
 
 
+async def measure_media_memory(sizes: Sizes) -> dict[str, Any]:
+    """Resident memory growth per stored media byte, mockserver beside the floor.
+
+    Each side gets ``media_files`` uploads of ``media_file_bytes`` (after one to warm up);
+    the floor keeps each body as Starlette reads it, the least an app can hold.
+    """
+    results: dict[str, Any] = {"files": sizes.media_files, "file_bytes": sizes.media_file_bytes}
+    for side in ("mockserver", "floor"):
+        server, _ = await spawn(serve_argv(side), SERVER_CPU)
+        http = Http(server.base_url)
+        try:
+            token = (await register(http, "media_uploader")).token if side == "mockserver" else None
+            path = "/_matrix/media/v3/upload"
+            for index in range(sizes.media_files + 1):
+                if index == 1:
+                    before = server.rss_bytes()
+                content = bytes([index % 256]) * sizes.media_file_bytes
+                status, data = await http.raw("POST", path, body=content, token=token)
+                if status != 200:
+                    raise RuntimeError(f"{side}: upload {index}: {status} {data[:200]!r}")
+            after = server.rss_bytes()
+            stored = sizes.media_files * sizes.media_file_bytes
+            results[side] = {
+                "rss_before_mib": before / 2**20,
+                "rss_after_mib": after / 2**20,
+                "bytes_per_stored_byte": (after - before) / stored,
+            }
+        finally:
+            await http.close()
+            await server.stop()
+    return results
+
+
 # -- report -------------------------------------------------------------------------------------
 
 
@@ -554,6 +591,19 @@ def build_rows(r: dict[str, Any], sizes: Sizes) -> tuple[list[Row], list[dict[st
             "",
         )
     )
+    media = r["media_memory"]
+    mock_media = media["mockserver"]["bytes_per_stored_byte"]
+    floor_media = media["floor"]["bytes_per_stored_byte"]
+    rows.append(
+        (
+            f"memory per stored media byte ({media['files']} x {media['file_bytes'] // 1024} KiB)",
+            f"{mock_media:.2f} B",
+            f"{floor_media:.2f} B",
+            f"{mock_media / floor_media:.2f}x" if floor_media > 0 else "",
+            target("memory per stored media byte", mock_media, "<= 1.1 B", mock_media <= 1.1),
+            "",
+        )
+    )
     rows.extend(big_rows(r["big_account"], target))
     return rows, targets
 
@@ -640,6 +690,8 @@ async def main_async(sizes: Sizes, profile: Path | None) -> dict[str, Any]:
     results["reset"] = await measure_reset(sizes)
     log(f"memory, {sizes.memory_events} events")
     results["memory"] = await measure_memory(sizes)
+    log(f"memory, {sizes.media_files} uploads of {sizes.media_file_bytes} bytes")
+    results["media_memory"] = await measure_media_memory(sizes)
     log(f"big account, {sizes.big_rooms} rooms")
     results["big_account"] = await measure_big(sizes)
     return results

@@ -218,8 +218,8 @@ def named(room: Room, depth: int) -> bool:
 
 def member_counts(room: Room, depth: int) -> tuple[int, int]:
     """(joined, invited) member counts as of ``depth``."""
-    joined = sum(1 for _ in room.members("join", depth))
-    invited = sum(1 for _ in room.members("invite", depth))
+    joined = room.member_count("join", depth)
+    invited = room.member_count("invite", depth)
     return joined, invited
 
 
