@@ -418,7 +418,7 @@ class Rooms:
                 return current
         body: JsonDict = dict(content) if content is not None else {}
         body["membership"] = membership
-        if membership in ("join", "invite") and content is None:
+        if membership in ("join", "invite", "knock") and content is None:
             body.update(self._accounts.profile_content(target))
         if reason is not None:
             body["reason"] = reason
@@ -432,6 +432,11 @@ class Rooms:
     def join(self, user_id: str, room_id_or_alias: str) -> str:
         room_id = self.resolve_room(room_id_or_alias)
         self.set_membership(user_id, room_id, user_id, "join")
+        return room_id
+
+    def knock(self, user_id: str, room_id_or_alias: str, reason: str | None) -> str:
+        room_id = self.resolve_room(room_id_or_alias)
+        self.set_membership(user_id, room_id, user_id, "knock", reason=reason)
         return room_id
 
     def create_room(self, creator: str, options: CreateRoom, *, room_id: str | None = None) -> str:

@@ -414,6 +414,12 @@ class Store:
         self._commit()
         return room_id
 
+    def knock(self, user_id: str, room_id_or_alias: str, reason: str | None = None) -> str:
+        """``POST /knock``: ask to join a room whose join rule is ``knock``."""
+        room_id = self._rooms.knock(user_id, room_id_or_alias, reason)
+        self._commit()
+        return room_id
+
     def create_room(self, creator: str, options: CreateRoom, *, room_id: str | None = None) -> str:
         """``POST /createRoom``: the creation events in the order Synapse sends them."""
         created = self._rooms.create_room(creator, options, room_id=room_id)
