@@ -25,6 +25,7 @@ from mockserver.api import (
     push_rules,
     pushers,
     reporting,
+    spaces,
     rooms,
     sync,
     versions,
@@ -71,6 +72,7 @@ CLIENT_ENDPOINTS: list[Endpoint] = [
 CLIENT_V1_ENDPOINTS: list[Endpoint] = [
     *versions.v1_routes,
     *jump_to_date.routes,
+    *spaces.routes,
 ]
 
 
