@@ -28,6 +28,7 @@ from mockserver.api import (
     spaces,
     rooms,
     sync,
+    user_directory,
     versions,
     voip,
 )
@@ -66,6 +67,7 @@ CLIENT_ENDPOINTS: list[Endpoint] = [
     *voip.routes,
     *pushers.routes,
     *reporting.routes,
+    *user_directory.routes,
 ]
 
 #: Endpoints the spec serves under /_matrix/client/v1 only.
