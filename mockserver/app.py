@@ -25,6 +25,7 @@ from mockserver.api import (
     push_rules,
     pushers,
     reporting,
+    room_upgrades,
     spaces,
     rooms,
     sync,
@@ -68,6 +69,7 @@ CLIENT_ENDPOINTS: list[Endpoint] = [
     *pushers.routes,
     *reporting.routes,
     *user_directory.routes,
+    *room_upgrades.routes,
 ]
 
 #: Endpoints the spec serves under /_matrix/client/v1 only.

@@ -29,12 +29,21 @@ def _content(room: Room, event_type: str, key: str) -> Any:
     return event.content.get(key) if event is not None else None
 
 
+def is_world_readable(room: Room) -> bool:
+    """Whether anyone may read the room's history (``history_visibility: world_readable``)."""
+    return bool(_content(room, "m.room.history_visibility", "history_visibility") == "world_readable")
+
+
+def join_rule_now(room: Room) -> str | None:
+    rule = _content(room, "m.room.join_rules", "join_rule")
+    return rule if isinstance(rule, str) else None
+
+
 def room_summary(room: Room) -> JsonDict:
     entry: JsonDict = {
         "room_id": room.room_id,
         "num_joined_members": sum(1 for _ in room.members("join")),
-        "world_readable": _content(room, "m.room.history_visibility", "history_visibility")
-        == "world_readable",
+        "world_readable": is_world_readable(room),
         "guest_can_join": _content(room, "m.room.guest_access", "guest_access") == "can_join",
     }
     for event_type, key, name in _STRING_FIELDS:

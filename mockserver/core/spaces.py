@@ -26,7 +26,7 @@ from typing import Any
 from mockserver.core.errors import invalid_param
 from mockserver.core.model import Event
 from mockserver.core.room import Room
-from mockserver.core.room_summary import room_summary
+from mockserver.core.room_summary import is_world_readable, join_rule_now, room_summary
 
 JsonDict = dict[str, Any]
 DEFAULT_LIMIT = 50
@@ -84,13 +84,10 @@ def children(room: Room, suggested_only: bool) -> list[Event]:
 def accessible(room: Room, membership: str | None, joined: Callable[[str], bool]) -> bool:
     if membership in ("join", "invite"):
         return True
+    rule = join_rule_now(room)
+    if rule in OPEN_JOIN_RULES or is_world_readable(room):
+        return True
     rules = room.current("m.room.join_rules")
-    rule = rules.content.get("join_rule") if rules is not None else "invite"
-    if rule in OPEN_JOIN_RULES:
-        return True
-    visibility = room.current("m.room.history_visibility")
-    if visibility is not None and visibility.content.get("history_visibility") == "world_readable":
-        return True
     if rule == "restricted" and rules is not None:
         allow = rules.content.get("allow")
         if isinstance(allow, list):

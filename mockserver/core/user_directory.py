@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from mockserver.core.model import User
 from mockserver.core.room import Room
+from mockserver.core.room_summary import is_world_readable, join_rule_now
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
@@ -35,11 +36,7 @@ class Found:
 
 
 def _is_public(room: Room) -> bool:
-    rules = room.current("m.room.join_rules")
-    if rules is not None and rules.content.get("join_rule") == "public":
-        return True
-    visibility = room.current("m.room.history_visibility")
-    return visibility is not None and visibility.content.get("history_visibility") == "world_readable"
+    return join_rule_now(room) == "public" or is_world_readable(room)
 
 
 def _joined(room: Room) -> set[str]:

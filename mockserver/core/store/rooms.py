@@ -182,7 +182,7 @@ class Rooms:
     ) -> Event:
         prev = room.current(event_type, state_key) if state_key is not None else None
         event = Event(
-            event_id=event_id or self._fresh_event_id(),
+            event_id=event_id or self.fresh_event_id(),
             room_id=room.room_id,
             type=event_type,
             sender=sender,
@@ -206,7 +206,7 @@ class Rooms:
         self._whole.touch(rooms=(room.room_id,))
         return event
 
-    def _fresh_event_id(self) -> str:
+    def fresh_event_id(self) -> str:
         event_id = self._whole.ids.event_id()
         while event_id in self.event_index:
             event_id = self._whole.ids.event_id()
@@ -383,7 +383,7 @@ class Rooms:
         """
         if room_id is not None and room_id in self.rooms:
             raise MatrixError(M_ROOM_IN_USE, f"Room {room_id} already exists")
-        room_id = room_id or self._fresh_room_id()
+        room_id = room_id or self.fresh_room_id()
         room = self.rooms[room_id] = Room(room_id)
         return room
 
@@ -511,7 +511,7 @@ class Rooms:
                 invite["is_direct"] = True
             plan.append(("m.room.member", invitee, invite))
 
-        room_id = room_id or self._fresh_room_id()
+        room_id = room_id or self.fresh_room_id()
         room = Room(room_id)
         for event_type, state_key, content in plan:
             self._check_event(room, event_type, creator, content, state_key)
@@ -524,7 +524,7 @@ class Rooms:
             self.public_rooms[room_id] = None
         return room_id
 
-    def _fresh_room_id(self) -> str:
+    def fresh_room_id(self) -> str:
         room_id = self._whole.ids.room_id()
         while room_id in self.rooms:
             room_id = self._whole.ids.room_id()

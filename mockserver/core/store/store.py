@@ -38,6 +38,7 @@ from mockserver.core.store.keys import Keys
 from mockserver.core.store.pushers import Pusher, Pushers
 from mockserver.core.store.rooms import CreateRoom, Rooms
 from mockserver.core.store.to_device import ToDeviceQueues
+from mockserver.core.store.upgrades import upgrade_room
 from mockserver.core.tokens import StreamToken
 from mockserver.core.user_interactive_auth import UserInteractiveAuth
 from mockserver.core.voip import TurnServer
@@ -419,6 +420,16 @@ class Store:
         room_id = self._rooms.knock(user_id, room_id_or_alias, reason)
         self._commit()
         return room_id
+
+    def upgrade_room(self, user_id: str, room_id: str, new_version: str) -> str:
+        """``POST /rooms/{roomId}/upgrade`` (see :mod:`.upgrades`); the new room's id."""
+        new_room_id = upgrade_room(self._rooms, user_id, room_id, new_version)
+        self._commit()
+        return new_room_id
+
+    def room_aliases(self, room_id: str) -> list[str]:
+        """The directory aliases that point to a room, oldest first."""
+        return [alias for alias, target in self.aliases.items() if target == room_id]
 
     def create_room(self, creator: str, options: CreateRoom, *, room_id: str | None = None) -> str:
         """``POST /createRoom``: the creation events in the order Synapse sends them."""
