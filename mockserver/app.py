@@ -139,6 +139,8 @@ class MockserverApp(Starlette):
         super().__init__(routes=[table], lifespan=lifespan(homeserver))
         self.homeserver = homeserver
         self.table = table
+        #: What ``GET /_matrix/client/versions`` announces: what the routes serve.
+        self.spec_versions = versions.served_versions(table)
         self.control = control
 
     def build_middleware_stack(self) -> ASGIApp:
