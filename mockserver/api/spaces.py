@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mockserver.api import params
+from mockserver.api.format import stripped_event
 from mockserver.api.rooms import room_id_param
 from mockserver.api.routing import Call, Reply, endpoint
 from mockserver.core.errors import forbidden
@@ -32,7 +33,18 @@ async def get_hierarchy(call: Call) -> Reply:
         # Synapse's answer for a room it cannot preview, known or not.
         raise forbidden(f"User {call.user_id} not in room {root}, and room previews are disabled")
     rooms, next_batch = hierarchy(store.rooms, membership, request)
-    body: dict[str, object] = {"rooms": rooms}
+    body: dict[str, object] = {
+        "rooms": [
+            {
+                **room.summary,
+                "children_state": [
+                    {**stripped_event(e), "origin_server_ts": e.origin_server_ts}
+                    for e in room.children
+                ],
+            }
+            for room in rooms
+        ]
+    }
     if next_batch is not None:
         body["next_batch"] = next_batch
     return body

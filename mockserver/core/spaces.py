@@ -39,6 +39,14 @@ Membership = Callable[[str], str | None]
 
 
 @dataclass(frozen=True, slots=True)
+class HierarchyRoom:
+    """One room of a page: its summary, and (a space within ``max_depth``) its child events."""
+
+    summary: JsonDict
+    children: list[Event]
+
+
+@dataclass(frozen=True, slots=True)
 class HierarchyRequest:
     user_id: str
     root: str
@@ -98,16 +106,6 @@ def accessible(room: Room, membership: str | None, joined: Callable[[str], bool]
     return False
 
 
-def _stripped_child(event: Event) -> JsonDict:
-    return {
-        "type": event.type,
-        "state_key": event.state_key,
-        "content": event.content,
-        "sender": event.sender,
-        "origin_server_ts": event.origin_server_ts,
-    }
-
-
 def _fingerprint(request: HierarchyRequest) -> str:
     text = f"{request.user_id}\n{request.root}\n{request.max_depth}\n{request.suggested_only}"
     return hashlib.sha256(text.encode()).hexdigest()[:12]
@@ -124,7 +122,7 @@ def _offset(request: HierarchyRequest) -> int:
 
 def hierarchy(
     rooms: Mapping[str, Room], membership: Callable[[str], str | None], request: HierarchyRequest
-) -> tuple[list[JsonDict], str | None]:
+) -> tuple[list[HierarchyRoom], str | None]:
     """One page of the hierarchy under ``request.root`` and the next page's token (or None).
 
     The caller has checked that the user may see the root (:func:`accessible`).
@@ -135,7 +133,7 @@ def hierarchy(
     def joined(room_id: str) -> bool:
         return membership(room_id) == "join"
 
-    listed: list[JsonDict] = []
+    listed: list[HierarchyRoom] = []
     seen: set[str] = set()
     # A stack of (room id, depth): popping from the end walks depth first.
     stack: list[tuple[str, int]] = [(request.root, 0)]
@@ -149,11 +147,10 @@ def hierarchy(
             continue
         if len(listed) == end:
             return listed[start:], f"{end}_{_fingerprint(request)}"
-        entry = room_summary(room)
-        is_space = entry.get("room_type") == "m.space"
+        summary = room_summary(room)
+        is_space = summary.get("room_type") == "m.space"
         descend = is_space and (request.max_depth is None or depth < request.max_depth)
         child_events = children(room, request.suggested_only) if descend else []
-        entry["children_state"] = [_stripped_child(e) for e in child_events]
-        listed.append(entry)
+        listed.append(HierarchyRoom(summary, child_events))
         stack.extend((e.state_key or "", depth + 1) for e in reversed(child_events))
     return listed[start:], None
