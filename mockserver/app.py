@@ -28,6 +28,7 @@ from mockserver.api import (
     room_upgrades,
     spaces,
     rooms,
+    sliding_sync,
     sync,
     user_directory,
     versions,
@@ -48,6 +49,7 @@ from mockserver.middleware import HttpMiddleware
 
 CLIENT_PREFIXES = ("/_matrix/client/api/v1", "/_matrix/client/r0", "/_matrix/client/v3")
 SEED_PREFIX = "/_matrix/client/v2_alpha"
+UNSTABLE_PREFIX = "/_matrix/client/unstable"
 V1_PREFIX = "/_matrix/client/v1"
 
 #: Every client-server endpoint except /sync, served under each of CLIENT_PREFIXES.
@@ -96,6 +98,7 @@ CONTROL_ENDPOINTS: list[Endpoint] = [
 def client_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = list(mount("", versions.unprefixed_routes))
     routes += mount(SEED_PREFIX, [*sync.seed_routes, *filters.routes])
+    routes += mount(UNSTABLE_PREFIX, sliding_sync.routes)
     routes += mount(V1_PREFIX, CLIENT_V1_ENDPOINTS)
     for prefix in CLIENT_PREFIXES:
         if prefix != "/_matrix/client/api/v1":

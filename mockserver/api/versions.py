@@ -6,6 +6,7 @@ from starlette.routing import Match
 
 from mockserver.api.route_table import RouteTable
 from mockserver.api.routing import Call, Reply, endpoint
+from mockserver.api.sliding_sync import FEATURE as SLIDING_SYNC
 from mockserver.core.errors import M_UNRECOGNIZED, MatrixError
 from mockserver.core.store import DEFAULT_ROOM_VERSION, SUPPORTED_ROOM_VERSIONS
 
@@ -43,9 +44,17 @@ def served_versions(table: RouteTable) -> list[str]:
     return [v for v in SPEC_VERSIONS if all(served(*call) for call in INTRODUCED.get(v, ()))]
 
 
+#: What clients check before using an unstable API (matrix-rust-sdk refuses a server
+#: without simplified sliding sync).
+UNSTABLE_FEATURES = {SLIDING_SYNC: True}
+
+
 @endpoint("/_matrix/client/versions", "GET", public=True)
 async def get_versions(call: Call) -> Reply:
-    return {"versions": call.request.scope["app"].spec_versions, "unstable_features": {}}
+    return {
+        "versions": call.request.scope["app"].spec_versions,
+        "unstable_features": UNSTABLE_FEATURES,
+    }
 
 
 @endpoint("/.well-known/matrix/client", "GET", public=True)

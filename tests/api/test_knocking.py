@@ -6,6 +6,7 @@ import httpx
 
 from mockserver.homeserver import Homeserver
 from tests.both_ways import client, hs  # noqa: F401  (fixtures: each test runs both ways)
+from tests.sliding import Connection, room_list
 from tests.snapshot import snapshot
 from tests.support import V3, Account, assert_error
 
@@ -121,3 +122,21 @@ async def test_knock_member_event_cannot_be_sent_for_someone_else(
         headers=bob.headers,
     )
     assert_error(response, 403, "M_FORBIDDEN")
+
+
+async def test_knocks_come_down_sliding_sync_as_synapse_sends_them(alice: Account, bob: Account) -> None:
+    """As in Synapse, a knocked room is listed with its stripped state under ``invite_state``."""
+    connection = Connection(bob)
+    body = {"lists": {"all": room_list(timeline_limit=3)}}
+    await connection.sync(body)
+    room = await knock_room(alice)
+    await bob.call("POST", f"/knock/{room}", json={})
+    knocked = (await connection.sync(body))["rooms"][room]
+    assert knocked["initial"] is True and "timeline" not in knocked
+    stripped = knocked["invite_state"]
+    assert ("m.room.join_rules", "") in {(e["type"], e["state_key"]) for e in stripped}
+    assert stripped[-1]["state_key"] == bob.user_id
+    assert stripped[-1]["content"]["membership"] == "knock"
+    await alice.invite(room, bob.user_id)
+    invited = (await connection.sync(body))["rooms"][room]
+    assert invited["invite_state"][-1]["content"]["membership"] == "invite"
