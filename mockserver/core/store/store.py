@@ -230,11 +230,15 @@ class Store:
         return self.sessions.get(access_token)
 
     def logout(self, access_token: str) -> None:
+        session = self.sessions.get(access_token)
         self._accounts.logout(access_token)
+        if session is not None:
+            self.pushers.remove_devices(session.user_id, {session.device_id})
         self._commit()
 
     def logout_all(self, user_id: str) -> None:
         self._accounts.logout_all(user_id)
+        self.pushers.remove_all(user_id)
         self._commit()
 
     def rename_device(self, user_id: str, device_id: str, display_name: str | None) -> None:
@@ -243,6 +247,7 @@ class Store:
     def delete_device(self, user_id: str, device_id: str) -> None:
         self._accounts.delete_device(user_id, device_id)
         self.connections.forget_device(user_id, device_id)
+        self.pushers.remove_devices(user_id, {device_id})
         self._commit()
 
     def password_matches(self, user_id: str, password: str) -> bool:
@@ -252,9 +257,11 @@ class Store:
         self, user_id: str, new_password: str, *, logout_devices: bool, keep_device: str | None
     ) -> None:
         """Set a new password; ``logout_devices`` removes every other device and its tokens."""
+        before = set(self.user(user_id).devices)
         self._accounts.change_password(
             user_id, new_password, logout_devices=logout_devices, keep_device=keep_device
         )
+        self.pushers.remove_devices(user_id, before - set(self.user(user_id).devices))
         self._commit()
 
     def deactivate_account(self, user_id: str, *, erase: bool) -> None:
@@ -274,9 +281,12 @@ class Store:
         self._account_data.purge(user_id)
         self._commit()
 
-    def set_pusher(self, user_id: str, pusher: Pusher, *, append: bool = False) -> None:
+    def set_pusher(
+        self, user_id: str, pusher: Pusher, *, append: bool = False, device_id: str | None = None
+    ) -> None:
+        """Set a pusher; one a device sets goes when that device's session ends."""
         self.user(user_id)
-        self.pushers.set(user_id, pusher, append=append)
+        self.pushers.set(user_id, pusher, append=append, device_id=device_id)
 
     def remove_pusher(self, user_id: str, app_id: str, pushkey: str) -> None:
         self.pushers.remove(user_id, app_id, pushkey)
