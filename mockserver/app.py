@@ -37,12 +37,13 @@ from mockserver.api import (
 from mockserver.api.route_table import RouteTable
 from mockserver.api.routing import Endpoint, mount
 from mockserver.config import ServerConfig
-from mockserver.control import act, clock, parked, world
+from mockserver.control import act, clock, inspector, parked, world
 from mockserver.control import voip as control_voip
 from mockserver.control.access import ControlAccess
 from mockserver.control import scenarios as control_scenarios
 from mockserver.control import faults as control_faults
 from mockserver.control import journal as control_journal
+from mockserver.control.routing import PREFIX as CONTROL_PREFIX
 from mockserver.control.routing import mount_control
 from mockserver.homeserver import Homeserver
 from mockserver.middleware import HttpMiddleware
@@ -91,6 +92,7 @@ CONTROL_ENDPOINTS: list[Endpoint] = [
     *control_journal.routes,
     *clock.routes,
     *parked.routes,
+    *inspector.routes,
     *control_voip.routes,
 ]
 
@@ -162,5 +164,6 @@ def create_app(
     routes = client_routes()
     if config.control:
         routes += mount_control(CONTROL_ENDPOINTS, config.control_token)
+        routes += mount(CONTROL_PREFIX, inspector.page_routes)
     control = ControlAccess(config) if config.control else None
     return MockserverApp(homeserver, RouteTable(routes), control=control)
