@@ -80,7 +80,8 @@ async def test_refused_upgrades_change_nothing(
     await refused(bob, f"/rooms/{room}/upgrade", {"new_version": "11"}, 403, "M_FORBIDDEN")
     await refused(alice, f"/rooms/{room}/upgrade", {"new_version": "99"}, 400, "M_UNSUPPORTED_ROOM_VERSION")
     await refused(alice, f"/rooms/{room}/upgrade", {}, 400, "M_MISSING_PARAM")
-    await refused(alice, "/rooms/!nowhere:localhost/upgrade", {"new_version": "11"}, 404, "M_NOT_FOUND")
+    # An unknown room is refused as one the user is not in (docs/security.md).
+    await refused(alice, "/rooms/!nowhere:localhost/upgrade", {"new_version": "11"}, 403, "M_FORBIDDEN")
     assert snapshot(hs.store) == before
 
 
