@@ -400,7 +400,7 @@ class Rooms:
             if event_id is None:
                 event_id = next(fresh)
                 if event_id in index:
-                    event_id = self._fresh_event_id()
+                    event_id = self.fresh_event_id()
             elif event_id in index:
                 raise MatrixError(M_INVALID_PARAM, f"Event id {event_id} is already used")
             if state_key is not None or txn is not None or event_type == "m.room.redaction":
