@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 
 from client import BENCH_DIR, Http, ServerProcess, pin, register, serve_argv, spawn
+from big_account import measure_big_account
 from sliding import SlidingWake, first_window
 from scenarios import (
     TIMELINE_20,
@@ -72,6 +73,11 @@ class Sizes:
     sliding_repeats: int = 30
     sliding_wake_clients: tuple[int, ...] = (1, 50)
     sliding_wake_rounds: tuple[int, ...] = (200, 24)
+    #: The big account (fixtures/big_account.json; smaller counts: the same shape scaled).
+    big_rooms: int = 1000
+    big_crowd: int = 10_000
+    big_history: int = 100_000
+    big_repeats: int = 5
 
 
 QUICK = Sizes(
@@ -93,6 +99,10 @@ QUICK = Sizes(
     sliding_repeats=3,
     sliding_wake_clients=(1, 5),
     sliding_wake_rounds=(3, 3),
+    big_rooms=20,
+    big_crowd=200,
+    big_history=2_000,
+    big_repeats=2,
 )
 
 SERVER_CPU: int | None = None
@@ -544,7 +554,57 @@ def build_rows(r: dict[str, Any], sizes: Sizes) -> tuple[list[Row], list[dict[st
             "",
         )
     )
+    rows.extend(big_rows(r["big_account"], target))
     return rows, targets
+
+
+def big_rows(big: dict[str, Any], target: Any) -> list[Row]:
+    load = big["load"]
+    rate, cpu_rate = load["events"] / load["seconds"], load["events"] / load["cpu_seconds"]
+    rows: list[Row] = [
+        (
+            f"big account: load {load['events']} events",
+            f"{load['seconds']:.2f} s",
+            "",
+            f"{rate:,.0f}/s",
+            target("big account load, events per second", rate, ">= 50,000/s", rate >= 50_000),
+            f"{cpu_rate:,.0f} events per CPU-second",
+        ),
+        (
+            "big account: memory per room",
+            f"{load['rss_growth_bytes'] / load['rooms'] / 1024:.1f} KiB",
+            "",
+            "",
+            "",
+            f"{load['rss_growth_bytes'] / load['events']:.0f} B per event,"
+            f" {load['rss_growth_bytes'] / max(load['memberships'], 1):.0f} B per member (all of it)",
+        ),
+    ]
+    labels = {
+        "initial_sync": ("v3 initial sync, full", 3.0),
+        "initial_sync_lazy": ("v3 initial sync, timeline.limit 1, lazy members", 3.0),
+        "incremental_sync": ("v3 incremental sync after one event", None),
+        "sliding_0_19": ("sliding sync, first window [[0,19]]", 2.0),
+        "sliding_0_99": ("sliding sync, first window [[0,99]]", None),
+        "members_crowd": ("/members of the crowd room (10,000 members)", None),
+    }
+    for key, (label, limit) in labels.items():
+        figure = big[key]
+        m, f = figure["mockserver"]["p50_ms"], figure["floor"]["p50_ms"]
+        ratio = m / f
+        rows.append(
+            (
+                f"big account: {label} p50",
+                f"{m:.2f} ms",
+                f"{f:.2f} ms",
+                f"{ratio:.2f}x",
+                target(f"big account {label}, vs same bytes", ratio, f"<= {limit}x", ratio <= limit)
+                if limit is not None
+                else "",
+                f"{figure['bytes']:,} B, same-bytes floor",
+            )
+        )
+    return rows
 
 
 def render(rows: list[Row]) -> str:
@@ -580,7 +640,24 @@ async def main_async(sizes: Sizes, profile: Path | None) -> dict[str, Any]:
     results["reset"] = await measure_reset(sizes)
     log(f"memory, {sizes.memory_events} events")
     results["memory"] = await measure_memory(sizes)
+    log(f"big account, {sizes.big_rooms} rooms")
+    results["big_account"] = await measure_big(sizes)
     return results
+
+
+async def measure_big(sizes: Sizes) -> dict[str, Any]:
+    floor_server, _ = await spawn(serve_argv("floor"), SERVER_CPU)
+    mock_server, _ = await spawn(serve_argv("mockserver"), SERVER_CPU)
+    http, floor = Http(mock_server.base_url), Http(floor_server.base_url)
+    try:
+        return await measure_big_account(
+            http, floor, sizes.big_rooms, sizes.big_crowd, sizes.big_history, sizes.big_repeats
+        )
+    finally:
+        await http.close()
+        await floor.close()
+        await mock_server.stop()
+        await floor_server.stop()
 
 
 def start_profiler(server: ServerProcess, output: Path) -> subprocess.Popen[bytes]:
