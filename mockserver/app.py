@@ -26,9 +26,12 @@ from mockserver.api import (
     push_rules,
     pushers,
     reporting,
+    room_upgrades,
     rooms,
     sliding_sync,
+    spaces,
     sync,
+    user_directory,
     versions,
     voip,
 )
@@ -69,12 +72,15 @@ CLIENT_ENDPOINTS: list[Endpoint] = [
     *voip.routes,
     *pushers.routes,
     *reporting.routes,
+    *user_directory.routes,
+    *room_upgrades.routes,
 ]
 
 #: Endpoints the spec serves under /_matrix/client/v1 only.
 CLIENT_V1_ENDPOINTS: list[Endpoint] = [
     *versions.v1_routes,
     *jump_to_date.routes,
+    *spaces.routes,
 ]
 
 
@@ -142,6 +148,8 @@ class MockserverApp(Starlette):
         super().__init__(routes=[table], lifespan=lifespan(homeserver))
         self.homeserver = homeserver
         self.table = table
+        #: What ``GET /_matrix/client/versions`` announces: what the routes serve.
+        self.spec_versions = versions.served_versions(table)
         self.control = control
 
     def build_middleware_stack(self) -> ASGIApp:

@@ -6,6 +6,7 @@ from mockserver.api import params
 from mockserver.api.rooms import room_id_param
 from mockserver.api.routing import Call, Reply, endpoint
 from mockserver.core.errors import bad_json, forbidden, not_found
+from mockserver.core.room_summary import room_summary
 
 
 @endpoint("/directory/room/{room_alias}", "GET")
@@ -58,24 +59,7 @@ async def get_public_rooms(call: Call) -> Reply:
     store = call.store
     chunk = []
     for room_id in store.public_rooms:
-        room = store.room(room_id)
-        entry: dict[str, object] = {
-            "room_id": room_id,
-            "num_joined_members": sum(1 for _ in room.members("join")),
-            "world_readable": False,
-            "guest_can_join": False,
-        }
-        for event_type, key, name in (
-            ("m.room.name", "name", "name"),
-            ("m.room.topic", "topic", "topic"),
-            ("m.room.canonical_alias", "alias", "canonical_alias"),
-            ("m.room.avatar", "url", "avatar_url"),
-            ("m.room.join_rules", "join_rule", "join_rule"),
-        ):
-            event = room.current(event_type)
-            if event is not None and isinstance(event.content.get(key), str):
-                entry[name] = event.content[key]
-        chunk.append(entry)
+        chunk.append(room_summary(store.room(room_id)))
     total = len(chunk)
     return {"chunk": chunk[:limit] if limit is not None else chunk, "total_room_count_estimate": total}
 

@@ -27,7 +27,7 @@ async def post_pushers_set(call: Call) -> Reply:
         return {}
     pusher = parse_pusher(body)
     append = params.field(body, "append", bool, False)
-    call.store.set_pusher(call.user_id, pusher, append=append)
+    call.store.set_pusher(call.user_id, pusher, append=append, device_id=call.device_id)
     return {}
 
 

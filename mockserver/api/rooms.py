@@ -1,4 +1,4 @@
-"""Rooms and membership: createRoom, join, invite, leave, kick, ban, members."""
+"""Rooms and membership: createRoom, join, knock, invite, leave, kick, ban, members."""
 
 from __future__ import annotations
 
@@ -79,6 +79,14 @@ async def post_room_join(call: Call) -> Reply:
 async def post_join(call: Call) -> Reply:
     await call.json()
     return {"room_id": call.store.join(call.user_id, call.path["room_id_or_alias"])}
+
+
+@endpoint("/knock/{room_id_or_alias}", "POST")
+async def post_knock(call: Call) -> Reply:
+    """Ask to join a ``knock`` room; ``via``/``server_name`` are moot on a one-server world."""
+    body = await call.json()
+    reason = params.field(body, "reason", str)
+    return {"room_id": call.store.knock(call.user_id, call.path["room_id_or_alias"], reason)}
 
 
 def _target(body: JsonDict) -> str:
@@ -189,6 +197,7 @@ routes = [
     post_create_room,
     post_room_join,
     post_join,
+    post_knock,
     post_invite,
     post_leave,
     post_kick,

@@ -331,7 +331,12 @@ def encode_stable(
             }
             if result.left
             else {},
-            "knock": {},
+            "knock": {
+                r.room_id: {"knock_state": {"events": [stripped_event(e) for e in r.knock_state]}}
+                for r in result.knocked
+            }
+            if result.knocked
+            else {},
         },
         "presence": {
             "events": [presence_event(p, now) for p in result.presence] if result.presence else []

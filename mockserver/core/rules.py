@@ -161,7 +161,29 @@ def check_membership_change(
         if sender != target and levels.of_user(sender) <= levels.of_user(target):
             raise forbidden("You cannot ban a user with an equal or higher power level")
         return
+    if membership == "knock":
+        if join_rule(state) not in ("knock", "knock_restricted") or not supports_knocking(state):
+            raise forbidden("You don't have permission to knock")
+        if sender != target:
+            raise forbidden("You cannot knock for other users")
+        if current == "join":
+            raise forbidden("You cannot knock on a room you are already in")
+        if current == "invite":
+            raise forbidden("You are already invited to this room")
+        if current == "ban":
+            raise forbidden("You are banned from this room")
+        return
     raise forbidden(f"Unsupported membership {membership!r}")
+
+
+#: Room versions without the ``knock`` join rule (it came with version 7).
+_NO_KNOCKING = frozenset({"1", "2", "3", "4", "5", "6"})
+
+
+def supports_knocking(state: StateMap) -> bool:
+    create = state.get(("m.room.create", ""))
+    version = create.content.get("room_version", "1") if create is not None else "1"
+    return version not in _NO_KNOCKING
 
 
 def check_power_levels_content(state: StateMap, sender: str, content: Mapping[str, Any]) -> None:

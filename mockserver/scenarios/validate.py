@@ -70,7 +70,7 @@ JOIN_RULE_PRESETS = {"public": "public_chat", "invite": "private_chat"}
 RECEIPT_TYPES = ("m.read", "m.read.private")
 SELF_MEMBERSHIPS = ("join", "leave", "knock")
 OTHER_MEMBERSHIPS = ("invite", "leave", "ban")
-MEMBER_MEMBERSHIPS = ("join", "invite", "leave", "ban")
+MEMBER_MEMBERSHIPS = ("join", "invite", "leave", "ban", "knock")
 
 TOP_KEYS = (
     "$schema",
@@ -110,6 +110,7 @@ ROOM_KEYS = (
     "name",
     "topic",
     "room_version",
+    "room_type",
     "is_direct",
     "members",
     "state",
@@ -119,7 +120,15 @@ ROOM_KEYS = (
     "account_data",
     "repeat",
 )
-CREATE_ONLY_KEYS = ("preset", "join_rule", "name", "topic", "room_version", "is_direct")
+CREATE_ONLY_KEYS = (
+    "preset",
+    "join_rule",
+    "name",
+    "topic",
+    "room_version",
+    "room_type",
+    "is_direct",
+)
 MEMBER_KEYS = ("user_id", "membership", "by", "reason")
 EVENT_KEYS = (
     "event_id",
@@ -541,6 +550,9 @@ class _Checker:
             else False,
             room_alias_name=canonical[1:].split(":", 1)[0] if canonical else None,
             room_version=version,
+            creation_content={"type": node.at("room_type").string(non_empty=True)}
+            if node.get("room_type") is not None
+            else {},
         )
         room.membership[creator] = "join"
         room.has_events = True
@@ -590,15 +602,15 @@ class _Checker:
         by_node = node.get("by")
         by = self._known_user(by_node) if by_node is not None else None
         reason = node.optional_string("reason")
-        if membership == "join" and by is not None:
-            by_node.fail("a user joins by themself")  # type: ignore[union-attr]
+        if membership in ("join", "knock") and by is not None:
+            by_node.fail(f"a user {membership}s by themself")  # type: ignore[union-attr]
         current = room.membership.get(user_id)
         if membership == "join" and current == "join" and user_id == room.spec.creator:
             return []  # the creator is joined by createRoom already
         events: list[EventSpec] = []
         if membership in ("leave", "ban") and current != "join":
             events.append(self._membership(room, node, node, user_id, user_id, "join", None))
-        if membership == "join" or (membership == "leave" and by is None):
+        if membership in ("join", "knock") or (membership == "leave" and by is None):
             sender = user_id
         else:
             sender = by or self._default_actor(room, node, exclude=user_id)
@@ -627,7 +639,7 @@ class _Checker:
         reason: str | None,
     ) -> EventSpec:
         content: JsonDict = {"membership": membership}
-        if membership in ("join", "invite"):
+        if membership in ("join", "invite", "knock"):
             displayname, avatar_url = self.profiles[target]
             if displayname is not None:
                 content["displayname"] = displayname
@@ -649,8 +661,10 @@ class _Checker:
         if sender == target:
             if membership not in SELF_MEMBERSHIPS:
                 node.fail(f"{sender} cannot {membership} themself")
-            if membership == "join" and current == "ban":
+            if membership in ("join", "knock") and current == "ban":
                 node.fail(f"{target} is banned from the room")
+            if membership == "knock" and current in ("join", "invite"):
+                node.fail(f"{target} cannot knock: already {'joined' if current == 'join' else 'invited'}")
         else:
             room.require_joined(
                 sender,

@@ -148,3 +148,19 @@ async def test_a_scenario_with_a_bad_pusher_is_refused(client: httpx.AsyncClient
     assert response.status_code == 400, response.text
     assert "users[0].pushers[0]" in response.json()["error"]
     assert "@ann:localhost" not in hs.store.users
+
+
+async def test_a_devices_pushers_go_with_its_session(
+    client: httpx.AsyncClient, hs: Homeserver, alice: Account
+) -> None:
+    await alice.call("POST", "/pushers/set", json=HTTP_PUSHER)
+    other = await client.post(f"{V3}/login", json={
+        "type": "m.login.password", "identifier": {"type": "m.id.user", "user": "alice"}, "password": "secret",
+    })
+    headers = {"Authorization": f"Bearer {other.json()['access_token']}"}
+    second = {**HTTP_PUSHER, "pushkey": "key-2"}
+    assert (await client.post(f"{V3}/pushers/set", json=second, headers=headers)).status_code == 200
+    assert (await client.post(f"{V3}/logout", json={}, headers=headers)).status_code == 200
+    assert [p["pushkey"] for p in (await alice.call("GET", "/pushers"))["pushers"]] == ["key-1"]
+    await alice.call("POST", "/logout/all", json={})
+    assert hs.store.pushers.of(alice.user_id) == []

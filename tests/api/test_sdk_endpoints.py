@@ -12,12 +12,13 @@ from tests.support import V3, Account, assert_error
 VERSIONS = "/_matrix/client/versions"
 
 
-async def test_versions_list_r0_6_1_and_every_v1_from_1_1(client: httpx.AsyncClient) -> None:
+async def test_versions_list_r0_6_1_and_v1_versions_up_to_1_16(client: httpx.AsyncClient) -> None:
     body = (await client.get(VERSIONS)).json()
     versions = body["versions"]
     assert "r0.6.1" in versions
-    minors = sorted(int(v.split(".")[1]) for v in versions if v.startswith("v1."))
-    assert minors == list(range(1, minors[-1] + 1)) and minors[-1] >= 16  # use_state_after
+    # A v1 version is listed when what it added is served (tests/api/test_versions.py);
+    # v1.16 (use_state_after) always is.
+    assert {"v1.1", "v1.2", "v1.16"} <= set(versions)
     assert isinstance(body["unstable_features"], dict)
 
 

@@ -37,7 +37,7 @@ async def test_demo_gives_alice_a_busy_room_a_direct_chat_an_invite_and_a_past()
     async with scenario("demo.json") as (world, alice):
         sync = await alice.sync()
         rooms = sync["rooms"]
-        assert set(rooms["join"]) == {"!lobby:localhost", "!direct:localhost"}
+        assert set(rooms["join"]) == {"!lobby:localhost", "!direct:localhost", "!space:localhost"}
         assert set(rooms["invite"]) == {"!bookclub:localhost"}
         assert rooms["leave"] == {}
         lobby = rooms["join"]["!lobby:localhost"]
@@ -70,6 +70,31 @@ async def test_demo_gives_alice_a_busy_room_a_direct_chat_an_invite_and_a_past()
             "last_active_ago": 3600000,
             "currently_active": False,
         }
+
+
+async def test_demo_space_holds_the_rooms_alice_may_see() -> None:
+    async with scenario("demo.json") as (world, alice):
+        body = await alice.call(
+            "GET", "/rooms/!space:localhost/hierarchy", prefix="/_matrix/client/v1"
+        )
+        rooms = [(room["room_id"], room.get("name")) for room in body["rooms"]]
+        assert rooms == [
+            ("!space:localhost", "Demo space"),
+            ("!lobby:localhost", "Lobby"),
+            ("!bookclub:localhost", "Book club"),  # invite-only, but alice is invited
+            ("!oldproject:localhost", "Old project"),
+        ]
+        assert body["rooms"][0]["room_type"] == "m.space"
+        suggested = await alice.call(
+            "GET",
+            "/rooms/!space:localhost/hierarchy",
+            params={"suggested_only": "true"},
+            prefix="/_matrix/client/v1",
+        )
+        assert [room["room_id"] for room in suggested["rooms"]] == [
+            "!space:localhost",
+            "!lobby:localhost",
+        ]
 
 
 async def test_demo_lobby_history_walks_back_to_its_creation() -> None:

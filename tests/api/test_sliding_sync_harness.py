@@ -36,13 +36,16 @@ async def test_the_demo_scenario_shows_alices_rooms_in_a_room_list() -> None:
             {"lists": {"all": room_list(timeline_limit=1)}}
         )
     rooms = answer["rooms"]
-    # The lobby, the direct chat and the pending invite; the room she left is not listed.
-    assert set(rooms) == {"!lobby:localhost", "!direct:localhost", "!bookclub:localhost"}
+    # The lobby, the direct chat, the pending invite and the space; the room she left is
+    # not listed.
+    assert set(rooms) == {
+        "!lobby:localhost", "!direct:localhost", "!bookclub:localhost", "!space:localhost"
+    }
     assert rooms["!lobby:localhost"]["name"] == "Lobby"
     assert rooms["!lobby:localhost"]["limited"] is True
     assert rooms["!direct:localhost"]["is_dm"] is True
     assert "invite_state" in rooms["!bookclub:localhost"]
-    assert answer["lists"]["all"]["count"] == 3
+    assert answer["lists"]["all"]["count"] == 4
 
 
 async def test_a_script_step_after_a_sliding_sync_answer() -> None:

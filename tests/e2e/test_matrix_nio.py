@@ -17,8 +17,8 @@ from nio import (
     AsyncClientConfig,
     DevicesResponse,
     InviteMemberEvent,
-    JoinedMembersResponse,
     JoinResponse,
+    JoinedMembersResponse,
     LoginResponse,
     MatrixRoom,
     MessageDirection,
@@ -30,13 +30,16 @@ from nio import (
     RoomCreateResponse,
     RoomGetStateResponse,
     RoomInviteResponse,
+    RoomKnockResponse,
     RoomLeaveResponse,
     RoomMemberEvent,
-    RoomMessagesResponse,
     RoomMessageText,
+    RoomMessagesResponse,
+    RoomPutStateResponse,
     RoomReadMarkersResponse,
     RoomSendResponse,
     RoomTypingResponse,
+    SpaceGetHierarchyResponse,
     SyncResponse,
     TypingNoticeEvent,
     UploadFilterResponse,
@@ -199,3 +202,42 @@ async def _paginate_back(client: AsyncClient, room_id: str, start: str) -> list[
         events += page.chunk
         token = page.end if page.chunk else None
     return events
+
+
+# -- issue 17's calls: knocking, the space hierarchy, a profile without a token --------
+
+
+async def _registered(live: Live, clients: list[AsyncClient], name: str) -> AsyncClient:
+    client = AsyncClient(live.base_url, config=CONFIG)
+    clients.append(client)
+    assert isinstance(await client.register(name, "secret"), RegisterResponse)
+    return client
+
+
+async def test_nio_knocks_and_walks_a_space(live: Live, clients: list[AsyncClient]) -> None:
+    with anyio.fail_after(60):
+        alice = await _registered(live, clients, "alice")
+        bob = await _registered(live, clients, "bob")
+        space = await alice.room_create(name="Space", space=True)
+        assert isinstance(space, RoomCreateResponse)
+        door = await alice.room_create(name="Door")
+        assert isinstance(door, RoomCreateResponse)
+        assert isinstance(await alice.room_enable_knocking(door.room_id), RoomPutStateResponse)
+        child = await alice.room_put_state(
+            space.room_id, "m.space.child", {"via": ["localhost"]}, state_key=door.room_id
+        )
+        assert isinstance(child, RoomPutStateResponse)
+
+        tree = await alice.space_get_hierarchy(space.room_id, max_depth=1)
+        assert isinstance(tree, SpaceGetHierarchyResponse), tree
+        assert [room["name"] for room in tree.rooms] == ["Space", "Door"]
+
+        assert isinstance(await bob.room_knock(door.room_id, reason="hello"), RoomKnockResponse)
+        synced = await bob.sync(timeout=0, full_state=True)
+        assert isinstance(synced, SyncResponse), synced
+
+        anonymous = AsyncClient(live.base_url, config=CONFIG)
+        clients.append(anonymous)
+        profile = await anonymous.get_profile("@alice:localhost")
+        assert isinstance(profile, ProfileGetResponse) and profile.displayname == "alice"
+    live.audit.assert_clean()

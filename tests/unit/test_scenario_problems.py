@@ -70,7 +70,7 @@ def test_what_a_refused_member_does_later_is_not_reported_again() -> None:
     document["rooms"][0]["members"] = [{"user_id": "@bob:localhost", "membership": "joined"}]
     assert _refused(document).lines() == [
         "test.json: rooms[0].members[0].membership: 'joined' is not one of: join, invite,"
-        " leave, ban"
+        " leave, ban, knock"
     ]
 
 

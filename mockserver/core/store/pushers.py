@@ -4,11 +4,15 @@ mockserver keeps them and lists them as Synapse does, but sends nothing to
 a push gateway. A pusher is identified by (app_id, pushkey) for its user;
 setting one again replaces it, and unless ``append`` is true it also
 removes the same (app_id, pushkey) from every other user, as Synapse does.
+A pusher set by a device goes when that device's session ends (logout,
+device deletion, a password change that logs other devices out), as
+Synapse removes the pushers of deleted access tokens.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,20 +92,35 @@ class Pushers:
 
     def __init__(self) -> None:
         self.by_user: dict[str, dict[tuple[str, str], Pusher]] = {}
+        #: The device that set each pusher (none for a scenario's).
+        self.device_of: dict[tuple[str, str, str], str] = {}
 
     def of(self, user_id: str) -> list[Pusher]:
         return list(self.by_user.get(user_id, {}).values())
 
-    def set(self, user_id: str, pusher: Pusher, *, append: bool = False) -> None:
+    def set(
+        self, user_id: str, pusher: Pusher, *, append: bool = False, device_id: str | None = None
+    ) -> None:
         key = (pusher.app_id, pusher.pushkey)
         if not append:
-            for other, pushers in self.by_user.items():
-                if other != user_id:
-                    pushers.pop(key, None)
+            for other in [u for u in self.by_user if u != user_id]:
+                self.remove(other, *key)
         self.by_user.setdefault(user_id, {})[key] = pusher
+        self.device_of.pop((user_id, *key), None)
+        if device_id is not None:
+            self.device_of[(user_id, *key)] = device_id
 
     def remove(self, user_id: str, app_id: str, pushkey: str) -> None:
         self.by_user.get(user_id, {}).pop((app_id, pushkey), None)
+        self.device_of.pop((user_id, app_id, pushkey), None)
+
+    def remove_devices(self, user_id: str, device_ids: Collection[str]) -> None:
+        """Forget the pushers these devices of ``user_id`` set."""
+        for (owner, app_id, pushkey), device_id in list(self.device_of.items()):
+            if owner == user_id and device_id in device_ids:
+                self.remove(owner, app_id, pushkey)
 
     def remove_all(self, user_id: str) -> None:
+        for key in list(self.by_user.get(user_id, {})):
+            self.remove(user_id, *key)
         self.by_user.pop(user_id, None)

@@ -199,7 +199,7 @@ class Rooms:
     ) -> Event:
         prev = room.current(event_type, state_key) if state_key is not None else None
         event = Event(
-            event_id=event_id or self._fresh_event_id(),
+            event_id=event_id or self.fresh_event_id(),
             room_id=room.room_id,
             type=event_type,
             sender=sender,
@@ -223,7 +223,7 @@ class Rooms:
         self._whole.touch(rooms=(room.room_id,))
         return event
 
-    def _fresh_event_id(self) -> str:
+    def fresh_event_id(self) -> str:
         event_id = self._whole.ids.event_id()
         while event_id in self.event_index:
             event_id = self._whole.ids.event_id()
@@ -400,7 +400,7 @@ class Rooms:
             if event_id is None:
                 event_id = next(fresh)
                 if event_id in index:
-                    event_id = self._fresh_event_id()
+                    event_id = self.fresh_event_id()
             elif event_id in index:
                 raise MatrixError(M_INVALID_PARAM, f"Event id {event_id} is already used")
             if state_key is not None or txn is not None or event_type == "m.room.redaction":
@@ -463,7 +463,7 @@ class Rooms:
         """
         if room_id is not None and room_id in self.rooms:
             raise MatrixError(M_ROOM_IN_USE, f"Room {room_id} already exists")
-        room_id = room_id or self._fresh_room_id()
+        room_id = room_id or self.fresh_room_id()
         room = self.rooms[room_id] = Room(room_id)
         return room
 
@@ -498,7 +498,7 @@ class Rooms:
                 return current
         body: JsonDict = dict(content) if content is not None else {}
         body["membership"] = membership
-        if membership in ("join", "invite") and content is None:
+        if membership in ("join", "invite", "knock") and content is None:
             body.update(self._accounts.profile_content(target))
         if reason is not None:
             body["reason"] = reason
@@ -512,6 +512,11 @@ class Rooms:
     def join(self, user_id: str, room_id_or_alias: str) -> str:
         room_id = self.resolve_room(room_id_or_alias)
         self.set_membership(user_id, room_id, user_id, "join")
+        return room_id
+
+    def knock(self, user_id: str, room_id_or_alias: str, reason: str | None) -> str:
+        room_id = self.resolve_room(room_id_or_alias)
+        self.set_membership(user_id, room_id, user_id, "knock", reason=reason)
         return room_id
 
     def create_room(self, creator: str, options: CreateRoom, *, room_id: str | None = None) -> str:
@@ -590,7 +595,7 @@ class Rooms:
                 invite["is_direct"] = True
             plan.append(("m.room.member", invitee, invite))
 
-        room_id = room_id or self._fresh_room_id()
+        room_id = room_id or self.fresh_room_id()
         room = Room(room_id)
         for event_type, state_key, content in plan:
             self._check_event(room, event_type, creator, content, state_key)
@@ -603,7 +608,7 @@ class Rooms:
             self.public_rooms[room_id] = None
         return room_id
 
-    def _fresh_room_id(self) -> str:
+    def fresh_room_id(self) -> str:
         room_id = self._whole.ids.room_id()
         while room_id in self.rooms:
             room_id = self._whole.ids.room_id()

@@ -41,6 +41,7 @@ from mockserver.core.store.pushers import Pusher, Pushers
 from mockserver.core.store.rooms import CreateRoom, ImportedEvent, Rooms
 from mockserver.core.store.sent_members import SentMembers
 from mockserver.core.store.to_device import ToDeviceQueues
+from mockserver.core.store.upgrades import upgrade_room
 from mockserver.core.thumbnail import Thumbnail, ThumbnailRequest
 from mockserver.core.tokens import StreamToken
 from mockserver.core.user_interactive_auth import UserInteractiveAuth
@@ -236,11 +237,15 @@ class Store:
         return self.sessions.get(access_token)
 
     def logout(self, access_token: str) -> None:
+        session = self.sessions.get(access_token)
         self._accounts.logout(access_token)
+        if session is not None:
+            self.pushers.remove_devices(session.user_id, {session.device_id})
         self._commit()
 
     def logout_all(self, user_id: str) -> None:
         self._accounts.logout_all(user_id)
+        self.pushers.remove_all(user_id)
         self._commit()
 
     def rename_device(self, user_id: str, device_id: str, display_name: str | None) -> None:
@@ -249,6 +254,7 @@ class Store:
     def delete_device(self, user_id: str, device_id: str) -> None:
         self._accounts.delete_device(user_id, device_id)
         self.connections.forget_device(user_id, device_id)
+        self.pushers.remove_devices(user_id, {device_id})
         self._commit()
 
     def password_matches(self, user_id: str, password: str) -> bool:
@@ -258,9 +264,11 @@ class Store:
         self, user_id: str, new_password: str, *, logout_devices: bool, keep_device: str | None
     ) -> None:
         """Set a new password; ``logout_devices`` removes every other device and its tokens."""
+        before = set(self.user(user_id).devices)
         self._accounts.change_password(
             user_id, new_password, logout_devices=logout_devices, keep_device=keep_device
         )
+        self.pushers.remove_devices(user_id, before - set(self.user(user_id).devices))
         self._commit()
 
     def deactivate_account(self, user_id: str, *, erase: bool) -> None:
@@ -280,9 +288,12 @@ class Store:
         self._account_data.purge(user_id)
         self._commit()
 
-    def set_pusher(self, user_id: str, pusher: Pusher, *, append: bool = False) -> None:
+    def set_pusher(
+        self, user_id: str, pusher: Pusher, *, append: bool = False, device_id: str | None = None
+    ) -> None:
+        """Set a pusher; one a device sets goes when that device's session ends."""
         self.user(user_id)
-        self.pushers.set(user_id, pusher, append=append)
+        self.pushers.set(user_id, pusher, append=append, device_id=device_id)
 
     def remove_pusher(self, user_id: str, app_id: str, pushkey: str) -> None:
         self.pushers.remove(user_id, app_id, pushkey)
@@ -436,6 +447,22 @@ class Store:
         room_id = self._rooms.join(user_id, room_id_or_alias)
         self._commit()
         return room_id
+
+    def knock(self, user_id: str, room_id_or_alias: str, reason: str | None = None) -> str:
+        """``POST /knock``: ask to join a room whose join rule is ``knock``."""
+        room_id = self._rooms.knock(user_id, room_id_or_alias, reason)
+        self._commit()
+        return room_id
+
+    def upgrade_room(self, user_id: str, room_id: str, new_version: str) -> str:
+        """``POST /rooms/{roomId}/upgrade`` (see :mod:`.upgrades`); the new room's id."""
+        new_room_id = upgrade_room(self._rooms, user_id, room_id, new_version)
+        self._commit()
+        return new_room_id
+
+    def room_aliases(self, room_id: str) -> list[str]:
+        """The directory aliases that point to a room, oldest first."""
+        return [alias for alias, target in self.aliases.items() if target == room_id]
 
     def create_room(self, creator: str, options: CreateRoom, *, room_id: str | None = None) -> str:
         """``POST /createRoom``: the creation events in the order Synapse sends them."""

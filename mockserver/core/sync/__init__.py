@@ -21,6 +21,7 @@ from mockserver.core.sync.compute import compute_sync
 from mockserver.core.sync.model import (
     DeviceLists,
     InvitedRoom,
+    KnockedRoom,
     JoinedRoom,
     LeftRoom,
     StateAt,
@@ -34,6 +35,7 @@ from mockserver.core.sync.rooms import heroes, room_state, room_token, select_ti
 __all__ = [
     "DeviceLists",
     "InvitedRoom",
+    "KnockedRoom",
     "JoinedRoom",
     "LeftRoom",
     "StateAt",

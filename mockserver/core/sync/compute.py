@@ -20,6 +20,7 @@ from mockserver.core.sync.ephemeral import new_receipts, receipts, typing
 from mockserver.core.sync.model import (
     DeviceLists,
     InvitedRoom,
+    KnockedRoom,
     JoinedRoom,
     LeftRoom,
     Summary,
@@ -101,6 +102,7 @@ class _Computation:
         store = self.store
         joined: list[JoinedRoom] = []
         invited: list[InvitedRoom] = []
+        knocked: list[KnockedRoom] = []
         left: list[LeftRoom] = []
         changed_data_rooms = {e.room_id for e in self.account_data if e.room_id is not None}
         incremental = not self.initial
@@ -151,6 +153,10 @@ class _Computation:
                 invite = self._invited(room, self._member_event(room, upto_depth))
                 if invite is not None:
                     invited.append(invite)
+            elif membership == "knock":
+                knock = self._member_event(room, upto_depth)
+                if self.initial or self.request.full_state or knock.depth > self._since_depth(room):
+                    knocked.append(KnockedRoom(room_id, self._stripped(room, knock)))
             elif membership in ("leave", "ban"):
                 gone = self._left(room, self._member_event(room, upto_depth))
                 if gone is not None:
@@ -163,6 +169,7 @@ class _Computation:
             next_batch=self.now,
             joined=joined,
             invited=invited,
+            knocked=knocked,
             left=left,
             presence=self._presence(),
             account_data=account_data_section.global_entries(
@@ -296,8 +303,12 @@ class _Computation:
             self.initial or self.request.full_state or invite.depth > self._since_depth(room)
         ):
             return None
+        return InvitedRoom(room.room_id, self._stripped(room, invite))
+
+    def _stripped(self, room: Room, membership: Event) -> list[Event]:
+        """An invite's or a knock's state: the room's stripped state, then the event itself."""
         upto = room.depth_at_stream(self.now.room)
-        return InvitedRoom(room.room_id, [*self.store.stripped_state(room, upto), invite])
+        return [*self.store.stripped_state(room, upto), membership]
 
     def _left(self, room: Room, leave: Event) -> LeftRoom | None:
         """A room the user left, was kicked or banned from.

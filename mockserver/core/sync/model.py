@@ -9,7 +9,7 @@ dialect. :class:`Timeline` alone is shared among syncs (see
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from mockserver.core.filters import Filter
@@ -74,6 +74,13 @@ class InvitedRoom:
 
 
 @dataclass(slots=True)
+class KnockedRoom:
+    room_id: str
+    #: Stripped state, then the knock itself.
+    knock_state: list[Event]
+
+
+@dataclass(slots=True)
 class LeftRoom:
     room_id: str
     timeline: Timeline
@@ -100,6 +107,8 @@ class SyncResult:
     to_device: list[ToDeviceMessage]
     #: Only on an incremental sync in today's dialect.
     device_lists: DeviceLists | None
+    #: Rooms knocked on, awaiting an answer (today's dialect only: the seed's has no section).
+    knocked: list[KnockedRoom] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         """True when there is something to report (an empty result keeps a long-poll waiting)."""
@@ -107,6 +116,7 @@ class SyncResult:
             self.joined
             or self.invited
             or self.left
+            or self.knocked
             or self.presence
             or self.account_data
             or self.to_device
