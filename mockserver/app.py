@@ -22,6 +22,7 @@ from mockserver.api import (
     presence,
     profile,
     push_rules,
+    relations,
     rooms,
     sync,
     versions,
@@ -39,6 +40,8 @@ from mockserver.middleware import HttpMiddleware
 
 CLIENT_PREFIXES = ("/_matrix/client/api/v1", "/_matrix/client/r0", "/_matrix/client/v3")
 SEED_PREFIX = "/_matrix/client/v2_alpha"
+#: Where endpoints added to the spec as v1 live (relations, threads).
+V1_PREFIX = "/_matrix/client/v1"
 
 #: Every client-server endpoint except /sync, served under each of CLIENT_PREFIXES.
 CLIENT_ENDPOINTS: list[Endpoint] = [
@@ -73,6 +76,7 @@ CONTROL_ENDPOINTS: list[Endpoint] = [
 def client_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = list(mount("", versions.unprefixed_routes))
     routes += mount(SEED_PREFIX, [*sync.seed_routes, *filters.routes])
+    routes += mount(V1_PREFIX, relations.routes)
     for prefix in CLIENT_PREFIXES:
         if prefix != "/_matrix/client/api/v1":
             routes += mount(prefix, sync.stable_routes)

@@ -48,6 +48,14 @@ def snapshot(store: Store) -> dict[str, Any]:
         "filters": {user: _json(stored) for user, stored in store.filters.items()},
         "txns": dict(store.txns),
         "auth_sessions": set(store.auth_sessions),
+        "relations": {
+            room_id: (
+                {parent: list(depths) for parent, depths in index.children.items()},
+                dict(index.annotations),
+                dict(index.thread_of),
+            )
+            for room_id, index in store.relations.rooms.items()
+        },
     }
 
 

@@ -107,7 +107,8 @@ async def get_room_event(call: Call) -> Reply:
     event = store.event(call.path["event_id"])
     if event is None or event.room_id != room_id or event.depth > depth:
         raise not_found("Event not found.")
-    return client_event(event, call.session, store.now())
+    bundles = store.aggregator(call.user_id, store.room(room_id), depth)
+    return client_event(event, call.session, store.now(), aggregator=bundles)
 
 
 async def _redact(call: Call, txn: TxnKey | None) -> Reply:

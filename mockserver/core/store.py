@@ -56,6 +56,15 @@ from mockserver.core.model import (
     copy_json,
 )
 from mockserver.core.redaction import redacted_content
+from mockserver.core.relations import (
+    Aggregator,
+    Relations,
+    Unread,
+    aggregator,
+    event_in_thread,
+    is_edit,
+    unread_counts,
+)
 from mockserver.core.room import Room
 from mockserver.core.tokens import StreamToken
 
@@ -172,6 +181,7 @@ class Store:
         self.aliases: dict[str, str] = {}
         self.public_rooms: dict[str, None] = {}
         self.event_index: dict[str, tuple[str, int]] = {}
+        self.relations = Relations()
         #: Every room a user has ever had a membership in, in order of first membership.
         self.user_rooms: dict[str, dict[str, None]] = {}
         self.presence: dict[str, Presence] = {}
@@ -475,6 +485,11 @@ class Store:
             return departure
         raise forbidden(f"User {user_id} not in room {room_id}")
 
+    def aggregator(self, user_id: str, room: Room, upto_depth: int | None = None) -> Aggregator | None:
+        """Bundled aggregations of ``room``'s events for ``user_id``, counting relations up
+        to ``upto_depth`` (default: the whole room); None when nothing in it relates."""
+        return aggregator(room, self.relations, user_id, upto_depth)
+
     def stripped_state(self, room: Room, depth: int | None = None) -> list[Event]:
         depth = room.depth if depth is None else depth
         found = [room.state_event_at((t, ""), depth) for t in STRIPPED_STATE_TYPES]
@@ -530,8 +545,12 @@ class Store:
             self._touch(users=(state_key,))
             if event.membership != "join":
                 self._stop_typing(room, state_key)
-        if event_type in NOTIFYING_TYPES and state_key is None:
-            room.index_notification(event, self._highlighted(room, event))
+        self.relations.added(event)
+        # Edits never notify (the spec's default rule .m.rule.suppress_edits).
+        if event_type in NOTIFYING_TYPES and state_key is None and not is_edit(content):
+            highlighted = list(self._highlighted(room, event))
+            room.notifications.add(event.depth, sender, highlighted)
+            self.relations.notifies(event, highlighted)
         self._touch(rooms=(room.room_id,))
         return event
 
@@ -634,6 +653,7 @@ class Store:
             rules.check_power_levels_content(state, sender, content)
         if event_type == "m.room.canonical_alias":
             self._check_canonical_alias(room_id, content)
+        self.relations.check(room_id, event_type, sender, content, self.event)
         event = self._persist(
             room, event_type, sender, content, state_key=state_key, txn=self._txn_stamp(txn)
         )
@@ -697,6 +717,7 @@ class Store:
         if target.redacted_because is not None:
             return
         stripped = redacted_content(target.type, target.content)
+        self.relations.redacted(target)
         # Redaction keeps no unsigned data but the reason, so prev_content goes too...
         room.replace(
             replace(target, content=stripped, prev_content=None, redacted_because=redaction)
@@ -989,7 +1010,13 @@ class Store:
             raise forbidden(f"User {user_id} is not in room {room_id}")
         if receipt_type not in ("m.read", "m.read.private"):
             raise MatrixError(M_INVALID_PARAM, f"Unknown receipt type {receipt_type!r}")
-        self.room_event(room_id, event_id)
+        event = self.room_event(room_id, event_id)
+        if thread_id is not None and not event_in_thread(
+            self.relations.of(room_id), event, thread_id, self.event
+        ):
+            raise MatrixError(
+                M_INVALID_PARAM, f"event_id {event_id} is not related to thread {thread_id}"
+            )
         self.position = self.position.advance(receipt=self.position.receipt + 1)
         room.add_receipt(
             Receipt(
@@ -1005,16 +1032,23 @@ class Store:
         self._touch(rooms=(room_id,))
         self._commit()
 
-    def read_up_to(self, user_id: str, room_id: str) -> int:
-        """Depth of the newest event the user has a read receipt (public or private) on."""
-        room = self.rooms[room_id]
-        best = 0
-        for receipt in room.receipts_of(user_id):
-            if receipt.receipt_type in ("m.read", "m.read.private"):
-                where = self.event_index.get(receipt.event_id)
-                if where is not None:
-                    best = max(best, where[1])
-        return best
+    def unread(self, user_id: str, room: Room) -> Unread:
+        """The user's unread counts in a joined room, main timeline and threads apart.
+
+        Only what arrived during the current stay can be unread (nothing before the join).
+        """
+        return unread_counts(
+            room,
+            self.relations.of(room.room_id),
+            user_id,
+            room.receipts_of(user_id),
+            self._depth_of,
+            room.joined_at(user_id),
+        )
+
+    def _depth_of(self, event_id: str) -> int | None:
+        where = self.event_index.get(event_id)
+        return where[1] if where is not None else None
 
     # -- presence ---------------------------------------------------------------------------------
 

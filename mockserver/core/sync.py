@@ -12,7 +12,6 @@ found by bisection (see :mod:`mockserver.core.room`).
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -72,8 +71,11 @@ class JoinedRoom:
     receipts: list[Receipt]
     account_data: list[AccountData]
     summary: Summary | None
-    #: (notification_count, highlight_count)
+    #: (notification_count, highlight_count): of the main timeline only when the filter
+    #: asks for ``unread_thread_notifications``, else of everything.
     unread: tuple[int, int] | None
+    #: Thread root -> counts, when the filter asks (threads with something unread).
+    unread_threads: dict[str, tuple[int, int]] | None = None
 
 
 @dataclass(slots=True)
@@ -471,15 +473,16 @@ class _Computation:
         )
         account_data = self._room_account_data(room.room_id) if self.account_data else []
         summary = unread = None
+        unread_threads: dict[str, tuple[int, int]] | None = None
         unread_changed = False
         if request.stable:
             if full or state_changed:
                 summary = self._summary(room, since_depth, upto_depth, full)
-            # Only what arrived during the current stay can be unread (nothing before the join).
-            read_up_to = max(
-                self.store.read_up_to(self.user_id, room.room_id), room.joined_at(self.user_id)
-            )
-            unread = room.unread_counts(self.user_id, read_up_to)
+            counts = self.store.unread(self.user_id, room)
+            if self.filter.unread_thread_notifications:
+                unread, unread_threads = counts.main, counts.threads
+            else:
+                unread = counts.total()
             unread_changed = self._unread_changed(room, since_depth, upto_depth)
         if not (
             full
@@ -501,6 +504,7 @@ class _Computation:
             account_data=account_data,
             summary=summary,
             unread=unread,
+            unread_threads=unread_threads,
         )
 
     def _unread_changed(self, room: Room, since_depth: int, upto_depth: int) -> bool:
@@ -511,7 +515,7 @@ class _Computation:
         """
         if self.initial:
             return False
-        if bisect_right(room.notifying, upto_depth) > bisect_right(room.notifying, since_depth):
+        if room.notifications.changed(since_depth, upto_depth):
             return True
         return any(
             receipt.user_id == self.user_id
