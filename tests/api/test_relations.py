@@ -240,11 +240,14 @@ async def test_threads_ordered_by_activity_paged_and_filtered_by_participation(
 
 
 async def test_edits_bundle_the_latest_valid_replacement_and_keep_the_content(
-    alice: Account, bob: Account, room: str
+    hs: Homeserver, alice: Account, bob: Account, room: str
 ) -> None:
+    hs.clock.freeze()
     original = await alice.send(room, "I like cake")
     await alice.send(room, edit(original, "I like chocolate cake"))
+    hs.clock.advance(1)
     newest = await alice.send(room, edit(original, "I like lemon cake"))
+    hs.clock.advance(1)
     await bob.send(room, edit(original, "bob may not edit alice's message"))
     await alice.send(room, {"msgtype": "m.text", "body": "no new content",
                             "m.relates_to": {"rel_type": "m.replace", "event_id": original}})
@@ -263,6 +266,16 @@ async def test_edits_bundle_the_latest_valid_replacement_and_keep_the_content(
     # Redacting the original drops m.replace altogether.
     await alice.call("PUT", f"/rooms/{room}/redact/{original}/r2", json={})
     assert "m.relations" not in (await event(bob, room, original))["unsigned"]
+
+
+async def test_edits_at_the_same_time_are_ordered_by_event_id(
+    hs: Homeserver, alice: Account, room: str
+) -> None:
+    hs.clock.freeze()
+    original = await alice.send(room, "draft")
+    edits = [await alice.send(room, edit(original, f"version {n}")) for n in range(3)]
+    served = await event(alice, room, original)
+    assert served["unsigned"]["m.relations"]["m.replace"]["event_id"] == max(edits)
 
 
 async def test_reactions_are_listed_not_bundled_and_a_redaction_removes_one(
