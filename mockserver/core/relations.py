@@ -25,6 +25,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from mockserver.core.errors import M_UNKNOWN, MatrixError
@@ -542,20 +543,29 @@ def event_in_thread(
     return False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Unread:
-    """A user's unread counts in one room: the main timeline's and each thread's."""
+    """A user's unread counts in one room: the main timeline's and each thread's.
+
+    Built for every joined room of every stable sync, so plain (not frozen) and
+    sharing one empty mapping when no thread has anything unread; never changed.
+    """
 
     main: Counts
     #: Thread root -> counts, for threads with anything unread.
-    threads: dict[str, Counts]
+    threads: Mapping[str, Counts]
 
     def total(self) -> Counts:
+        if not self.threads:
+            return self.main
         notifications, highlights = self.main
         for thread_notifications, thread_highlights in self.threads.values():
             notifications += thread_notifications
             highlights += thread_highlights
         return notifications, highlights
+
+
+NO_THREADS: Mapping[str, Counts] = MappingProxyType({})
 
 
 def unread_counts(
@@ -573,20 +583,27 @@ def unread_counts(
     (where the user's current stay began) is unread.
     """
     unthreaded = floor
-    threaded: dict[str, int] = {}
+    threaded: dict[str, int] | None = None
     for receipt in receipts:
-        if receipt.receipt_type not in ("m.read", "m.read.private"):
+        if receipt.receipt_type != "m.read" and receipt.receipt_type != "m.read.private":
             continue
         depth = depth_of(receipt.event_id)
         if depth is None:
             continue
         if receipt.thread_id is None:
-            unthreaded = max(unthreaded, depth)
+            if depth > unthreaded:
+                unthreaded = depth
         else:
+            if threaded is None:
+                threaded = {}
             threaded[receipt.thread_id] = max(threaded.get(receipt.thread_id, 0), depth)
-    main_bound = max(unthreaded, threaded.get(MAIN, 0))
+    if threaded is None:
+        main_bound = unthreaded
+        threaded = {}
+    else:
+        main_bound = max(unthreaded, threaded.get(MAIN, 0))
     if index is None or not index.per_thread:
-        return Unread(room.notifications.counts(user_id, main_bound), {})
+        return Unread(room.notifications.counts(user_id, main_bound), NO_THREADS)
     everything = room.notifications.counts(user_id, main_bound)
     in_threads = index.in_threads.counts(user_id, main_bound)
     main = (everything[0] - in_threads[0], everything[1] - in_threads[1])
@@ -598,4 +615,4 @@ def unread_counts(
         counts = counter.counts(user_id, max(unthreaded, threaded.get(thread_id, 0)))
         if counts != (0, 0):
             threads[thread_id] = counts
-    return Unread(main, threads)
+    return Unread(main, threads or NO_THREADS)

@@ -480,7 +480,7 @@ class _Computation:
                 summary = self._summary(room, since_depth, upto_depth, full)
             counts = self.store.unread(self.user_id, room)
             if self.filter.unread_thread_notifications:
-                unread, unread_threads = counts.main, counts.threads
+                unread, unread_threads = counts.main, dict(counts.threads)
             else:
                 unread = counts.total()
             unread_changed = self._unread_changed(room, since_depth, upto_depth)
