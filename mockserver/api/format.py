@@ -6,7 +6,7 @@ state, and ephemeral/presence events. ``unsigned`` is computed here, at the
 moment of serving: ``age`` from the server clock, the transaction id only
 for the device that sent the event, and the bundled aggregations
 (``m.relations``) when the caller passes the room's
-:class:`~mockserver.core.relations.Aggregator` for the viewer.
+:class:`~mockserver.core.store.relations.Aggregator` for the viewer.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from mockserver.core.filters import project_fields
 from mockserver.core.model import AccountData, Event, JsonDict, Presence, Receipt, Session
-from mockserver.core.relations import REFERENCE, REPLACE, THREAD, Aggregator, Bundle
+from mockserver.core.store.relations import REFERENCE, REPLACE, THREAD, Aggregator, Bundle
 
 
 def _unsigned(event: Event, viewer: Session | None, now: int, txn_key: str) -> JsonDict:

@@ -2,7 +2,7 @@
 
 Both page with the room tokens ``/messages`` uses (a ``from`` may also be a
 ``/messages`` or ``/sync`` token), and serve each event with its bundled
-aggregations. The index behind them is :mod:`mockserver.core.relations`.
+aggregations. The index behind them is :mod:`mockserver.core.store.relations`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from mockserver.api.rooms import room_id_param
 from mockserver.api.routing import Call, Reply, endpoint
 from mockserver.core.errors import not_found
 from mockserver.core.pagination import depth_of_position, position_token
-from mockserver.core.relations import (
+from mockserver.core.store.relations import (
     MAX_RECURSION,
     related_depths,
     relations_page,

@@ -4,7 +4,7 @@ A :class:`NotificationIndex` holds the depths of the events that notify
 (messages), the same per sender (a user's own messages never count for
 them) and per highlighted user. A room keeps one for its whole timeline,
 and the relations index one for all its threads' events and one per thread
-(see :mod:`mockserver.core.relations`), so counting what is unread after a
+(see :mod:`mockserver.core.store.relations`), so counting what is unread after a
 receipt costs a few bisections whatever the room's size.
 """
 
