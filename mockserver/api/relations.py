@@ -12,7 +12,9 @@ from mockserver.api.format import client_event
 from mockserver.api.rooms import room_id_param
 from mockserver.api.routing import Call, Reply, endpoint
 from mockserver.core.errors import not_found
+from mockserver.core.model import Event
 from mockserver.core.pagination import depth_of_position, position_token
+from mockserver.core.room import Room
 from mockserver.core.store.relations import (
     MAX_RECURSION,
     related_depths,
@@ -24,6 +26,21 @@ from mockserver.core.store.relations import (
 RELATIONS_LIMIT = 5
 THREADS_LIMIT = 5
 MAX_LIMIT = 1000
+
+
+def _page(
+    call: Call, room: Room, events: list[Event], next_depth: int | None, visible: int
+) -> dict[str, object]:
+    """A page of events with their bundled aggregations, and where the next one starts."""
+    store = call.store
+    now = store.now()
+    bundles = store.aggregator(call.user_id, room, visible)
+    body: dict[str, object] = {
+        "chunk": [client_event(e, call.session, now, aggregator=bundles) for e in events]
+    }
+    if next_depth is not None:
+        body["next_batch"] = position_token(room, next_depth, store.position).format()
+    return body
 
 
 async def _relations(call: Call, rel_type: str | None, event_type: str | None) -> Reply:
@@ -59,13 +76,7 @@ async def _relations(call: Call, rel_type: str | None, event_type: str | None) -
         to_depth=to_depth,
         visible_depth=visible,
     )
-    now = store.now()
-    bundles = store.aggregator(call.user_id, room, visible)
-    body: dict[str, object] = {
-        "chunk": [client_event(e, call.session, now, aggregator=bundles) for e in page.chunk]
-    }
-    if page.next_depth is not None:
-        body["next_batch"] = position_token(room, page.next_depth, current).format()
+    body = _page(call, room, page.chunk, page.next_depth, visible)
     if from_text:
         body["prev_batch"] = from_text
     if recurse:
@@ -114,14 +125,7 @@ async def get_threads(call: Call) -> Reply:
         participated_only=include == "participated",
         visible_depth=visible,
     )
-    now = store.now()
-    bundles = store.aggregator(call.user_id, room, visible)
-    body: dict[str, object] = {
-        "chunk": [client_event(e, call.session, now, aggregator=bundles) for e in page.roots]
-    }
-    if page.next_depth is not None:
-        body["next_batch"] = position_token(room, page.next_depth, current).format()
-    return body
+    return _page(call, room, page.roots, page.next_depth, visible)
 
 
 routes = [
