@@ -15,7 +15,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from mockserver.core.filters import project_fields
-from mockserver.core.model import AccountData, Event, JsonDict, Presence, Receipt, Session
+from mockserver.core.model import (
+    AccountData,
+    Event,
+    JsonDict,
+    Presence,
+    Receipt,
+    Session,
+    ToDeviceMessage,
+)
 from mockserver.core.store.relations import REFERENCE, REPLACE, THREAD, Aggregator, Bundle
 
 
@@ -170,3 +178,7 @@ def receipt_event(receipts: Iterable[Receipt]) -> JsonDict:
 
 def account_data_event(entry: AccountData) -> JsonDict:
     return {"type": entry.type, "content": entry.content}
+
+
+def to_device_event(message: ToDeviceMessage) -> JsonDict:
+    return {"type": message.type, "sender": message.sender, "content": message.content}

@@ -30,6 +30,7 @@ from mockserver.api.format import (
     receipt_event,
     seed_event,
     stripped_event,
+    to_device_event,
     typing_event,
 )
 from mockserver.api.routing import Call, Reply, endpoint
@@ -159,14 +160,23 @@ def sync_bundles(store: Store, result: SyncResult, user_id: str) -> Bundles:
     found: Bundles = {}
     rooms: list[JoinedRoom | LeftRoom] = [*result.joined, *result.left]
     for entry in rooms:
-        if not entry.timeline.limited:
-            continue
-        room = store.rooms[entry.room_id]
-        upto = None if isinstance(entry, JoinedRoom) else room.last_departure(user_id)
-        aggregator = store.aggregator(user_id, room, upto)
+        aggregator = timeline_aggregator(
+            store, user_id, entry.room_id, entry.timeline, isinstance(entry, JoinedRoom)
+        )
         if aggregator is not None:
             found[entry.room_id] = aggregator
     return found
+
+
+def timeline_aggregator(
+    store: Store, user_id: str, room_id: str, timeline: Timeline, joined: bool
+) -> Aggregator | None:
+    """The aggregator a timeline's events are served with: only a ``limited`` one's (see
+    :func:`sync_bundles`), counting relations as far as the user may read."""
+    if not timeline.limited or not store.relations.rooms:
+        return None
+    room = store.rooms[room_id]
+    return store.aggregator(user_id, room, None if joined else room.last_departure(user_id))
 
 
 def viewer_key(result: SyncResult, bundles: Bundles) -> tuple[object, ...]:
@@ -275,13 +285,15 @@ def _events(
     ]
 
 
-def _timeline(
+def encode_timeline(
     timeline: Timeline,
     session: Session,
     now: int,
     fields: tuple[str, ...] | None,
-    aggregator: Aggregator | None,
+    aggregator: Aggregator | None = None,
 ) -> JsonDict:
+    """``{"events", "limited", "prev_batch"}``, shared with the other answers of the moment;
+    with ``aggregator``, its events carry their bundled aggregations."""
     viewer = aggregator.viewer_key(timeline.events) if aggregator is not None else ()
     shared = SHARED.timeline(timeline, session, now, fields, viewer)
     if shared is not None:
@@ -324,7 +336,7 @@ def _stable_joined(
     body: JsonDict = {
         "summary": summary,
         **_state(entry, sync, session, now),
-        "timeline": _timeline(
+        "timeline": encode_timeline(
             entry.timeline, session, now, sync.filter.event_fields, bundles.get(entry.room_id)
         ),
         "ephemeral": {"events": ephemeral},
@@ -393,7 +405,7 @@ def encode_stable(
             "leave": {
                 r.room_id: {
                     **_state(r, sync, session, now),
-                    "timeline": _timeline(
+                    "timeline": encode_timeline(
                         r.timeline, session, now, fields, bundles.get(r.room_id)
                     ),
                     "account_data": {"events": _account_data(r.account_data)},
@@ -409,9 +421,7 @@ def encode_stable(
         },
         "account_data": {"events": _account_data(result.account_data)},
         "to_device": {
-            "events": [
-                {"type": m.type, "sender": m.sender, "content": m.content} for m in result.to_device
-            ]
+            "events": [to_device_event(m) for m in result.to_device]
             if result.to_device
             else []
         },

@@ -12,6 +12,7 @@ from mockserver.app import create_app
 from mockserver.config import ServerConfig
 from mockserver.homeserver import Homeserver
 from mockserver.server import ThreadedServer
+from tests.sliding import SLIDING_SYNC
 from tests.snapshot import snapshot
 from tests.support import Account, assert_error, register
 
@@ -343,6 +344,22 @@ async def test_sync_bundles_limited_timelines_only_and_never_resends_the_root(
     reply = await carol.send(room, thread(root, "carol joins in"))
     later = await carol.sync(since=whole["next_batch"], filter=limited)
     assert [e["event_id"] for e in later["rooms"]["join"][room]["timeline"]["events"]] == [reply]
+
+
+async def test_sliding_sync_bundles_a_limited_timeline(
+    alice: Account, bob: Account, carol: Account, room: str
+) -> None:
+    root = await alice.send(room, "root")
+    await bob.send(room, thread(root, "reply"))
+    await alice.send(room, "after")
+    body = {"lists": {"all": {"ranges": [[0, 9]], "timeline_limit": 3, "required_state": []}}}
+    for viewer, participated in ((bob, True), (carol, False)):
+        answer = await viewer.call("POST", SLIDING_SYNC, json=body, prefix="")
+        entry = answer["rooms"][room]
+        assert entry["limited"] is True
+        served = next(e for e in entry["timeline"] if e["event_id"] == root)
+        summary = served["unsigned"]["m.relations"]["m.thread"]
+        assert (summary["count"], summary["current_user_participated"]) == (1, participated)
 
 
 async def test_thread_receipts_and_unread_thread_notifications(
