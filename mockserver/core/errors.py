@@ -26,6 +26,8 @@ M_TOO_LARGE = "M_TOO_LARGE"
 M_ROOM_IN_USE = "M_ROOM_IN_USE"
 M_BAD_STATE = "M_BAD_STATE"
 M_INVALID_ROOM_STATE = "M_INVALID_ROOM_STATE"
+#: Synapse's, for a second identical reaction by one sender.
+M_DUPLICATE_ANNOTATION = "M_DUPLICATE_ANNOTATION"
 #: Sliding sync: a ``pos`` this connection was never given, or has forgotten.
 M_UNKNOWN_POS = "M_UNKNOWN_POS"
 M_THREEPID_NOT_FOUND = "M_THREEPID_NOT_FOUND"
@@ -50,6 +52,7 @@ STATUS: dict[str, int] = {
     M_ROOM_IN_USE: 400,
     M_BAD_STATE: 400,
     M_INVALID_ROOM_STATE: 400,
+    M_DUPLICATE_ANNOTATION: 400,
     M_UNKNOWN_POS: 400,
     M_THREEPID_NOT_FOUND: 400,
     M_USER_DEACTIVATED: 403,

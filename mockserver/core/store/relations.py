@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from mockserver.core.errors import M_UNKNOWN, MatrixError
+from mockserver.core.errors import M_DUPLICATE_ANNOTATION, M_UNKNOWN, MatrixError
 from mockserver.core.model import Event, Receipt
 from mockserver.core.notification_counts import Counts, NotificationIndex
 from mockserver.core.room import Room
@@ -42,7 +42,6 @@ MAIN = "main"
 #: How deep ``recurse`` follows relations of relations (Synapse's depth).
 MAX_RECURSION = 3
 MAX_KEY_LENGTH = 500
-M_DUPLICATE_ANNOTATION = "M_DUPLICATE_ANNOTATION"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,9 +180,6 @@ class Relations:
     def __init__(self) -> None:
         self.rooms: dict[str, RoomRelations] = {}
 
-    def clear(self) -> None:
-        self.rooms = {}
-
     def of(self, room_id: str) -> RoomRelations | None:
         return self.rooms.get(room_id)
 
@@ -220,9 +216,7 @@ class Relations:
             if index is not None and (
                 relation.parent_id, event_type, relation.key, sender
             ) in index.annotations:
-                raise MatrixError(
-                    M_DUPLICATE_ANNOTATION, "Can't send same reaction twice", status=400
-                )
+                raise MatrixError(M_DUPLICATE_ANNOTATION, "Can't send same reaction twice")
         elif relation.rel_type == THREAD:
             if parent is not None and relation_of(parent.content) is not None:
                 raise MatrixError(M_UNKNOWN, "Cannot start threads from an event with a relation")
