@@ -26,6 +26,7 @@ from mockserver.api import (
     push_rules,
     pushers,
     reporting,
+    relations,
     room_upgrades,
     rooms,
     sliding_sync,
@@ -81,6 +82,7 @@ CLIENT_V1_ENDPOINTS: list[Endpoint] = [
     *versions.v1_routes,
     *jump_to_date.routes,
     *spaces.routes,
+    *relations.routes,
 ]
 
 

@@ -51,6 +51,14 @@ def snapshot(store: Store) -> dict[str, Any]:
         "auth_sessions": set(store.auth_sessions),
         "turn_server": store.turn_server,
         "pushers": {user: store.pushers.of(user) for user in store.pushers.by_user},
+        "relations": {
+            room_id: (
+                {parent: list(depths) for parent, depths in index.children.items()},
+                dict(index.annotations),
+                dict(index.thread_of),
+            )
+            for room_id, index in store.relations.rooms.items()
+        },
     }
 
 

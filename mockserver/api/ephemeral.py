@@ -24,9 +24,14 @@ async def put_typing(call: Call) -> Reply:
 async def post_receipt(call: Call) -> Reply:
     room_id = room_id_param(call)
     body = await call.json()
-    thread_id = params.field(body, "thread_id", str)
     receipt_type = call.path["receipt_type"]
     event_id = call.path["event_id"]
+    thread_id = body.get("thread_id")
+    if "thread_id" in body:
+        if not isinstance(thread_id, str) or not thread_id:
+            raise invalid_param("thread_id field must be a non-empty string")
+        if receipt_type == "m.fully_read":
+            raise invalid_param("thread_id is not compatible with m.fully_read receipts.")
     if receipt_type == "m.fully_read":
         _fully_read(call, room_id, event_id)
     elif receipt_type in ("m.read", "m.read.private"):

@@ -113,7 +113,8 @@ async def get_room_event(call: Call) -> Reply:
         or not may_see(store.room(room_id), call.user_id, event)
     ):
         raise not_found("Event not found.")
-    return client_event(event, call.session, store.now())
+    bundles = store.aggregator(call.user_id, store.room(room_id), depth)
+    return client_event(event, call.session, store.now(), aggregator=bundles)
 
 
 async def _redact(call: Call, txn: TxnKey | None) -> Reply:

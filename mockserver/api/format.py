@@ -3,8 +3,10 @@
 One function per shape: today's client event (with or without ``room_id``),
 the seed's ``event_map`` entry (no ``event_id``, no ``room_id``), stripped
 state, and ephemeral/presence events. ``unsigned`` is computed here, at the
-moment of serving: ``age`` from the server clock, and the transaction id
-only for the device that sent the event.
+moment of serving: ``age`` from the server clock, the transaction id only
+for the device that sent the event, and the bundled aggregations
+(``m.relations``) when the caller passes the room's
+:class:`~mockserver.core.store.relations.Aggregator` for the viewer.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from mockserver.core.model import (
     Session,
     ToDeviceMessage,
 )
+from mockserver.core.store.relations import REFERENCE, REPLACE, THREAD, Aggregator, Bundle
 
 
 def _unsigned(event: Event, viewer: Session | None, now: int, txn_key: str) -> JsonDict:
@@ -49,8 +52,10 @@ def client_event(
     *,
     with_room_id: bool = True,
     event_fields: Iterable[str] | None = None,
+    aggregator: Aggregator | None = None,
 ) -> JsonDict:
-    """Today's ClientEvent (``with_room_id=False``: ClientEventWithoutRoomID)."""
+    """Today's ClientEvent (``with_room_id=False``: ClientEventWithoutRoomID), with its
+    bundled aggregations when ``aggregator`` is given."""
     body: JsonDict = {
         "type": event.type,
         "sender": event.sender,
@@ -66,14 +71,60 @@ def client_event(
     if event.type == "m.room.redaction" and "redacts" in event.content:
         body["redacts"] = event.content["redacts"]
     if event_fields is not None:
-        return project_fields(body, event_fields)
+        body = project_fields(body, event_fields)
+    if aggregator is not None:
+        _bundle(body, event, aggregator, now, with_room_id)
     return body
 
 
-def seed_event(
-    event: Event, viewer: Session | None, now: int, event_fields: Iterable[str] | None = None
+def _bundle(
+    body: JsonDict, event: Event, aggregator: Aggregator, now: int, with_room_id: bool
+) -> None:
+    """Add ``unsigned.m.relations`` (after any ``event_fields``, as Synapse does).
+
+    The events inside are served as the event itself is, without the
+    viewer's transaction ids, so a bundle is the same for every device.
+    """
+    bundle = aggregator.of(event)
+    if bundle is not None:
+        body.setdefault("unsigned", {})["m.relations"] = relations_body(
+            bundle, aggregator, now, with_room_id
+        )
+
+
+def relations_body(
+    bundle: Bundle, aggregator: Aggregator, now: int, with_room_id: bool = True
 ) -> JsonDict:
-    """An ``event_map`` entry of the seed's sync: no ``event_id``, no ``room_id``."""
+    """A bundle as ``m.relations``: ``m.thread``, ``m.replace``, ``m.reference``."""
+    relations: JsonDict = {}
+    if bundle.thread is not None:
+        relations[THREAD] = {
+            "latest_event": client_event(
+                bundle.thread.latest_event,
+                None,
+                now,
+                with_room_id=with_room_id,
+                aggregator=aggregator,
+            ),
+            "count": bundle.thread.count,
+            "current_user_participated": bundle.thread.current_user_participated,
+        }
+    if bundle.replace is not None:
+        relations[REPLACE] = client_event(bundle.replace, None, now, with_room_id=with_room_id)
+    if bundle.references:
+        relations[REFERENCE] = {"chunk": [{"event_id": i} for i in bundle.references]}
+    return relations
+
+
+def seed_event(
+    event: Event,
+    viewer: Session | None,
+    now: int,
+    event_fields: Iterable[str] | None = None,
+    aggregator: Aggregator | None = None,
+) -> JsonDict:
+    """An ``event_map`` entry of the seed's sync: no ``event_id``, no ``room_id`` (the
+    events bundled inside it have their ``event_id``: nothing else names them)."""
     body: JsonDict = {
         "type": event.type,
         "sender": event.sender,
@@ -84,7 +135,9 @@ def seed_event(
     if event.state_key is not None:
         body["state_key"] = event.state_key
     if event_fields is not None:
-        return project_fields(body, event_fields)
+        body = project_fields(body, event_fields)
+    if aggregator is not None:
+        _bundle(body, event, aggregator, now, False)
     return body
 
 

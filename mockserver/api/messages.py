@@ -76,9 +76,12 @@ async def get_messages(call: Call) -> Reply:
         viewer=call.user_id,
     )
     now = store.now()
+    bundles = store.aggregator(call.user_id, room, visible)
     body: dict[str, Any] = {
         "start": from_text or position_token(room, from_depth, current).format(),
-        "chunk": [client_event(event, call.session, now) for event in page.chunk],
+        "chunk": [
+            client_event(event, call.session, now, aggregator=bundles) for event in page.chunk
+        ],
     }
     if page.end_depth is not None:
         body["end"] = position_token(room, page.end_depth, current).format()
@@ -129,10 +132,15 @@ async def get_context(call: Call) -> Reply:
     start_depth = before.chunk[-1].depth - 1 if before.chunk else event.depth - 1
     end_depth = after.chunk[-1].depth if after.chunk else event.depth
     last = after.chunk[-1].depth if after.chunk else event.depth
+    bundles = store.aggregator(call.user_id, room, visible)
     return {
-        "event": client_event(event, call.session, now),
-        "events_before": [client_event(e, call.session, now) for e in before.chunk],
-        "events_after": [client_event(e, call.session, now) for e in after.chunk],
+        "event": client_event(event, call.session, now, aggregator=bundles),
+        "events_before": [
+            client_event(e, call.session, now, aggregator=bundles) for e in before.chunk
+        ],
+        "events_after": [
+            client_event(e, call.session, now, aggregator=bundles) for e in after.chunk
+        ],
         "start": position_token(room, start_depth, current).format(),
         "end": position_token(room, end_depth, current).format(),
         "state": [

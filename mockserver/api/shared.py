@@ -11,14 +11,18 @@ answers that would encode alike:
 - Timeline sections: the syncs one message wakes get the very same
   :class:`~mockserver.core.sync.Timeline` object (the room remembers its
   window), whose encoding differs between viewers only by ``unsigned.age``
-  (the server time of the answer, in ms) and the ``transaction_id`` its
-  sender's device sees.
+  (the server time of the answer, in ms), the ``transaction_id`` its
+  sender's device sees and, in a limited timeline's bundled aggregations,
+  whether the viewer took part in each thread (the viewer key; the rest of
+  a bundle is the same for everyone at one store position, since every
+  relation moves the position).
 - Whole answers: an answer's bytes are a function of its
   :class:`~mockserver.core.sync.SyncResult` (a value: every entry in it
   carries its own id and stream position, so equal results hold the same
   events, receipts and account data), the server time in ms, the request's
-  encoding options and the device's key counts, and of the viewer only
-  through the transaction ids of its own events. An answer is reused for an
+  encoding options (the viewer key among them) and the device's key
+  counts, and of the viewer only through the transaction ids of its own
+  events. An answer is reused for an
   equal result under equal options, for a viewer who owns no transaction in
   it, at the same store position (so nothing a kept result refers to has
   changed since).
@@ -70,7 +74,9 @@ class SharedEncodings:
     ANSWERS = 4
 
     def __init__(self) -> None:
-        self._timelines: dict[int, tuple[Timeline, int, tuple[str, ...] | None, JsonDict]] = {}
+        self._timelines: dict[
+            int, tuple[Timeline, int, tuple[str, ...] | None, tuple[bool, ...], JsonDict]
+        ] = {}
         self._position: tuple[StreamToken, str] | None = None
         #: (key, now, result, body), newest first, all made at ``_answers_at``.
         self._answers: list[tuple[AnswerKey, int, SyncResult, bytes]] = []
@@ -89,7 +95,12 @@ class SharedEncodings:
     # -- timelines ---------------------------------------------------------------------------
 
     def timeline(
-        self, timeline: Timeline, session: Session, now: int, fields: tuple[str, ...] | None
+        self,
+        timeline: Timeline,
+        session: Session,
+        now: int,
+        fields: tuple[str, ...] | None,
+        viewer: tuple[bool, ...],
     ) -> JsonDict | None:
         kept = self._timelines.get(id(timeline))
         if (
@@ -97,10 +108,11 @@ class SharedEncodings:
             or kept[0] is not timeline
             or kept[1] != now
             or kept[2] != fields
+            or kept[3] != viewer
             or owns_transaction(timeline.events, session)
         ):
             return None
-        return kept[3]
+        return kept[4]
 
     def keep_timeline(
         self,
@@ -108,13 +120,14 @@ class SharedEncodings:
         session: Session,
         now: int,
         fields: tuple[str, ...] | None,
+        viewer: tuple[bool, ...],
         encoded: JsonDict,
     ) -> None:
         if not timeline.events or owns_transaction(timeline.events, session):
             return
         if len(self._timelines) >= self.TIMELINES:
             self._timelines.clear()
-        self._timelines[id(timeline)] = (timeline, now, fields, encoded)
+        self._timelines[id(timeline)] = (timeline, now, fields, viewer, encoded)
 
     # -- whole answers -----------------------------------------------------------------------
 

@@ -26,13 +26,14 @@ from mockserver.api.format import (
     typing_event,
 )
 from mockserver.api.routing import Call, Reply, endpoint
-from mockserver.api.sync import encode_timeline, long_poll
+from mockserver.api.sync import encode_timeline, long_poll, timeline_aggregator
 from mockserver.core.model import JsonDict, Session
 from mockserver.core.sliding_sync.compute import SlidingSyncResult, compute_sliding_sync
 from mockserver.core.sliding_sync.connections import ConnectionKey
 from mockserver.core.sliding_sync.extensions import ExtensionsResult
 from mockserver.core.sliding_sync.request import parse_request
 from mockserver.core.sliding_sync.rooms import RoomResult
+from mockserver.core.store import Store
 
 #: The ``unstable_features`` flag clients look for in ``/versions``.
 FEATURE = "org.matrix.simplified_msc3575"
@@ -59,13 +60,15 @@ async def post_sliding_sync(call: Call) -> Reply:
         result = await long_poll(call, compute, timeout)
     new_pos = store.connections.record(key, pos, result.state)
     call.hs.synced(session.user_id)
-    return encode(result, new_pos, session, store.now())
+    return encode(result, new_pos, session, store.now(), store)
 
 
 # -- encoding ----------------------------------------------------------------------------
 
 
-def encode(result: SlidingSyncResult, pos: str, session: Session, now: int) -> JsonDict:
+def encode(
+    result: SlidingSyncResult, pos: str, session: Session, now: int, store: Store
+) -> JsonDict:
     return {
         "pos": pos,
         "lists": {
@@ -79,14 +82,16 @@ def encode(result: SlidingSyncResult, pos: str, session: Session, now: int) -> J
             for name, found in result.lists.items()
         },
         "rooms": {
-            room_id: encode_room(room, session, now) for room_id, room in result.rooms.items()
+            room_id: encode_room(room, session, now, store)
+            for room_id, room in result.rooms.items()
         },
         "extensions": encode_extensions(result.extensions),
     }
 
 
-def encode_room(room: RoomResult, session: Session, now: int) -> JsonDict:
-    """One entry of ``rooms``, with only the fields that have something to say."""
+def encode_room(room: RoomResult, session: Session, now: int, store: Store) -> JsonDict:
+    """One entry of ``rooms``, with only the fields that have something to say (a limited
+    timeline's events with their bundled aggregations, as v3 /sync serves them)."""
     body: dict[str, Any] = {}
     if room.unread is not None:
         body["notification_count"], body["highlight_count"] = room.unread
@@ -117,7 +122,10 @@ def encode_room(room: RoomResult, session: Session, now: int) -> JsonDict:
             client_event(event, session, now, with_room_id=False) for event in room.required_state
         ]
     if room.timeline is not None:
-        timeline = encode_timeline(room.timeline, session, now, None)
+        aggregator = timeline_aggregator(
+            store, session.user_id, room.room_id, room.timeline, room.membership == "join"
+        )
+        timeline = encode_timeline(room.timeline, session, now, None, aggregator)
         if timeline["events"]:
             body["timeline"] = timeline["events"]
         body["limited"] = timeline["limited"]

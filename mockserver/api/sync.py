@@ -40,6 +40,7 @@ from mockserver.core.errors import M_NOT_JSON, M_UNKNOWN_TOKEN, MatrixError, inv
 from mockserver.core.filters import EMPTY_FILTER, Filter, parse_filter
 from mockserver.core.model import AccountData, Event, JsonDict, Session
 from mockserver.core.store import NO_ONE_TIME_KEYS, Store
+from mockserver.core.store.relations import Aggregator
 from mockserver.core.sync import (
     JoinedRoom,
     LeftRoom,
@@ -149,6 +150,57 @@ async def long_poll(call: Call, compute: Callable[[], T], timeout: int) -> T:
     )
 
 
+# -- bundled aggregations ----------------------------------------------------------------
+
+#: Room id -> the aggregator of a room whose timeline gets bundled aggregations.
+Bundles = dict[str, Aggregator]
+
+
+def sync_bundles(store: Store, result: SyncResult, user_id: str) -> Bundles:
+    """Aggregators for the rooms of ``result`` whose timeline is ``limited``.
+
+    Only those get bundled aggregations, as the spec says and Synapse does:
+    a client that has the whole stretch aggregates what it holds, and an
+    event whose aggregation changed later is not sent again (the client
+    learns of the change from the new relation itself). A woken sync
+    after a plain message pays one dict lookup.
+    """
+    if not store.relations.rooms:
+        return {}
+    found: Bundles = {}
+    rooms: list[JoinedRoom | LeftRoom] = [*result.joined, *result.left]
+    for entry in rooms:
+        aggregator = timeline_aggregator(
+            store, user_id, entry.room_id, entry.timeline, isinstance(entry, JoinedRoom)
+        )
+        if aggregator is not None:
+            found[entry.room_id] = aggregator
+    return found
+
+
+def timeline_aggregator(
+    store: Store, user_id: str, room_id: str, timeline: Timeline, joined: bool
+) -> Aggregator | None:
+    """The aggregator a timeline's events are served with: only a ``limited`` one's (see
+    :func:`sync_bundles`), counting relations as far as the user may read."""
+    if not timeline.limited or not store.relations.rooms:
+        return None
+    room = store.rooms[room_id]
+    return store.aggregator(user_id, room, None if joined else room.last_departure(user_id))
+
+
+def viewer_key(result: SyncResult, bundles: Bundles) -> tuple[object, ...]:
+    """What an answer's bundles owe to its viewer (see :meth:`Aggregator.viewer_key`)."""
+    if not bundles:
+        return ()
+    rooms: list[JoinedRoom | LeftRoom] = [*result.joined, *result.left]
+    return tuple(
+        (entry.room_id, bundles[entry.room_id].viewer_key(entry.timeline.events))
+        for entry in rooms
+        if entry.room_id in bundles
+    )
+
+
 # -- the seed's dialect ------------------------------------------------------------------
 
 
@@ -157,12 +209,14 @@ def _seed_room(
     session: Session,
     now: int,
     fields: tuple[str, ...] | None,
+    bundles: Bundles,
 ) -> JsonDict:
     events: dict[str, Event] = {e.event_id: e for e in entry.state}
     events.update((e.event_id, e) for e in entry.timeline.events)
+    aggregator = bundles.get(entry.room_id)
     return {
         "event_map": {
-            event_id: seed_event(event, session, now, fields)
+            event_id: seed_event(event, session, now, fields, aggregator)
             for event_id, event in events.items()
         },
         "state": {"events": [e.event_id for e in entry.state]},
@@ -174,11 +228,13 @@ def _seed_room(
     }
 
 
-def encode_seed(result: SyncResult, session: Session, now: int, sync: SyncRequest) -> JsonDict:
+def encode_seed(
+    result: SyncResult, session: Session, now: int, sync: SyncRequest, bundles: Bundles
+) -> JsonDict:
     fields = sync.filter.event_fields
     room_map: dict[str, JsonDict] = {}
     for joined in result.joined:
-        entry = _seed_room(joined, session, now, fields)
+        entry = _seed_room(joined, session, now, fields, bundles)
         ephemeral = []
         if joined.typing is not None:
             ephemeral.append({"room_id": joined.room_id, **typing_event(joined.typing)})
@@ -189,7 +245,7 @@ def encode_seed(result: SyncResult, session: Session, now: int, sync: SyncReques
             "invite_state": {"events": [stripped_event(e) for e in invited.invite_state]}
         }
     for left in result.left:
-        room_map[left.room_id] = _seed_room(left, session, now, fields)
+        room_map[left.room_id] = _seed_room(left, session, now, fields, bundles)
     return {
         "next_batch": result.next_batch.format(SEED_PARTS),
         "rooms": {
@@ -210,9 +266,12 @@ async def get_seed_sync(call: Call) -> Reply:
     session = call.session
     assert session is not None
     now = call.store.now()
-    key = ("seed", request.filter.event_fields)
+    bundles = sync_bundles(call.store, result, session.user_id)
+    key = ("seed", request.filter.event_fields, viewer_key(result, bundles))
     return OrjsonResponse.encoded(
-        SHARED.answer(result, session, now, key, lambda: encode_seed(result, session, now, request))
+        SHARED.answer(
+            result, session, now, key, lambda: encode_seed(result, session, now, request, bundles)
+        )
     )
 
 
@@ -220,26 +279,41 @@ async def get_seed_sync(call: Call) -> Reply:
 
 
 def _events(
-    events: list[Event], session: Session, now: int, fields: tuple[str, ...] | None
+    events: list[Event],
+    session: Session,
+    now: int,
+    fields: tuple[str, ...] | None,
+    aggregator: Aggregator | None = None,
 ) -> list[JsonDict]:
     if not events:
         return []
-    return [client_event(e, session, now, with_room_id=False, event_fields=fields) for e in events]
+    return [
+        client_event(
+            e, session, now, with_room_id=False, event_fields=fields, aggregator=aggregator
+        )
+        for e in events
+    ]
 
 
 def encode_timeline(
-    timeline: Timeline, session: Session, now: int, fields: tuple[str, ...] | None
+    timeline: Timeline,
+    session: Session,
+    now: int,
+    fields: tuple[str, ...] | None,
+    aggregator: Aggregator | None = None,
 ) -> JsonDict:
-    """``{"events", "limited", "prev_batch"}``, shared with the other answers of the moment."""
-    shared = SHARED.timeline(timeline, session, now, fields)
+    """``{"events", "limited", "prev_batch"}``, shared with the other answers of the moment;
+    with ``aggregator``, its events carry their bundled aggregations."""
+    viewer = aggregator.viewer_key(timeline.events) if aggregator is not None else ()
+    shared = SHARED.timeline(timeline, session, now, fields, viewer)
     if shared is not None:
         return shared
     encoded = {
-        "events": _events(timeline.events, session, now, fields),
+        "events": _events(timeline.events, session, now, fields, aggregator),
         "limited": timeline.limited,
         "prev_batch": timeline.prev_batch.format(ALL_PARTS),
     }
-    SHARED.keep_timeline(timeline, session, now, fields, encoded)
+    SHARED.keep_timeline(timeline, session, now, fields, viewer, encoded)
     return encoded
 
 
@@ -252,7 +326,9 @@ def _state(
     return {"state": state}
 
 
-def _stable_joined(entry: JoinedRoom, sync: SyncRequest, session: Session, now: int) -> JsonDict:
+def _stable_joined(
+    entry: JoinedRoom, sync: SyncRequest, session: Session, now: int, bundles: Bundles
+) -> JsonDict:
     ephemeral: list[JsonDict] = []
     if entry.typing is not None:
         ephemeral.append(typing_event(entry.typing))
@@ -267,10 +343,12 @@ def _stable_joined(entry: JoinedRoom, sync: SyncRequest, session: Session, now: 
         if entry.summary.invited_member_count is not None:
             summary["m.invited_member_count"] = entry.summary.invited_member_count
     notifications, highlights = entry.unread or (0, 0)
-    return {
+    body: JsonDict = {
         "summary": summary,
         **_state(entry, sync, session, now),
-        "timeline": encode_timeline(entry.timeline, session, now, sync.filter.event_fields),
+        "timeline": encode_timeline(
+            entry.timeline, session, now, sync.filter.event_fields, bundles.get(entry.room_id)
+        ),
         "ephemeral": {"events": ephemeral},
         "account_data": {"events": _account_data(entry.account_data)},
         "unread_notifications": {
@@ -278,6 +356,12 @@ def _stable_joined(entry: JoinedRoom, sync: SyncRequest, session: Session, now: 
             "highlight_count": highlights,
         },
     }
+    if entry.unread_threads:
+        body["unread_thread_notifications"] = {
+            thread_id: {"notification_count": counts[0], "highlight_count": counts[1]}
+            for thread_id, counts in entry.unread_threads.items()
+        }
+    return body
 
 
 def _account_data(entries: list[AccountData]) -> list[JsonDict]:
@@ -306,7 +390,12 @@ NO_DEVICE_KEYS = DeviceKeys(tuple(NO_ONE_TIME_KEYS.items()), ())
 
 
 def encode_stable(
-    result: SyncResult, session: Session, now: int, sync: SyncRequest, keys: DeviceKeys
+    result: SyncResult,
+    session: Session,
+    now: int,
+    sync: SyncRequest,
+    keys: DeviceKeys,
+    bundles: Bundles,
 ) -> JsonDict:
     # Empty sections are written as literals, not comprehensions over nothing: most
     # answers (a woken long-poll's above all) have only one or two non-empty ones.
@@ -314,7 +403,9 @@ def encode_stable(
     body: JsonDict = {
         "next_batch": SHARED.next_batch(result.next_batch),
         "rooms": {
-            "join": {r.room_id: _stable_joined(r, sync, session, now) for r in result.joined},
+            "join": {
+                r.room_id: _stable_joined(r, sync, session, now, bundles) for r in result.joined
+            },
             "invite": {
                 r.room_id: {"invite_state": {"events": [stripped_event(e) for e in r.invite_state]}}
                 for r in result.invited
@@ -324,7 +415,9 @@ def encode_stable(
             "leave": {
                 r.room_id: {
                     **_state(r, sync, session, now),
-                    "timeline": encode_timeline(r.timeline, session, now, fields),
+                    "timeline": encode_timeline(
+                        r.timeline, session, now, fields, bundles.get(r.room_id)
+                    ),
                     "account_data": {"events": _account_data(r.account_data)},
                 }
                 for r in result.left
@@ -366,10 +459,21 @@ async def get_stable_sync(call: Call) -> Reply:
     store = call.store
     now = store.now()
     keys = DeviceKeys.of(store, session)
-    key = ("stable", request.filter.event_fields, request.state_at, keys)
+    bundles = sync_bundles(store, result, session.user_id)
+    key = (
+        "stable",
+        request.filter.event_fields,
+        request.state_at,
+        keys,
+        viewer_key(result, bundles),
+    )
     return OrjsonResponse.encoded(
         SHARED.answer(
-            result, session, now, key, lambda: encode_stable(result, session, now, request, keys)
+            result,
+            session,
+            now,
+            key,
+            lambda: encode_stable(result, session, now, request, keys, bundles),
         )
     )
 

@@ -125,6 +125,8 @@ class Filter:
     account_data: EventFilter = EMPTY_EVENT_FILTER
     event_fields: tuple[str, ...] | None = None
     event_format: str = "client"
+    #: ``room.timeline.unread_thread_notifications``: count each thread apart in /sync.
+    unread_thread_notifications: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def allows_room(self, room_id: str) -> bool:
@@ -202,6 +204,11 @@ def parse_filter(value: Any) -> Filter:
     rooms = room.get("rooms")
     not_rooms = room.get("not_rooms", [])
     event_fields = data.get("event_fields")
+    timeline = room.get("timeline")
+    threads_apart = isinstance(timeline, dict) and _bool(
+        timeline.get("unread_thread_notifications", False),
+        "room.timeline.unread_thread_notifications",
+    )
     event_format = data.get("event_format", "client")
     if event_format not in ("client", "federation"):
         raise bad_json("event_format must be 'client' or 'federation'")
@@ -219,6 +226,7 @@ def parse_filter(value: Any) -> Filter:
             _string_list(event_fields, "event_fields") if event_fields is not None else None
         ),
         event_format=event_format,
+        unread_thread_notifications=threads_apart,
     )
 
 

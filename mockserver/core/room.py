@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.core.model import Event, Receipt, StateKey
+from mockserver.core.notification_counts import NotificationIndex
 
 #: Events that move a room up a sliding sync room list (Synapse's default bump types).
 BUMP_EVENT_TYPES = frozenset(
@@ -57,11 +58,8 @@ class Room:
     latest_receipts: dict[tuple[str, str, str | None], Receipt] = field(default_factory=dict)
     #: The same receipts by user, then (receipt type, thread): one user's without a scan.
     user_receipts: dict[str, dict[tuple[str, str | None], Receipt]] = field(default_factory=dict)
-    #: Depths of events that notify (messages), and the same per sender, for unread counts.
-    notifying: list[int] = field(default_factory=list)
-    notifying_by_sender: dict[str, list[int]] = field(default_factory=dict)
-    #: Depths of notifying events that highlight (mention) each user.
-    highlights: dict[str, list[int]] = field(default_factory=dict)
+    #: Depths of events that notify (messages), for unread counts.
+    notifications: NotificationIndex = field(default_factory=NotificationIndex)
     #: Depths of events of :data:`BUMP_EVENT_TYPES`, ascending (sliding sync's ``bump_stamp``).
     bumps: list[int] = field(default_factory=list)
     #: Whether the room ever had ``joined`` or ``invited`` history visibility: only then
@@ -119,20 +117,6 @@ class Room:
                 "history_visibility"
             ) in ("joined", "invited"):
                 self.restricted_history = True
-
-    def index_notification(self, event: Event, highlighted: Iterator[str]) -> None:
-        self.notifying.append(event.depth)
-        self.notifying_by_sender.setdefault(event.sender, []).append(event.depth)
-        for user_id in highlighted:
-            self.highlights.setdefault(user_id, []).append(event.depth)
-
-    def unread_counts(self, user_id: str, after_depth: int) -> tuple[int, int]:
-        """(notification_count, highlight_count) of others' events after ``after_depth``."""
-        total = len(self.notifying) - bisect_right(self.notifying, after_depth)
-        own = self.notifying_by_sender.get(user_id, [])
-        total -= len(own) - bisect_right(own, after_depth)
-        mentions = self.highlights.get(user_id, [])
-        return total, len(mentions) - bisect_right(mentions, after_depth)
 
     def replace(self, event: Event) -> None:
         """Swap in a changed copy of an event (a redaction), keeping its place."""

@@ -25,6 +25,7 @@ from mockserver.core.errors import MatrixError
 from mockserver.core.filters import parse_filter
 from mockserver.core.ids import is_event_id, is_room_alias, is_room_id, is_user_id
 from mockserver.core.model import PRESENCE_STATES, JsonDict
+from mockserver.core.store.relations import ANNOTATION, MAIN, MAX_KEY_LENGTH, THREAD, relation_of
 from mockserver.core.store.pushers import Pusher, parse_pusher
 from mockserver.core.voip import TurnServer, parse_turn_server
 from mockserver.core.store import (
@@ -180,6 +181,14 @@ class _Room:
     membership: dict[str, str] = field(default_factory=dict)
     event_ids: set[str] = field(default_factory=set)
     has_events: bool = False
+    #: Of each event with an id: the event it relates to, if any, and the thread it is in.
+    parent_of: dict[str, str] = field(default_factory=dict)
+    thread_of: dict[str, str] = field(default_factory=dict)
+    #: Roots of threads; (parent, event type, key, sender) of each annotation.
+    roots: set[str] = field(default_factory=set)
+    annotations: set[tuple[str, str, str, str]] = field(default_factory=set)
+    #: The thread of the room's newest event (what a receipt without event_id marks).
+    last_thread: str = MAIN
     #: Users whose membership entry was refused (``*``: one naming no user): whether
     #: they are joined later is not known, so it is not checked.
     unsure: set[str] = field(default_factory=set)
@@ -721,6 +730,7 @@ class _Checker:
             )
         except MatrixError:
             node.at("content").fail("the event is larger than 64 KiB")
+        self._relation(room, node, event_type, sender, content, event_id)
         room.has_events = True
         return EventSpec(
             event_type,
@@ -731,6 +741,76 @@ class _Checker:
             origin_server_ts=ts,
             txn=txn,
         )
+
+    def _relation(
+        self,
+        room: _Room,
+        node: Node,
+        event_type: str,
+        sender: str,
+        content: JsonDict,
+        event_id: str | None,
+    ) -> None:
+        """Relations refer to earlier events of the room by the ids the document gives them,
+        and follow the rules a client's send meets (see Relations.check)."""
+        relates = node.at("content").at("m.relates_to")
+        reply = relates.get("m.in_reply_to")
+        if reply is not None and reply.get("event_id") is not None:
+            self._earlier(room, reply.at("event_id"), event_id)
+        relation = relation_of(content)
+        thread = MAIN
+        if relation is not None:
+            parent = relation.parent_id
+            self._earlier(room, relates.at("event_id"), event_id)
+            if relation.rel_type == ANNOTATION:
+                key = relates.get("key")
+                if key is None or relation.key is None:
+                    relates.fail("an m.annotation needs a string 'key'")
+                if len(relation.key) > MAX_KEY_LENGTH:
+                    key.fail(f"an annotation key is at most {MAX_KEY_LENGTH} characters")
+                annotation = (parent, event_type, relation.key, sender)
+                if annotation in room.annotations:
+                    key.fail(f"{sender} already annotated {parent} with this key")
+                room.annotations.add(annotation)
+            if relation.rel_type == THREAD:
+                if parent in room.parent_of:
+                    relates.at("event_id").fail(
+                        f"{parent} relates to another event, so it cannot start a thread"
+                    )
+                room.roots.add(parent)
+                thread = parent
+            else:
+                thread = room.thread_of.get(parent, MAIN)
+        room.last_thread = thread
+        if event_id is not None:
+            room.thread_of[event_id] = thread
+            if relation is not None:
+                room.parent_of[event_id] = relation.parent_id
+
+    @staticmethod
+    def _earlier(room: _Room, node: Node, own_id: str | None) -> None:
+        target = node.string()
+        if target not in room.event_ids or target == own_id:
+            node.fail(f"{target} is not an earlier event of this room (give it an event_id)")
+
+    def _receipt_thread(self, room: _Room, item: Node, event_id: str | None) -> str | None:
+        """A receipt's ``thread_id``: ``main`` or a thread root its event is in."""
+        node = item.get("thread_id")
+        if node is None:
+            return None
+        thread_id = node.string(non_empty=True)
+        current = event_id
+        in_thread = room.last_thread if event_id is None else room.thread_of.get(event_id, MAIN)
+        if thread_id == MAIN and in_thread == MAIN:
+            return thread_id
+        if thread_id in room.roots:
+            if in_thread == thread_id:
+                return thread_id
+            while current is not None:
+                if current == thread_id:
+                    return thread_id
+                current = room.parent_of.get(current)
+        node.fail(f"the receipt's event is not in thread {thread_id}")
 
     def _event_id(self, room: _Room, node: Node | None) -> str | None:
         if node is None:
@@ -859,9 +939,8 @@ class _Checker:
         if item.get("receipt_type") is not None:
             receipt_type = item.at("receipt_type").choice(RECEIPT_TYPES)
         ts = item.at("ts").integer(minimum=0) if item.get("ts") is not None else None
-        return ReceiptSpec(
-            user_id, event_id, receipt_type, item.optional_string("thread_id"), ts
-        )
+        thread_id = self._receipt_thread(room, item, event_id)
+        return ReceiptSpec(user_id, event_id, receipt_type, thread_id, ts)
 
     def _room_account_data(self, item: Node) -> RoomAccountDataSpec:
         item.fields(("user_id", "type", "content"), required=("user_id", "type", "content"))

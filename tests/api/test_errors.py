@@ -34,6 +34,7 @@ def fill(path: str, values: dict[str, str] | None = None) -> str:
         "user_id": "@alice:localhost",
         "event_id": "$event",
         "event_type": "m.room.message",
+        "rel_type": "m.annotation",
         "state_key": "key",
         "txn_id": "txn1",
         "filter_id": "0",

@@ -104,6 +104,7 @@ async def world(client: httpx.AsyncClient) -> dict[str, str]:
         "user_id": alice.user_id,
         "event_id": event_id,
         "event_type": "m.room.message",
+        "rel_type": "m.annotation",
         "state_key": "",
         "txn_id": "fuzz",
         "filter_id": "0",
@@ -124,7 +125,7 @@ PATH_VARIANTS: list[dict[str, str]] = [
         key: "%00%FF%2F..%2F%25" + "x" * 300
         for key in (
             "room_id", "room_id_or_alias", "room_alias", "user_id", "event_id", "event_type",
-            "state_key", "txn_id", "filter_id", "device_id", "type", "tag", "receipt_type",
+            "rel_type", "state_key", "txn_id", "filter_id", "device_id", "type", "tag", "receipt_type",
             "server_name", "media_id", "file_name",
         )
     },

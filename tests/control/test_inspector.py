@@ -63,18 +63,20 @@ async def test_timeline_pages_newest_first(client: httpx.AsyncClient, control: C
     await control.act("register", username="alice")
     room_id = (await control.act("create_room", user_id="@alice:localhost"))["room_id"]
     for n in range(7):
-        await control.act("send", user_id="@alice:localhost", room_id=room_id, body=f"m{n}")
+        sent = await control.act("send", user_id="@alice:localhost", room_id=room_id, body=f"m{n}")
+    # A relation must point at an event of the room (as in Synapse): react to the last one.
+    target = sent["event_id"]
     await control.act(
         "send",
         user_id="@alice:localhost",
         room_id=room_id,
         type="m.reaction",
-        content={"m.relates_to": {"rel_type": "m.annotation", "event_id": "$x:localhost", "key": "👍"}},
+        content={"m.relates_to": {"rel_type": "m.annotation", "event_id": target, "key": "👍"}},
     )
     first = await control.call("GET", f"/inspector/rooms/{room_id}/timeline", params={"limit": 3})
     depth = first["depth"]
     assert [e["depth"] for e in first["events"]] == [depth, depth - 1, depth - 2]
-    assert first["events"][0]["relation"] == {"rel_type": "m.annotation", "event_id": "$x:localhost"}
+    assert first["events"][0]["relation"] == {"rel_type": "m.annotation", "event_id": target}
     assert [e["content"].get("body") for e in first["events"][1:]] == ["m6", "m5"]
     seen = [e["event_id"] for e in first["events"]]
     before = first["next_before"]

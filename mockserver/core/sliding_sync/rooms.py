@@ -32,7 +32,6 @@ from mockserver.core.sync.rooms import (
     heroes,
     member_counts,
     select_timeline,
-    unread_counts,
 )
 from mockserver.core.tokens import StreamToken
 
@@ -143,7 +142,7 @@ def room_result(
     store, user_id = context.store, context.user_id
     room, membership = entry.room, entry.membership
     initial, after_stream = _starting_point(context, entry, sent)
-    unread = unread_counts(room, user_id, store.event_index) if membership == "join" else None
+    unread = store.unread(user_id, room).total() if membership == "join" else None
     recorded = RoomSent(
         live=True,
         upto=context.now.room,

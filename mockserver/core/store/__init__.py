@@ -8,6 +8,8 @@ it, one module per area owns its state and its part of the stream position:
 - :mod:`.accounts`: users, profiles, devices, access tokens, auth sessions;
 - :mod:`.rooms`: rooms, events, state, membership, redaction, room creation,
   aliases, the public directory (the ``room`` stream);
+- :mod:`.relations`: how events relate (threads, edits, reactions, references),
+  kept by :mod:`.rooms` as events are stored and redacted;
 - :mod:`.ephemeral`: typing, receipts, presence (their three streams);
 - :mod:`.account_data`: account data (its stream);
 - :mod:`.keys`: device, one-time and fallback keys;

@@ -18,6 +18,7 @@ from mockserver.core.errors import M_INVALID_PARAM, MatrixError, forbidden
 from mockserver.core.model import PRESENCE_STATES, Presence, Receipt
 from mockserver.core.room import Room
 from mockserver.core.store.base import UNSET, Whole
+from mockserver.core.store.relations import event_in_thread
 
 if TYPE_CHECKING:
     from mockserver.core.store.accounts import Accounts
@@ -123,7 +124,13 @@ class Ephemeral:
         room = self._joined_room(user_id, room_id)
         if receipt_type not in READ_RECEIPTS:
             raise MatrixError(M_INVALID_PARAM, f"Unknown receipt type {receipt_type!r}")
-        self._rooms.room_event(room_id, event_id)
+        event = self._rooms.room_event(room_id, event_id)
+        if thread_id is not None and not event_in_thread(
+            self._rooms.relations.of(room_id), event, thread_id, self._rooms.event
+        ):
+            raise MatrixError(
+                M_INVALID_PARAM, f"event_id {event_id} is not related to thread {thread_id}"
+            )
         whole = self._whole
         room.add_receipt(
             Receipt(

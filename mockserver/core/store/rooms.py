@@ -37,6 +37,7 @@ from mockserver.core.room import Room
 from mockserver.core.store.accounts import Accounts
 from mockserver.core.store.base import MAX_EVENT_BYTES, TxnKey, Whole, event_size
 from mockserver.core.store.ephemeral import stop_typing
+from mockserver.core.store.relations import Relations, is_edit
 
 #: What ``room_alias_name`` may contain: no whitespace, no ``:`` (Synapse's rule).
 ALIAS_LOCALPART = re.compile(r"^[^\s:]+$")
@@ -92,9 +93,11 @@ PRESETS: dict[str, dict[str, str]] = {
 class Rooms:
     """Rooms and events, membership, redaction, aliases and the directory."""
 
-    def __init__(self, whole: Whole, accounts: Accounts) -> None:
+    def __init__(self, whole: Whole, accounts: Accounts, relations: Relations) -> None:
         self._whole = whole
         self._accounts = accounts
+        #: The relations between this area's events, written as events are stored or redacted.
+        self.relations = relations
         self.rooms: dict[str, Room] = {}
         self.aliases: dict[str, str] = {}
         self.public_rooms: dict[str, None] = {}
@@ -218,10 +221,18 @@ class Rooms:
             self._whole.touch(users=(state_key,))
             if event.membership != "join":
                 stop_typing(self._whole, room, state_key)
-        if event_type in NOTIFYING_TYPES and state_key is None:
-            room.index_notification(event, self._highlighted(room, event))
+        self._index_message(room, event)
         self._whole.touch(rooms=(room.room_id,))
         return event
+
+    def _index_message(self, room: Room, event: Event) -> None:
+        """What an event adds to the room's relations and unread counts."""
+        self.relations.added(event)
+        # Edits never notify (the spec's default rule .m.rule.suppress_edits).
+        if event.type in NOTIFYING_TYPES and event.state_key is None and not is_edit(event.content):
+            highlighted = list(self._highlighted(room, event))
+            room.notifications.add(event.depth, event.sender, highlighted)
+            self.relations.notifies(event, highlighted)
 
     def fresh_event_id(self) -> str:
         event_id = self._whole.ids.event_id()
@@ -320,6 +331,7 @@ class Rooms:
             rules.check_power_levels_content(state, sender, content)
         if event_type == "m.room.canonical_alias":
             self._check_canonical_alias(room_id, content)
+        self.relations.check(room_id, event_type, sender, content, self.event)
         event = self.persist(
             room, event_type, sender, content, state_key=state_key, txn=self._txn_stamp(txn)
         )
@@ -436,8 +448,7 @@ class Rooms:
             )
             room.append(event)
             index[event_id] = (room_id, event.depth)
-            if event_type in NOTIFYING_TYPES:
-                room.index_notification(event, self._highlighted(room, event))
+            self._index_message(room, event)
         if taken:
             whole.bump("room", taken)
         whole.touch(rooms=(room_id,))
@@ -446,6 +457,7 @@ class Rooms:
         if target.redacted_because is not None:
             return
         stripped = redacted_content(target.type, target.content)
+        self.relations.redacted(target)
         # Redaction keeps no unsigned data but the reason, so prev_content goes too...
         room.replace(
             replace(target, content=stripped, prev_content=None, redacted_because=redaction)

@@ -38,6 +38,7 @@ from mockserver.core.store.filters import StoredFilters
 from mockserver.core.store.keys import Keys
 from mockserver.core.store.media import Media, MediaRepository
 from mockserver.core.store.pushers import Pusher, Pushers
+from mockserver.core.store.relations import Aggregator, Relations, Unread, aggregator, unread_counts
 from mockserver.core.store.rooms import CreateRoom, ImportedEvent, Rooms
 from mockserver.core.store.sent_members import SentMembers
 from mockserver.core.store.to_device import ToDeviceQueues
@@ -78,7 +79,8 @@ class Store:
         self._pending_users: set[str] = set()
         # The areas, each given this store as its Whole and the areas it reads.
         self._accounts = accounts = Accounts(self)
-        self._rooms = rooms = Rooms(self, accounts)
+        self.relations = Relations()
+        self._rooms = rooms = Rooms(self, accounts, self.relations)
         self._ephemeral = Ephemeral(self, accounts, rooms)
         self._account_data = AccountDataLog(self, accounts, rooms)
         self._keys = Keys(accounts)
@@ -530,6 +532,31 @@ class Store:
     def read_up_to(self, user_id: str, room_id: str) -> int:
         """Depth of the newest event the user has a read receipt (public or private) on."""
         return read_up_to(self.rooms[room_id], user_id, self.event_index)
+
+    def unread(self, user_id: str, room: Room) -> Unread:
+        """The user's unread counts in a joined room, main timeline and threads apart.
+
+        Only what arrived during the current stay can be unread (nothing before the join).
+        """
+        return unread_counts(
+            room,
+            self.relations.of(room.room_id),
+            user_id,
+            room.receipts_of(user_id),
+            self._depth_of,
+            room.joined_at(user_id),
+        )
+
+    def _depth_of(self, event_id: str) -> int | None:
+        where = self.event_index.get(event_id)
+        return where[1] if where is not None else None
+
+    def aggregator(
+        self, user_id: str, room: Room, upto_depth: int | None = None
+    ) -> Aggregator | None:
+        """Bundled aggregations of ``room``'s events for ``user_id``, counting relations up
+        to ``upto_depth`` (default: the whole room); None when nothing in it relates."""
+        return aggregator(room, self.relations, user_id, upto_depth)
 
     def set_presence(
         self,

@@ -37,7 +37,6 @@ from mockserver.core.sync.rooms import (
     shows,
     summary,
     timeline_state,
-    unread_counts,
 )
 from mockserver.core.sync.to_device import to_device
 from mockserver.core.tokens import StreamToken
@@ -242,10 +241,15 @@ class _Computation:
         account_data = self._room_account_data(room.room_id) if self.account_data else []
         room_summary: Summary | None = None
         unread = None
+        unread_threads: dict[str, tuple[int, int]] | None = None
         if request.stable:
             if full or state_changed:
                 room_summary = summary(room, user_id, since_depth, upto_depth, full)
-            unread = unread_counts(room, user_id, self.store.event_index)
+            counts = self.store.unread(user_id, room)
+            if self.filter.unread_thread_notifications:
+                unread, unread_threads = counts.main, dict(counts.threads)
+            else:
+                unread = counts.total()
         # As Synapse: a room with nothing in its timeline, state, ephemeral or account
         # data is left out; a summary or unread count alone does not count (SyTest
         # 06state.pl, "A change to displayname should not result in a full state sync").
@@ -267,6 +271,7 @@ class _Computation:
             account_data=account_data,
             summary=room_summary,
             unread=unread,
+            unread_threads=unread_threads,
         )
 
     def _state(

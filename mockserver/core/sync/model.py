@@ -62,8 +62,11 @@ class JoinedRoom:
     receipts: list[Receipt]
     account_data: list[AccountData]
     summary: Summary | None
-    #: (notification_count, highlight_count)
+    #: (notification_count, highlight_count): of the main timeline only when the filter
+    #: asks for ``unread_thread_notifications``, else of everything.
     unread: tuple[int, int] | None
+    #: Thread root -> counts, when the filter asks (threads with something unread).
+    unread_threads: dict[str, tuple[int, int]] | None = None
 
 
 @dataclass(slots=True)

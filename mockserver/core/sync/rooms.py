@@ -9,13 +9,11 @@ nothing here scans a whole history.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable
 
 from mockserver.core.filters import EventFilter
 from mockserver.core.model import Event, StateKey
 from mockserver.core.room import Room
-from mockserver.core.store.ephemeral import read_up_to
 from mockserver.core.sync.model import StateAt, Summary, Timeline
 from mockserver.core.tokens import RoomToken, StreamToken
 from mockserver.core.visibility import may_see
@@ -334,13 +332,6 @@ def summary(
     return None if now == before else now
 
 
-def unread_counts(
-    room: Room, user_id: str, event_index: dict[str, tuple[str, int]]
-) -> tuple[int, int]:
-    """(notification_count, highlight_count) of ``user_id`` in the room."""
-    # Only what arrived during the current stay can be unread (nothing before the join).
-    read = max(read_up_to(room, user_id, event_index), room.joined_at(user_id))
-    return room.unread_counts(user_id, read)
 
 
 def shows(event: Event, event_filter: EventFilter, room: Room) -> bool:
