@@ -13,6 +13,7 @@ from starlette.types import ASGIApp
 from mockserver.api import (
     account,
     account_data,
+    devices,
     directory,
     ephemeral,
     events,
@@ -22,6 +23,7 @@ from mockserver.api import (
     presence,
     profile,
     push_rules,
+    room_keys,
     rooms,
     sync,
     versions,
@@ -54,6 +56,8 @@ CLIENT_ENDPOINTS: list[Endpoint] = [
     *profile.routes,
     *account_data.routes,
     *keys.routes,
+    *room_keys.routes,
+    *devices.routes,
     *directory.routes,
 ]
 

@@ -1,10 +1,10 @@
-"""Accounts and sessions: register, login, logout, whoami, devices."""
+"""Accounts and sessions: register, login, logout, whoami (devices: :mod:`.devices`)."""
 
 from __future__ import annotations
 
 from mockserver.api import params
 from mockserver.api.routing import Call, Reply, endpoint
-from mockserver.core.errors import M_UNKNOWN, MatrixError, not_found
+from mockserver.core.errors import M_UNKNOWN, MatrixError
 from mockserver.core.ids import is_user_id, user_id as make_user_id
 from mockserver.core.model import Session
 
@@ -12,6 +12,10 @@ DUMMY_FLOWS = [{"stages": ["m.login.dummy"]}]
 
 
 def _session_body(call: Call, session: Session) -> dict[str, str]:
+    """The answer to a login or registration, noting where the device was seen from."""
+    client = call.request.client
+    if client is not None:
+        call.store.device_seen(session, client.host)
     return {
         "user_id": session.user_id,
         "access_token": session.access_token,
@@ -120,55 +124,6 @@ async def get_whoami(call: Call) -> Reply:
     return {"user_id": call.user_id, "device_id": call.device_id, "is_guest": False}
 
 
-def _device_body(device_id: str, display_name: str | None, last_seen: int | None) -> dict[str, object]:
-    """A Device, with every key present (``null`` when unknown), as Synapse sends it.
-
-    matrix-nio's schema requires ``display_name``, ``last_seen_ip`` and
-    ``last_seen_ts`` on each device and rejects the whole list otherwise.
-    """
-    return {
-        "device_id": device_id,
-        "display_name": display_name,
-        "last_seen_ip": None,
-        "last_seen_ts": last_seen,
-    }
-
-
-@endpoint("/devices", "GET")
-async def get_devices(call: Call) -> Reply:
-    user = call.store.user(call.user_id)
-    return {
-        "devices": [
-            _device_body(d.device_id, d.display_name, d.last_seen_ts) for d in user.devices.values()
-        ]
-    }
-
-
-@endpoint("/devices/{device_id}", "GET")
-async def get_device(call: Call) -> Reply:
-    device = call.store.user(call.user_id).devices.get(call.path["device_id"])
-    if device is None:
-        raise not_found("Unknown device")
-    return _device_body(device.device_id, device.display_name, device.last_seen_ts)
-
-
-@endpoint("/devices/{device_id}", "PUT")
-async def put_device(call: Call) -> Reply:
-    body = await call.json()
-    display_name = params.field(body, "display_name", str)
-    call.store.rename_device(call.user_id, call.path["device_id"], display_name)
-    return {}
-
-
-@endpoint("/devices/{device_id}", "DELETE")
-async def delete_device(call: Call) -> Reply:
-    body = await call.json()
-    if params.field(body, "auth", dict) is None:
-        return 401, {"flows": DUMMY_FLOWS, "params": {}, "session": call.store.start_auth_session()}
-    call.store.delete_device(call.user_id, call.path["device_id"])
-    return {}
-
-
 routes = [
     post_register,
     get_register_available,
@@ -177,8 +132,4 @@ routes = [
     post_logout,
     post_logout_all,
     get_whoami,
-    get_devices,
-    get_device,
-    put_device,
-    delete_device,
 ]

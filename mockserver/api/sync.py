@@ -8,7 +8,7 @@ state as of the end of the timeline, three-part tokens.
 ``GET /_matrix/client/{r0,v3}/sync`` answers in today's shape: ``rooms.join``
 / ``invite`` / ``leave`` with events inline, state at the start of the
 timeline (or ``state_after`` on request), receipts, account data, unread
-counts, to-device and the rest, six-part tokens.
+counts, to-device and the rest, seven-part tokens.
 
 Both parse the same parameters, mark presence, and long-poll through the
 notifier until :func:`~mockserver.core.sync.compute_sync` has something to
@@ -37,7 +37,8 @@ from mockserver.api.shared import SHARED
 from mockserver.core.errors import M_NOT_JSON, M_UNKNOWN_TOKEN, MatrixError, invalid_param
 from mockserver.core.filters import EMPTY_FILTER, Filter, parse_filter
 from mockserver.core.model import AccountData, Event, JsonDict, Session
-from mockserver.core.store import NO_ONE_TIME_KEYS, Store
+from mockserver.core.device_keys import NO_ONE_TIME_KEYS
+from mockserver.core.store import Store
 from mockserver.core.sync import (
     JoinedRoom,
     LeftRoom,

@@ -14,13 +14,15 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from types import MappingProxyType
 from typing import Any
 
 import orjson
 
-from mockserver.core import rules
+from mockserver.core import device_keys as device_keys_area, rules
 from mockserver.core.clock import Clock
+from mockserver.core.cross_signing import CrossSigning
+from mockserver.core.device_lists import DeviceListLog
+from mockserver.core.key_backup import KeyBackups
 from mockserver.core.errors import (
     M_INVALID_PARAM,
     M_INVALID_USERNAME,
@@ -67,8 +69,6 @@ MAX_TYPING_TIMEOUT_MS = 120_000
 NOTIFYING_TYPES = frozenset({"m.room.message", "m.room.encrypted"})
 DEFAULT_ROOM_VERSION = "10"
 SUPPORTED_ROOM_VERSIONS = tuple(str(v) for v in range(1, 12))
-#: A device's one-time key counts before it uploads any (some clients need the field).
-NO_ONE_TIME_KEYS: Mapping[str, int] = MappingProxyType({"signed_curve25519": 0})
 
 #: Stripped state shown to an invitee, in this order (spec "Stripped state").
 STRIPPED_STATE_TYPES = (
@@ -183,6 +183,9 @@ class Store:
         self.filters: dict[str, list[JsonDict]] = {}
         self.txns: dict[TxnKey, str] = {}
         self.auth_sessions: set[str] = set()
+        self.device_lists = DeviceListLog()
+        self.cross_signing = CrossSigning()
+        self.key_backups = KeyBackups()
         self._typing_rooms: set[str] = set()
         self._pending_rooms: set[str] = set()
         self._pending_users: set[str] = set()
@@ -305,6 +308,9 @@ class Store:
     def has_auth_session(self, session: str) -> bool:
         return session in self.auth_sessions
 
+    def end_auth_session(self, session: str) -> None:
+        self.auth_sessions.discard(session)
+
     def _free_localpart(self) -> str:
         number = len(self.users) + 1
         while make_user_id(str(number), self.server_name) in self.users:
@@ -347,6 +353,12 @@ class Store:
         self.sessions[session.access_token] = session
         return session
 
+    def device_seen(self, session: Session, ip: str) -> None:
+        """Where the session's device last connected from (``last_seen_ip`` in ``/devices``)."""
+        device = self._device(session.user_id, session.device_id)
+        if device is not None:
+            device.last_seen_ip = ip
+
     def session_for(self, access_token: str) -> Session | None:
         return self.sessions.get(access_token)
 
@@ -369,18 +381,34 @@ class Store:
         device = self.user(user_id).devices.get(device_id)
         if device is None:
             raise not_found("Unknown device")
-        if display_name is not None:
+        if display_name is not None and display_name != device.display_name:
             device.display_name = display_name
+            if device.keys is not None:
+                # keys/query shows the name (unsigned.device_display_name), as Synapse tells.
+                self._device_list_changed(user_id)
+            self._commit()
 
     def delete_device(self, user_id: str, device_id: str) -> None:
-        user = self.user(user_id)
-        if device_id not in user.devices:
+        if device_id not in self.user(user_id).devices:
             raise not_found("Unknown device")
-        del user.devices[device_id]
+        self.delete_devices(user_id, [device_id])
+
+    def delete_devices(self, user_id: str, device_ids: Iterable[str]) -> None:
+        """Remove devices (unknown ids are ignored), their sessions, keys and to-device
+        messages, and tell everyone who tracks the user's devices."""
+        user = self.user(user_id)
+        gone = {d for d in device_ids if d in user.devices}
+        if not gone:
+            return
+        for device_id in gone:
+            del user.devices[device_id]
+            self.to_device.pop((user_id, device_id), None)
+            self.cross_signing.forget_device(user_id, device_id)
         for token in [
-            t for t, s in self.sessions.items() if s.user_id == user_id and s.device_id == device_id
+            t for t, s in self.sessions.items() if s.user_id == user_id and s.device_id in gone
         ]:
             del self.sessions[token]
+        self._device_list_changed(user_id)
         self._ended(user_id)
 
     # -- profile --------------------------------------------------------------------------
@@ -1148,7 +1176,17 @@ class Store:
             return []
         return queue[bisect_right(queue, after, key=_stream) : bisect_right(queue, upto, key=_stream)]
 
-    # -- end-to-end keys (a tolerant stub: stored and echoed, never verified) --------------------
+    # -- end-to-end keys ------------------------------------------------------------------
+
+    def _device(self, user_id: str, device_id: str) -> Device | None:
+        user = self.users.get(user_id)
+        return user.devices.get(device_id) if user is not None else None
+
+    def _device_list_changed(self, user_id: str, *, private: bool = False) -> None:
+        """Record a change of ``user_id``'s devices and wake whoever must be told."""
+        self.position = self.position.advance(device_list=self.position.device_list + 1)
+        self.device_lists.record(self.position.device_list, user_id, private=private)
+        self._touch(rooms=() if private else self.joined_rooms(user_id), users=(user_id,))
 
     def upload_keys(
         self,
@@ -1157,72 +1195,105 @@ class Store:
         one_time_keys: Mapping[str, Any] | None,
         fallback_keys: Mapping[str, Any] | None,
     ) -> dict[str, int]:
-        device = self.user(session.user_id).devices.get(session.device_id)
+        """Store a device's keys; new or changed identity keys tell the device's watchers."""
+        user_id, device_id = session.user_id, session.device_id
+        device = self._device(user_id, device_id)
         if device is None:
             raise not_found("Unknown device")
         if device_keys is not None:
-            device.keys = copy.deepcopy(device_keys)
+            device_keys_area.check_device_keys(device_keys, user_id, device_id)
+        device_keys_area.check_one_time_keys(device, one_time_keys or {})
+        device_keys_area.check_fallback_keys(fallback_keys or {})
+        if device_keys is not None and device_keys != device.keys:
+            device.keys = copy_json(device_keys)
+            self._device_list_changed(user_id)
         for key_id, key in (one_time_keys or {}).items():
-            device.one_time_keys[key_id] = copy.deepcopy(key)
-        for key_id, key in (fallback_keys or {}).items():
-            device.fallback_keys[key_id] = copy.deepcopy(key)
-        return self.one_time_key_counts(session.user_id, session.device_id)
+            device.one_time_keys[key_id] = copy_json(key)
+        device_keys_area.store_fallback_keys(device, copy_json(dict(fallback_keys or {})))
+        self._commit()
+        return self.one_time_key_counts(user_id, device_id)
 
     def holds_device_keys(self, user_id: str, device_id: str) -> bool:
         """Whether the device has one-time or fallback keys uploaded (most have none)."""
-        user = self.users.get(user_id)
-        device = user.devices.get(device_id) if user is not None else None
+        device = self._device(user_id, device_id)
         return device is not None and bool(device.one_time_keys or device.fallback_keys)
 
     def one_time_key_counts(self, user_id: str, device_id: str) -> dict[str, int]:
-        counts: dict[str, int] = dict(NO_ONE_TIME_KEYS)
-        user = self.users.get(user_id)
-        device = user.devices.get(device_id) if user is not None else None
-        if device is not None:
-            for key_id in device.one_time_keys:
-                algorithm = key_id.split(":", 1)[0]
-                counts[algorithm] = counts.get(algorithm, 0) + 1
-        return counts
+        return device_keys_area.one_time_key_counts(self._device(user_id, device_id))
 
     def fallback_key_types(self, user_id: str, device_id: str) -> list[str]:
-        user = self.users.get(user_id)
-        device = user.devices.get(device_id) if user is not None else None
-        if device is None or not device.fallback_keys:
-            return []
-        return sorted({key_id.split(":", 1)[0] for key_id in device.fallback_keys})
+        """``device_unused_fallback_key_types``: algorithms whose fallback key is unused."""
+        return device_keys_area.unused_fallback_key_types(self._device(user_id, device_id))
 
-    def query_keys(self, wanted: Mapping[str, Any]) -> dict[str, dict[str, JsonDict]]:
-        result: dict[str, dict[str, JsonDict]] = {}
+    def device_keys_of(self, user_id: str, device_id: str) -> JsonDict | None:
+        device = self._device(user_id, device_id)
+        return device.keys if device is not None else None
+
+    def query_keys(self, querier: str, wanted: Mapping[str, list[str]]) -> JsonDict:
+        """``POST /keys/query``: devices' keys and cross-signing keys, with the signatures
+        ``querier`` may see; the user-signing key only of ``querier`` itself."""
+        found: JsonDict = {
+            "device_keys": {},
+            "master_keys": {},
+            "self_signing_keys": {},
+            "user_signing_keys": {},
+        }
         for user_id, device_ids in wanted.items():
             user = self.users.get(user_id)
             if user is None:
                 continue
-            chosen = device_ids if isinstance(device_ids, list) and device_ids else list(user.devices)
-            found: dict[str, JsonDict] = {}
-            for device_id in chosen:
+            by_device: dict[str, JsonDict] = {}
+            for device_id in device_ids or list(user.devices):
                 device = user.devices.get(device_id)
-                if device is not None and device.keys is not None:
-                    found[device_id] = copy.deepcopy(device.keys)
-            result[user_id] = found
-        return result
+                shown = device_keys_area.shown_device_keys(device) if device else None
+                if shown is not None:
+                    by_device[device_id] = self.cross_signing.with_signatures(
+                        shown, user_id, device_id, querier
+                    )
+            found["device_keys"][user_id] = by_device
+            for kind, key in self.cross_signing.query(user_id, querier).items():
+                found[f"{kind}_keys"][user_id] = key
+        return found
 
-    def claim_keys(self, wanted: Mapping[str, Any]) -> dict[str, dict[str, JsonDict]]:
+    def claim_keys(self, wanted: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, JsonDict]]:
+        """``POST /keys/claim``: a one-time key per device, else its fallback key."""
         result: dict[str, dict[str, JsonDict]] = {}
         for user_id, by_device in wanted.items():
-            user = self.users.get(user_id)
-            if user is None or not isinstance(by_device, dict):
-                continue
             for device_id, algorithm in by_device.items():
-                device = user.devices.get(device_id)
-                if device is None or not isinstance(algorithm, str):
-                    continue
-                for pool in (device.one_time_keys, device.fallback_keys):
-                    key_id = next((k for k in pool if k.startswith(algorithm + ":")), None)
-                    if key_id is not None:
-                        key = pool[key_id] if pool is device.fallback_keys else pool.pop(key_id)
-                        result.setdefault(user_id, {})[device_id] = {key_id: key}
-                        break
+                device = self._device(user_id, device_id)
+                claimed = device_keys_area.claim(device, algorithm) if device else None
+                if claimed is not None:
+                    key_id, key = claimed
+                    result.setdefault(user_id, {})[device_id] = {key_id: copy_json(key)}
         return result
+
+    # -- cross-signing ------------------------------------------------------------------------
+
+    def check_cross_signing_keys(
+        self, user_id: str, body: Mapping[str, Any]
+    ) -> tuple[dict[str, JsonDict], bool]:
+        """The checked keys of ``device_signing/upload`` and whether they replace keys
+        (which needs user-interactive auth); nothing is stored."""
+        self.user(user_id)
+        return self.cross_signing.plan_upload(user_id, body)
+
+    def upload_cross_signing_keys(self, user_id: str, keys: Mapping[str, JsonDict]) -> None:
+        """Store keys checked by :meth:`check_cross_signing_keys`."""
+        changed = {kind for kind, key in keys.items() if self.cross_signing.key(user_id, kind) != key}
+        if not changed:
+            return
+        self.cross_signing.store_upload(user_id, keys)
+        self._device_list_changed(user_id, private=changed == {"user_signing"})
+        self._commit()
+
+    def upload_signatures(self, signer: str, body: Mapping[str, Any]) -> dict[str, dict[str, JsonDict]]:
+        """``POST /keys/signatures/upload``: store the good signatures, return the failures."""
+        writes, failures = self.cross_signing.plan_signatures(signer, body, self.device_keys_of)
+        if writes:
+            self.cross_signing.store_signatures(writes)
+            self._device_list_changed(signer, private=not any(w.own for w in writes))
+            self._commit()
+        return failures
 
     # -- filters -------------------------------------------------------------------------------
 

@@ -98,6 +98,9 @@ class DeviceLists:
     changed: list[str]
     left: list[str]
 
+    def __bool__(self) -> bool:
+        return bool(self.changed or self.left)
+
 
 @dataclass(slots=True)
 class SyncResult:
@@ -120,6 +123,7 @@ class SyncResult:
             or self.presence
             or self.account_data
             or self.to_device
+            or (self.device_lists is not None and bool(self.device_lists))
         )
 
 
@@ -276,6 +280,86 @@ def _counts(room: Room, depth: int) -> tuple[int, int]:
 
 
 # -- the computation ----------------------------------------------------------------------
+
+
+def rooms_with_state_changes(
+    store: Store, user_id: str, since: int, upto: int
+) -> list[tuple[Room, int, int]]:
+    """(room, since depth, upto depth) of each of the user's rooms with state events in
+    (since, upto] of the room stream: the only rooms where a membership can have changed."""
+    found = []
+    for room_id in store.rooms_of(user_id):
+        room = store.rooms[room_id]
+        if room.last_stream <= since:
+            continue
+        since_depth = room.depth_at_stream(since)
+        upto_depth = room.depth_at_stream(upto)
+        if room.state_changed(since_depth, upto_depth):
+            found.append((room, since_depth, upto_depth))
+    return found
+
+
+def _shares_room(user_id: str, other: str, rooms: list[Room]) -> bool:
+    return other == user_id or any(
+        (event := room.current("m.room.member", other)) is not None
+        and event.membership == "join"
+        for room in rooms
+    )
+
+
+def device_list_changes(
+    store: Store,
+    user_id: str,
+    since: StreamToken,
+    upto: StreamToken,
+    state_changes: list[tuple[Room, int, int]] | None = None,
+    joined_rooms: list[Room] | None = None,
+) -> DeviceLists:
+    """Whose devices ``user_id`` should re-query, and with whom it shares no room any more.
+
+    ``changed``: users whose devices or cross-signing keys changed in
+    (since, upto] (the device-list stream) and who share a room with the
+    user, the user itself included for its own other devices; and users
+    who came to share a room with the user (their keys are new to it).
+    ``left``: users who shared a room at ``since`` and share none now.
+    ``/sync`` passes what it has already worked out; ``GET /keys/changes``
+    and sliding sync's e2ee extension may leave them out.
+    """
+    if state_changes is None:
+        state_changes = rooms_with_state_changes(store, user_id, since.room, upto.room)
+    if joined_rooms is None:
+        joined_rooms = [store.rooms[r] for r in store.joined_rooms(user_id)]
+    changed: set[str] = set()
+    gone: set[str] = set()
+    for room, since_depth, upto_depth in state_changes:
+        users = [
+            key[1]
+            for key in room.state_keys_changed(since_depth, upto_depth)
+            if key[0] == "m.room.member"
+        ]
+        if not users:
+            continue
+        was_in = _is_joined(room, user_id, since_depth)
+        is_in = _is_joined(room, user_id, upto_depth)
+        if is_in and not was_in:
+            changed.update(m.state_key for m in room.members("join", upto_depth) if m.state_key)
+        elif was_in and not is_in:
+            gone.update(m.state_key for m in room.members("join", since_depth) if m.state_key)
+        elif is_in:
+            for other in users:
+                before = _is_joined(room, other, since_depth)
+                after = _is_joined(room, other, upto_depth)
+                if after and not before:
+                    changed.add(other)
+                elif before and not after:
+                    gone.add(other)
+    changed.discard(user_id)
+    gone.discard(user_id)
+    changed.update(store.device_lists.changed(user_id, since.device_list, upto.device_list))
+    return DeviceLists(
+        changed=sorted(u for u in changed if _shares_room(user_id, u, joined_rooms)),
+        left=sorted(u for u in gone if not _shares_room(user_id, u, joined_rooms)),
+    )
 
 
 class _Computation:
@@ -680,11 +764,7 @@ class _Computation:
     # -- presence and to-device ---------------------------------------------------------------
 
     def _shares_room(self, other: str, rooms: list[Room]) -> bool:
-        return other == self.user_id or any(
-            (event := room.current("m.room.member", other)) is not None
-            and event.membership == "join"
-            for room in rooms
-        )
+        return _shares_room(self.user_id, other, rooms)
 
     def _newly_sharing(self, rooms: list[Room]) -> set[str]:
         """Users who came to share a room with the user since ``since``: everyone in a room
@@ -749,48 +829,11 @@ class _Computation:
         return found
 
     def _device_lists(self) -> DeviceLists | None:
-        """Who joined or left the rooms shared with the user since ``since`` (E2EE tracking).
-
-        A user is ``changed`` when they now share a room they did not share
-        at ``since`` (so the client queries their keys), and ``left`` when
-        they shared a room then and share none now. Key uploads are not
-        tracked: clients query keys of every member they learn of anyway.
-        """
+        """Device-list changes since ``since`` (today's dialect, incremental syncs only)."""
         if not self.request.stable or self.initial:
             return None
-        changes = self.state_changes
-        if not changes:
-            return DeviceLists(changed=[], left=[])
-        changed: set[str] = set()
-        gone: set[str] = set()
-        for room, since_depth, upto_depth in changes:
-            users = [
-                key[1]
-                for key in room.state_keys_changed(since_depth, upto_depth)
-                if key[0] == "m.room.member"
-            ]
-            if not users:
-                continue
-            was_in = _is_joined(room, self.user_id, since_depth)
-            is_in = _is_joined(room, self.user_id, upto_depth)
-            if is_in and not was_in:
-                changed.update(m.state_key for m in room.members("join", upto_depth) if m.state_key)
-            elif was_in and not is_in:
-                gone.update(m.state_key for m in room.members("join", since_depth) if m.state_key)
-            elif is_in:
-                for user_id in users:
-                    before = _is_joined(room, user_id, since_depth)
-                    after = _is_joined(room, user_id, upto_depth)
-                    if after and not before:
-                        changed.add(user_id)
-                    elif before and not after:
-                        gone.add(user_id)
-        changed.discard(self.user_id)
-        gone.discard(self.user_id)
-        rooms = self.joined_rooms()
-        return DeviceLists(
-            changed=sorted(u for u in changed if self._shares_room(u, rooms)),
-            left=sorted(u for u in gone if not self._shares_room(u, rooms)),
+        return device_list_changes(
+            self.store, self.user_id, self.from_pos, self.now, self.state_changes, self.joined_rooms()
         )
 
     def _to_device(self) -> list[ToDeviceMessage]:

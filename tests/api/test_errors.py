@@ -41,6 +41,8 @@ def fill(path: str, values: dict[str, str] | None = None) -> str:
         "type": "m.custom",
         "tag": "u.work",
         "receipt_type": "m.read",
+        "version": "1",
+        "session_id": "session",
     }
     defaults.update(values or {})
     return re.sub(r"\{(\w+)\}", lambda m: defaults[m.group(1)], path)

@@ -108,6 +108,8 @@ async def world(client: httpx.AsyncClient) -> dict[str, str]:
         "type": "m.custom",
         "tag": "u.fuzz",
         "receipt_type": "m.read",
+        "version": "1",
+        "session_id": "fuzz-session",
     }
 
 
@@ -119,6 +121,7 @@ PATH_VARIANTS: list[dict[str, str]] = [
         for key in (
             "room_id", "room_id_or_alias", "room_alias", "user_id", "event_id", "event_type",
             "state_key", "txn_id", "filter_id", "device_id", "type", "tag", "receipt_type",
+            "version", "session_id",
         )
     },
 ]
