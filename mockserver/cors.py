@@ -1,7 +1,9 @@
-"""CORS for browser clients: every answer allows any origin; preflights get ``{}``.
+"""CORS for browser clients: every client API answer allows any origin; preflights get ``{}``.
 
 :class:`~mockserver.responses.OrjsonResponse`, which every answer is (500s
 and preflights included), sends them, so no layer adds them on the way out.
+The control API (``/_mock``) gets none: it is for test processes, never for
+web pages (see :mod:`mockserver.control.access`).
 """
 
 from __future__ import annotations
@@ -13,3 +15,8 @@ HEADERS = {
 }
 #: HEADERS as ASGI raw headers.
 RAW_HEADERS = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in HEADERS.items()]
+
+
+def applies_to(path: str) -> bool:
+    """True for every path but the control API's."""
+    return path != "/_mock" and not path.startswith("/_mock/")

@@ -1,7 +1,11 @@
 """The one ASGI middleware in front of the routes: preflights, errors, client traffic.
 
-- A CORS preflight (any ``OPTIONS``) is answered with ``{}``; like every
-  answer it carries the CORS headers (see :mod:`mockserver.cors`).
+- A ``/_mock`` request is first checked against the control API's Host and
+  Origin rules (:mod:`mockserver.control.access`); its answers carry no
+  CORS headers, and a preflight for it gets ``{}`` without them.
+- A client API CORS preflight (any ``OPTIONS``) is answered with ``{}``;
+  like every client API answer it carries the CORS headers (see
+  :mod:`mockserver.cors`).
 - With the control API on, each client request goes through
   :func:`~mockserver.traffic.middleware.serve_journaled` (journal and fault
   rules); ``/_mock`` requests go straight to the routes.
@@ -24,7 +28,8 @@ from functools import partial
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
-from mockserver.errors import error_response
+from mockserver.control.access import ControlAccess
+from mockserver.errors import error_response, render
 from mockserver.responses import STATUS_KEY, OrjsonResponse
 from mockserver.traffic.middleware import is_control_path, serve_journaled
 
@@ -42,12 +47,15 @@ async def answered(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> 
 class HttpMiddleware:
     """HTTP requests to ``routes``; the lifespan to ``app`` (Starlette's router)."""
 
-    def __init__(self, app: ASGIApp, *, routes: ASGIApp, journal: bool) -> None:
+    def __init__(
+        self, app: ASGIApp, *, routes: ASGIApp, journal: bool, control: ControlAccess | None
+    ) -> None:
         self.app = app
         self.answer: ASGIApp = partial(answered, routes)
         self.journaled: ASGIApp | None = (
             partial(serve_journaled, self.answer) if journal else None
         )
+        self.control = control
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -55,11 +63,25 @@ class HttpMiddleware:
             await WebSocketClose()(scope, receive, send)
         elif scope["type"] != "http":
             await self.app(scope, receive, send)
+        elif self.control is not None and is_control_path(scope["path"]):
+            await self.serve_control(self.control, scope, receive, send)
         elif scope["method"] == "OPTIONS":
             await OrjsonResponse({})(scope, receive, send)
         elif self.journaled is not None and not is_control_path(scope["path"]):
             # Answered twice over: the routes' errors inside the journal, and
             # anything the traffic code itself raises, outside it.
             await answered(self.journaled, scope, receive, send)
+        else:
+            await self.answer(scope, receive, send)
+
+    async def serve_control(
+        self, control: ControlAccess, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """A ``/_mock`` request: refused unless Host and Origin allow it; not journaled."""
+        refusal = control.refusal(scope)
+        if refusal is not None:
+            await render(refusal)(scope, receive, send)
+        elif scope["method"] == "OPTIONS":
+            await OrjsonResponse({})(scope, receive, send)
         else:
             await self.answer(scope, receive, send)

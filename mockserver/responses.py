@@ -10,14 +10,14 @@ from starlette.background import BackgroundTask
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
-from mockserver.cors import RAW_HEADERS
+from mockserver.cors import RAW_HEADERS, applies_to
 
 #: Where a response notes, in the request's scope, the status it started to send.
 STATUS_KEY = "mockserver.status"
 
 
 class OrjsonResponse(JSONResponse):
-    """A JSON answer, sent with the CORS headers, that notes in the scope that it started.
+    """A JSON answer, sent with the CORS headers (not under ``/_mock``), that notes in the scope that it started.
 
     Every answer mockserver sends is one of these, so no layer has to add
     the CORS headers on the way out, and the middleware knows from
@@ -66,13 +66,8 @@ class OrjsonResponse(JSONResponse):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Send the answer with the CORS headers added (no handler sets them itself)."""
         scope[STATUS_KEY] = self.status_code
-        await send(
-            {
-                "type": "http.response.start",
-                "status": self.status_code,
-                "headers": self.raw_headers + RAW_HEADERS,
-            }
-        )
+        headers = self.raw_headers + RAW_HEADERS if applies_to(scope.get("path", "")) else self.raw_headers
+        await send({"type": "http.response.start", "status": self.status_code, "headers": headers})
         await send({"type": "http.response.body", "body": self.body})
         if self.background is not None:
             await self.background()

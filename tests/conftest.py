@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -11,6 +11,7 @@ import pytest
 from mockserver.app import create_app
 from mockserver.config import ServerConfig
 from mockserver.homeserver import Homeserver
+from mockserver.server import ThreadedServer
 from tests.matrix_schemas import validate_sync
 from tests.support import Account, register
 
@@ -42,6 +43,14 @@ async def check_stable_sync(response: httpx.Response) -> None:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture
+def server() -> Iterator[ThreadedServer]:
+    """A fresh, empty mockserver on a real socket (127.0.0.1, a free port), for real clients."""
+    running = ThreadedServer(Homeserver.create(ServerConfig(port=0))).start()
+    yield running
+    running.stop()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from mockserver.api.sync import since_token
 from mockserver.core import uia
 from mockserver.core.errors import bad_json, missing_param
 from mockserver.core.store import TxnKey
-from mockserver.core.sync import device_list_changes
+from mockserver.core.sync.device_lists import device_list_changes
 from mockserver.core.tokens import StreamToken
 
 

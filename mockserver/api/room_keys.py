@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from mockserver.api import params
 from mockserver.api.routing import Call, Reply, endpoint
-from mockserver.core import key_backup
+from mockserver.core.store import key_backup
 from mockserver.core.errors import M_INVALID_PARAM, MatrixError, missing_param
 
 

@@ -37,8 +37,7 @@ from mockserver.api.shared import SHARED
 from mockserver.core.errors import M_NOT_JSON, M_UNKNOWN_TOKEN, MatrixError, invalid_param
 from mockserver.core.filters import EMPTY_FILTER, Filter, parse_filter
 from mockserver.core.model import AccountData, Event, JsonDict, Session
-from mockserver.core.device_keys import NO_ONE_TIME_KEYS
-from mockserver.core.store import Store
+from mockserver.core.store import NO_ONE_TIME_KEYS, Store
 from mockserver.core.sync import (
     JoinedRoom,
     LeftRoom,

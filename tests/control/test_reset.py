@@ -56,7 +56,7 @@ async def test_ids_after_reset_are_those_of_a_fresh_server(
     after_reset = await world(client)
     fresh = create_app(homeserver=Homeserver.create(ServerConfig()))
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=fresh), base_url="http://t"
+        transport=httpx.ASGITransport(app=fresh), base_url="http://localhost"
     ) as other:
         assert after_reset == await world(other)
 

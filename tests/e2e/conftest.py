@@ -127,14 +127,6 @@ def live(start_live: LiveFactory) -> Live:
 
 
 @pytest.fixture
-def server() -> Iterator[ThreadedServer]:
-    """A fresh, empty mockserver on a real socket (port 0)."""
-    running = ThreadedServer(Homeserver.create(ServerConfig(port=0))).start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
 def http(server: ThreadedServer) -> Iterator[httpx.Client]:
     """A plain HTTP client on ``server``."""
     with httpx.Client(base_url=server.base_url, timeout=10) as client:

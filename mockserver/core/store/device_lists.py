@@ -17,6 +17,12 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from mockserver.core.store.base import Whole
+
+if TYPE_CHECKING:
+    from mockserver.core.store.rooms import Rooms
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,19 +34,21 @@ class DeviceListChange:
 
 
 class DeviceListLog:
-    """Every device-list change, in stream order."""
+    """Every device-list change, in stream order; owns the ``device_list`` stream."""
 
-    def __init__(self) -> None:
+    def __init__(self, whole: Whole, rooms: Rooms) -> None:
+        self._whole = whole
+        self._rooms = rooms
         self.entries: list[DeviceListChange] = []
         self.streams: list[int] = []
 
-    def clear(self) -> None:
-        self.entries.clear()
-        self.streams.clear()
-
-    def record(self, stream: int, user_id: str, *, private: bool = False) -> None:
+    def record(self, user_id: str, *, private: bool = False) -> None:
+        """Note a change of ``user_id``'s devices and wake whoever must be told."""
+        stream = self._whole.bump("device_list")
         self.entries.append(DeviceListChange(stream, user_id, private))
         self.streams.append(stream)
+        rooms = () if private else self._rooms.joined_rooms(user_id)
+        self._whole.touch(rooms=rooms, users=(user_id,))
 
     def between(self, after: int, upto: int) -> list[DeviceListChange]:
         start = bisect_right(self.streams, after)

@@ -116,10 +116,6 @@ class CrossSigning:
         self.keys: dict[str, dict[str, JsonDict]] = {}
         self.signatures: Signatures = {}
 
-    def clear(self) -> None:
-        self.keys.clear()
-        self.signatures.clear()
-
     def key(self, user_id: str, kind: str) -> JsonDict | None:
         return self.keys.get(user_id, {}).get(kind)
 

@@ -138,9 +138,6 @@ class KeyBackups:
     def __init__(self) -> None:
         self.users: dict[str, UserBackups] = {}
 
-    def clear(self) -> None:
-        self.users.clear()
-
     # -- versions -------------------------------------------------------------------------
 
     def create_version(self, user_id: str, algorithm: str, auth_data: JsonDict) -> str:

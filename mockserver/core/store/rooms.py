@@ -1,0 +1,588 @@
+"""Rooms: their events and state, membership, redaction, room creation, aliases
+and the public room directory.
+
+Owns ``rooms`` (each :class:`~mockserver.core.room.Room` keeps its timeline and
+state), ``event_index`` (event id -> room and depth), ``user_rooms`` (every room
+a user has ever had a membership in, in order), ``aliases`` and
+``public_rooms``. It owns the ``room`` stream: every persisted event takes the
+next position. It reads the accounts (invitees must exist, member events carry
+the profile), records transaction ids in :attr:`Whole.txns`, and stops a
+departing member's typing (:func:`~mockserver.core.store.ephemeral.stop_typing`).
+Every write checks the room's rules (:mod:`mockserver.core.rules`) first, but
+:meth:`Rooms.import_event`, the scenario loader's way in.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from mockserver.core import rules
+from mockserver.core.errors import (
+    M_INVALID_PARAM,
+    M_ROOM_IN_USE,
+    M_TOO_LARGE,
+    MatrixError,
+    bad_json,
+    forbidden,
+    not_found,
+)
+from mockserver.core.ids import is_room_alias, is_room_id, is_user_id
+from mockserver.core.model import MEMBERSHIPS, Event, JsonDict, copy_json
+from mockserver.core.redaction import redacted_content
+from mockserver.core.room import Room
+from mockserver.core.store.accounts import Accounts
+from mockserver.core.store.base import MAX_EVENT_BYTES, TxnKey, Whole, event_size
+from mockserver.core.store.ephemeral import stop_typing
+
+#: What ``room_alias_name`` may contain: no whitespace, no ``:`` (Synapse's rule).
+ALIAS_LOCALPART = re.compile(r"^[^\s:]+$")
+NOTIFYING_TYPES = frozenset({"m.room.message", "m.room.encrypted"})
+DEFAULT_ROOM_VERSION = "10"
+SUPPORTED_ROOM_VERSIONS = tuple(str(v) for v in range(1, 12))
+
+#: Stripped state shown to an invitee, in this order (spec "Stripped state").
+STRIPPED_STATE_TYPES = (
+    "m.room.create",
+    "m.room.name",
+    "m.room.avatar",
+    "m.room.topic",
+    "m.room.join_rules",
+    "m.room.canonical_alias",
+    "m.room.encryption",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CreateRoom:
+    """The body of ``POST /createRoom``, validated."""
+
+    preset: str | None = None
+    visibility: str = "private"
+    name: str | None = None
+    topic: str | None = None
+    invite: tuple[str, ...] = ()
+    initial_state: tuple[JsonDict, ...] = ()
+    is_direct: bool = False
+    room_alias_name: str | None = None
+    room_version: str | None = None
+    creation_content: JsonDict = field(default_factory=dict)
+    power_level_content_override: JsonDict | None = None
+
+
+PRESETS: dict[str, dict[str, str]] = {
+    "private_chat": {"join_rule": "invite", "history_visibility": "shared", "guest_access": "can_join"},
+    "trusted_private_chat": {
+        "join_rule": "invite",
+        "history_visibility": "shared",
+        "guest_access": "can_join",
+    },
+    "public_chat": {"join_rule": "public", "history_visibility": "shared", "guest_access": "forbidden"},
+}
+
+
+class Rooms:
+    """Rooms and events, membership, redaction, aliases and the directory."""
+
+    def __init__(self, whole: Whole, accounts: Accounts) -> None:
+        self._whole = whole
+        self._accounts = accounts
+        self.rooms: dict[str, Room] = {}
+        self.aliases: dict[str, str] = {}
+        self.public_rooms: dict[str, None] = {}
+        self.event_index: dict[str, tuple[str, int]] = {}
+        #: Every room a user has ever had a membership in, in order of first membership.
+        self.user_rooms: dict[str, dict[str, None]] = {}
+
+    # -- rooms: reading ------------------------------------------------------------------------
+
+    def room(self, room_id: str) -> Room:
+        room = self.rooms.get(room_id)
+        if room is None:
+            raise not_found(f"Unknown room {room_id}")
+        return room
+
+    def event(self, event_id: str) -> Event | None:
+        where = self.event_index.get(event_id)
+        if where is None:
+            return None
+        room_id, depth = where
+        return self.rooms[room_id].event_at(depth)
+
+    def room_event(self, room_id: str, event_id: str) -> Event:
+        """An event of this room, or ``M_NOT_FOUND``."""
+        event = self.event(event_id)
+        if event is None or event.room_id != room_id:
+            raise not_found(f"Unknown event {event_id}")
+        return event
+
+    def membership(self, user_id: str, room_id: str) -> str | None:
+        room = self.rooms.get(room_id)
+        if room is None:
+            return None
+        event = room.current("m.room.member", user_id)
+        return event.membership if event is not None else None
+
+    def rooms_of(self, user_id: str) -> Iterable[str]:
+        return self.user_rooms.get(user_id, {}).keys()
+
+    def joined_rooms(self, user_id: str) -> list[str]:
+        return [r for r in self.rooms_of(user_id) if self.membership(user_id, r) == "join"]
+
+    def visible_depth(self, user_id: str, room_id: str) -> int:
+        """How far into a room's history ``user_id`` may read (``shared`` visibility).
+
+        A joined user sees everything; a user who left, was kicked or banned
+        after having joined sees up to and including that event, and no
+        further even if re-invited later (see :meth:`Room.last_departure`).
+        Anyone else is refused with ``M_FORBIDDEN`` (an unknown room is
+        ``M_NOT_FOUND``).
+        """
+        room = self.room(room_id)
+        last = room.current("m.room.member", user_id)
+        if last is not None and last.membership == "join":
+            return room.depth
+        departure = room.last_departure(user_id)
+        if departure:
+            return departure
+        raise forbidden(f"User {user_id} not in room {room_id}")
+
+    def stripped_state(self, room: Room, depth: int | None = None) -> list[Event]:
+        depth = room.depth if depth is None else depth
+        found = [room.state_event_at((t, ""), depth) for t in STRIPPED_STATE_TYPES]
+        return [e for e in found if e is not None]
+
+    def resolve_room(self, room_id_or_alias: str) -> str:
+        if is_room_alias(room_id_or_alias):
+            room_id = self.aliases.get(room_id_or_alias)
+            if room_id is None:
+                raise not_found(f"Room alias {room_id_or_alias} not found")
+            return room_id
+        if not is_room_id(room_id_or_alias):
+            raise MatrixError(M_INVALID_PARAM, f"{room_id_or_alias!r} is not a room id or alias")
+        self.room(room_id_or_alias)
+        return room_id_or_alias
+
+    # -- rooms: writing --------------------------------------------------------------------
+
+    def persist(
+        self,
+        room: Room,
+        event_type: str,
+        sender: str,
+        content: JsonDict,
+        *,
+        state_key: str | None = None,
+        txn: tuple[str, str, str] | None = None,
+        origin_server_ts: int | None = None,
+        event_id: str | None = None,
+    ) -> Event:
+        prev = room.current(event_type, state_key) if state_key is not None else None
+        event = Event(
+            event_id=event_id or self._fresh_event_id(),
+            room_id=room.room_id,
+            type=event_type,
+            sender=sender,
+            content=content,
+            origin_server_ts=self._whole.now() if origin_server_ts is None else origin_server_ts,
+            stream=self._whole.bump("room"),
+            depth=room.depth + 1,
+            state_key=state_key,
+            txn=txn,
+            prev_content=prev.content if prev is not None else None,
+        )
+        room.append(event)
+        self.event_index[event.event_id] = (room.room_id, event.depth)
+        if event_type == "m.room.member" and state_key is not None:
+            self.user_rooms.setdefault(state_key, {})[room.room_id] = None
+            self._whole.touch(users=(state_key,))
+            if event.membership != "join":
+                stop_typing(self._whole, room, state_key)
+        if event_type in NOTIFYING_TYPES and state_key is None:
+            room.index_notification(event, self._highlighted(room, event))
+        self._whole.touch(rooms=(room.room_id,))
+        return event
+
+    def _fresh_event_id(self) -> str:
+        event_id = self._whole.ids.event_id()
+        while event_id in self.event_index:
+            event_id = self._whole.ids.event_id()
+        return event_id
+
+    def _highlighted(self, room: Room, event: Event) -> Iterator[str]:
+        """Joined members (not the sender) whom a message mentions: in ``m.mentions``, or by
+        user id or display name in its body."""
+        mentions = event.content.get("m.mentions")
+        mentioned: set[str] = set()
+        if isinstance(mentions, dict) and isinstance(mentions.get("user_ids"), list):
+            mentioned = {u for u in mentions["user_ids"] if isinstance(u, str)}
+        body = event.content.get("body")
+        body = body if isinstance(body, str) else ""
+        if not mentioned and not body:
+            return
+        for user_id, name in room.joined_names():
+            if user_id == event.sender:
+                continue
+            if (
+                user_id in mentioned
+                or (body and user_id in body)
+                or (body and name is not None and name in body)
+            ):
+                yield user_id
+
+    def _check_event(
+        self, room: Room, event_type: str, sender: str, content: Any, state_key: str | None
+    ) -> JsonDict:
+        if not isinstance(content, dict):
+            raise bad_json("Event content must be a JSON object")
+        checked: JsonDict = copy_json(content)
+        self.check_event_size(room.room_id, event_type, sender, checked, state_key)
+        return checked
+
+    def check_event_size(
+        self, room_id: str, event_type: str, sender: str, content: Any, state_key: str | None
+    ) -> None:
+        """Refuse (``M_TOO_LARGE``) an event that would exceed 64 KiB once persisted."""
+        envelope = {
+            "type": event_type,
+            "room_id": room_id,
+            "sender": sender,
+            "content": content,
+            "state_key": state_key,
+            "event_id": "$" + "x" * 43,
+            "origin_server_ts": self._whole.now(),
+        }
+        if event_size(envelope) > MAX_EVENT_BYTES:
+            raise MatrixError(M_TOO_LARGE, "Event is too large")
+
+    def _replay(self, txn: TxnKey | None) -> Event | None:
+        if txn is None:
+            return None
+        event_id = self._whole.txns.get(txn)
+        return self.event(event_id) if event_id is not None else None
+
+    def _remember(self, txn: TxnKey | None, event: Event) -> None:
+        if txn is not None:
+            self._whole.txns[txn] = event.event_id
+
+    @staticmethod
+    def _txn_stamp(txn: TxnKey | None) -> tuple[str, str, str] | None:
+        return (txn.user_id, txn.device_id, txn.txn_id) if txn is not None else None
+
+    def send_event(
+        self,
+        sender: str,
+        room_id: str,
+        event_type: str,
+        content: Any,
+        *,
+        state_key: str | None = None,
+        txn: TxnKey | None = None,
+    ) -> Event:
+        """Send a message or state event as a member of the room, under the room's rules."""
+        replayed = self._replay(txn)
+        if replayed is not None:
+            return replayed
+        room = self.room(room_id)
+        if event_type == "m.room.member" and state_key is not None:
+            if not isinstance(content, dict) or not isinstance(content.get("membership"), str):
+                raise bad_json("m.room.member content needs a membership")
+            return self.set_membership(
+                sender,
+                room_id,
+                state_key,
+                content["membership"],
+                content=content,
+                txn=txn,
+            )
+        content = self._check_event(room, event_type, sender, content, state_key)
+        state = room.state_now()
+        rules.check_can_send(state, sender, event_type, state_key)
+        if event_type == "m.room.power_levels":
+            rules.check_power_levels_content(state, sender, content)
+        if event_type == "m.room.canonical_alias":
+            self._check_canonical_alias(room_id, content)
+        event = self.persist(
+            room, event_type, sender, content, state_key=state_key, txn=self._txn_stamp(txn)
+        )
+        self._remember(txn, event)
+        return event
+
+    def _check_canonical_alias(self, room_id: str, content: JsonDict) -> None:
+        alias = content.get("alias")
+        if alias is not None and (not isinstance(alias, str) or self.aliases.get(alias) != room_id):
+            raise MatrixError("M_BAD_ALIAS", "Alias does not point to this room", status=400)
+
+    def import_event(
+        self,
+        room_id: str,
+        event_type: str,
+        sender: str,
+        content: JsonDict,
+        *,
+        state_key: str | None = None,
+        origin_server_ts: int | None = None,
+        event_id: str | None = None,
+        txn: tuple[str, str, str] | None = None,
+    ) -> Event:
+        """Persist an event as given, without room rules: the scenario loader's way in.
+
+        Scenarios may describe any room the spec can express (a room with no
+        ``m.room.create``, as in the seed's example), so power levels and join
+        rules are not checked; ids must still be unique and users known. An
+        ``m.room.redaction`` strips its target (if it is in this room), as a
+        redaction sent through the API does.
+        """
+        room = self.rooms.get(room_id)
+        if room is None:
+            room = self.rooms[room_id] = Room(room_id)
+        if event_id is not None and event_id in self.event_index:
+            raise MatrixError(M_INVALID_PARAM, f"Event id {event_id} is already used")
+        content = self._check_event(room, event_type, sender, content, state_key)
+        event = self.persist(
+            room,
+            event_type,
+            sender,
+            content,
+            state_key=state_key,
+            txn=txn,
+            origin_server_ts=origin_server_ts,
+            event_id=event_id,
+        )
+        if txn is not None and state_key is None:
+            # The sending device repeating this txnId gets this event back, as after a real send.
+            self._whole.txns[TxnKey.for_send(txn[0], txn[1], room_id, event_type, txn[2])] = event.event_id
+        redacts = content.get("redacts")
+        if event_type == "m.room.redaction" and state_key is None and isinstance(redacts, str):
+            target = self.event(redacts)
+            if target is not None and target.room_id == room_id:
+                self._apply_redaction(room, target, event)
+        return event
+
+    def _apply_redaction(self, room: Room, target: Event, redaction: Event) -> None:
+        if target.redacted_because is not None:
+            return
+        stripped = redacted_content(target.type, target.content)
+        # Redaction keeps no unsigned data but the reason, so prev_content goes too...
+        room.replace(
+            replace(target, content=stripped, prev_content=None, redacted_because=redaction)
+        )
+        # ...and the state event that replaced it no longer shows the old content.
+        if target.state_key is not None:
+            successor = room.next_state_event(target.state_entry, target.depth)
+            if successor is not None:
+                room.replace(replace(successor, prev_content=stripped))
+
+    def ensure_room(self, room_id: str | None = None) -> Room:
+        """An empty room (the scenario loader's first step for a room without m.room.create).
+
+        Without ``room_id`` a fresh one is generated from the seeded ids.
+        """
+        if room_id is not None and room_id in self.rooms:
+            raise MatrixError(M_ROOM_IN_USE, f"Room {room_id} already exists")
+        room_id = room_id or self._fresh_room_id()
+        room = self.rooms[room_id] = Room(room_id)
+        return room
+
+    def set_membership(
+        self,
+        sender: str,
+        room_id: str,
+        target: str,
+        membership: str,
+        *,
+        reason: str | None = None,
+        content: Mapping[str, Any] | None = None,
+        txn: TxnKey | None = None,
+    ) -> Event:
+        """Join, invite, leave, kick, ban or unban, as the spec's auth rules allow."""
+        replayed = self._replay(txn)
+        if replayed is not None:
+            return replayed
+        room = self.room(room_id)
+        if not is_user_id(target):
+            raise MatrixError(M_INVALID_PARAM, f"Invalid user id {target!r}")
+        if membership not in MEMBERSHIPS:
+            raise bad_json(f"Unknown membership {membership!r}")
+        if membership == "invite" and target not in self._accounts.users:
+            # A local-only server: invites go to users it knows.
+            raise not_found(f"Unknown user {target}")
+        state = room.state_now()
+        rules.check_membership_change(state, sender, target, membership)
+        current = state.get(("m.room.member", target))
+        if membership == "join" and current is not None and current.membership == "join":
+            if content is None:
+                return current
+        body: JsonDict = dict(content) if content is not None else {}
+        body["membership"] = membership
+        if membership in ("join", "invite") and content is None:
+            body.update(self._accounts.profile_content(target))
+        if reason is not None:
+            body["reason"] = reason
+        body = self._check_event(room, "m.room.member", sender, body, target)
+        event = self.persist(
+            room, "m.room.member", sender, body, state_key=target, txn=self._txn_stamp(txn)
+        )
+        self._remember(txn, event)
+        return event
+
+    def join(self, user_id: str, room_id_or_alias: str) -> str:
+        room_id = self.resolve_room(room_id_or_alias)
+        self.set_membership(user_id, room_id, user_id, "join")
+        return room_id
+
+    def create_room(self, creator: str, options: CreateRoom, *, room_id: str | None = None) -> str:
+        """``POST /createRoom``: the creation events in the order Synapse sends them."""
+        self._accounts.user(creator)
+        version = options.room_version or DEFAULT_ROOM_VERSION
+        if version not in SUPPORTED_ROOM_VERSIONS:
+            raise MatrixError("M_UNSUPPORTED_ROOM_VERSION", f"Unknown room version {version}")
+        preset_name = options.preset or (
+            "public_chat" if options.visibility == "public" else "private_chat"
+        )
+        preset = PRESETS.get(preset_name)
+        if preset is None:
+            raise bad_json(f"Unknown preset {preset_name!r}")
+        alias = None
+        if options.room_alias_name is not None:
+            alias = f"#{options.room_alias_name}:{self._whole.server_name}"
+            if not ALIAS_LOCALPART.fullmatch(options.room_alias_name) or not is_room_alias(alias):
+                raise MatrixError(M_INVALID_PARAM, "Invalid room alias name")
+            if alias in self.aliases:
+                raise MatrixError(M_ROOM_IN_USE, "Room alias already taken")
+        for invitee in options.invite:
+            if not is_user_id(invitee):
+                raise MatrixError(M_INVALID_PARAM, f"Invalid user id {invitee!r}")
+            if invitee not in self._accounts.users:
+                raise not_found(f"Unknown user {invitee}")
+            if invitee == creator:
+                raise forbidden(f"{invitee} is already in the room.")
+        if room_id is not None and room_id in self.rooms:
+            raise MatrixError(M_ROOM_IN_USE, f"Room {room_id} already exists")
+
+        power_levels: JsonDict = copy.deepcopy(rules.DEFAULT_POWER_LEVELS)
+        power_levels["users"] = {creator: 100}
+        if preset_name == "trusted_private_chat":
+            for invitee in options.invite:
+                power_levels["users"][invitee] = 100
+        if options.power_level_content_override:
+            power_levels.update(copy.deepcopy(options.power_level_content_override))
+
+        create_content = {**copy.deepcopy(options.creation_content), "room_version": version}
+        if version in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10"):
+            create_content.setdefault("creator", creator)
+        # initial_state replaces what the preset would set for the same entry (as in
+        # Synapse); the create event and memberships are createRoom's own to send.
+        initial: dict[tuple[str, str], JsonDict] = {
+            (item["type"], item.get("state_key", "")): copy.deepcopy(item["content"])
+            for item in options.initial_state
+        }
+        if any(key[0] in ("m.room.create", "m.room.member") for key in initial):
+            raise bad_json("initial_state may not set m.room.create or m.room.member")
+        plan: list[tuple[str, str, JsonDict]] = [
+            ("m.room.create", "", create_content),
+            ("m.room.member", creator, {"membership": "join", **self._accounts.profile_content(creator)}),
+            ("m.room.power_levels", "", initial.pop(("m.room.power_levels", ""), power_levels)),
+        ]
+        if alias is not None:
+            plan.append(("m.room.canonical_alias", "", {"alias": alias}))
+        for event_type, content in (
+            ("m.room.join_rules", {"join_rule": preset["join_rule"]}),
+            ("m.room.history_visibility", {"history_visibility": preset["history_visibility"]}),
+            ("m.room.guest_access", {"guest_access": preset["guest_access"]}),
+        ):
+            plan.append((event_type, "", initial.pop((event_type, ""), content)))
+        plan += [(event_type, key, content) for (event_type, key), content in initial.items()]
+        if options.name is not None:
+            plan.append(("m.room.name", "", {"name": options.name}))
+        if options.topic is not None:
+            plan.append(("m.room.topic", "", {"topic": options.topic}))
+        for invitee in dict.fromkeys(options.invite):
+            invite: JsonDict = {"membership": "invite", **self._accounts.profile_content(invitee)}
+            if options.is_direct:
+                invite["is_direct"] = True
+            plan.append(("m.room.member", invitee, invite))
+
+        room_id = room_id or self._fresh_room_id()
+        room = Room(room_id)
+        for event_type, state_key, content in plan:
+            self._check_event(room, event_type, creator, content, state_key)
+        self.rooms[room_id] = room
+        for event_type, state_key, content in plan:
+            self.persist(room, event_type, creator, content, state_key=state_key)
+        if alias is not None:
+            self.aliases[alias] = room_id
+        if options.visibility == "public":
+            self.public_rooms[room_id] = None
+        return room_id
+
+    def _fresh_room_id(self) -> str:
+        room_id = self._whole.ids.room_id()
+        while room_id in self.rooms:
+            room_id = self._whole.ids.room_id()
+        return room_id
+
+    def redact(
+        self,
+        sender: str,
+        room_id: str,
+        event_id: str,
+        *,
+        reason: str | None = None,
+        txn: TxnKey | None = None,
+    ) -> Event:
+        """Send ``m.room.redaction`` and strip the target wherever it is served."""
+        replayed = self._replay(txn)
+        if replayed is not None:
+            return replayed
+        room = self.room(room_id)
+        target = self.event(event_id)
+        if target is not None and target.room_id != room_id:
+            target = None
+        state = room.state_now()
+        rules.check_can_redact(state, sender, target)
+        content: JsonDict = {"redacts": event_id}
+        if reason is not None:
+            content["reason"] = reason
+        redaction = self.persist(
+            room, "m.room.redaction", sender, content, txn=self._txn_stamp(txn)
+        )
+        if target is not None:
+            self._apply_redaction(room, target, redaction)
+        self._remember(txn, redaction)
+        return redaction
+
+    # -- aliases -------------------------------------------------------------------------------
+
+    def set_alias(self, user_id: str, alias: str, room_id: str) -> None:
+        if not is_room_alias(alias) or not alias.endswith(":" + self._whole.server_name):
+            raise MatrixError(M_INVALID_PARAM, f"Invalid alias {alias!r}")
+        self.room(room_id)
+        if alias in self.aliases:
+            raise MatrixError(M_ROOM_IN_USE, "Room alias already taken")
+        self.aliases[alias] = room_id
+
+    def delete_alias(self, user_id: str, alias: str) -> None:
+        room_id = self.aliases.get(alias)
+        if room_id is None:
+            raise not_found(f"Room alias {alias} not found")
+        if self.membership(user_id, room_id) != "join":
+            raise forbidden("You don't have permission to delete the alias.")
+        del self.aliases[alias]
+
+    def set_room_visibility(self, user_id: str, room_id: str, visibility: str) -> None:
+        self.room(room_id)
+        if self.membership(user_id, room_id) != "join":
+            raise forbidden("You are not in the room")
+        self.publish_room(room_id, visibility == "public")
+
+    def publish_room(self, room_id: str, public: bool) -> None:
+        """List or unlist a room in the public directory (no membership check)."""
+        self.room(room_id)
+        if public:
+            self.public_rooms[room_id] = None
+        else:
+            self.public_rooms.pop(room_id, None)

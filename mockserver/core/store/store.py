@@ -1,0 +1,584 @@
+"""The store: the one public face of mockserver's in-memory state.
+
+:class:`Store` is what ``api/``, ``control/``, ``scenarios/apply.py`` and the
+tests call. It composes one object per area of state (accounts, rooms,
+ephemeral data, account data, keys, to-device, stored filters; each in its own
+module, which says what it owns) and owns what they share: the stream
+position (:attr:`Store.position`, moved only through :meth:`Store.bump`), the
+transaction ids, and the listeners.
+
+Each public mutation checks everything first, then writes, then bumps the
+stream positions it touched and tells the registered listeners which rooms
+and users the change concerns (the notifier is one such listener): areas
+note what they touch (:meth:`touch`); the store's public method commits once
+(:meth:`_commit`) after the last write. A rejected call raises
+:class:`MatrixError` before its first write, so it changes nothing. The
+store never sees a request, a status code or a waiter.
+
+A method that concerns one area forwards to it; one that spans several (a
+profile change announced in every joined room) is written here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mockserver.core.clock import Clock
+from mockserver.core.errors import M_INVALID_PARAM, MatrixError
+from mockserver.core.ids import Ids
+from mockserver.core.model import AccountData, Event, JsonDict, Presence, Session, ToDeviceMessage, User
+from mockserver.core.room import Room
+from mockserver.core.store.account_data import AccountDataLog
+from mockserver.core.store.accounts import Accounts
+from mockserver.core.store.base import UNSET, Change, Listener, Stream, TxnKey
+from mockserver.core.store.cross_signing import CrossSigning
+from mockserver.core.store.device_lists import DeviceListLog
+from mockserver.core.store.ephemeral import Ephemeral, read_up_to
+from mockserver.core.store.filters import StoredFilters
+from mockserver.core.store.key_backup import KeyBackups
+from mockserver.core.store.keys import Keys
+from mockserver.core.store.rooms import CreateRoom, Rooms
+from mockserver.core.store.to_device import ToDeviceQueues
+from mockserver.core.tokens import StreamToken
+
+
+class Store:
+    """Users, devices, rooms, events, ephemeral data and filters, all in memory."""
+
+    def __init__(
+        self,
+        server_name: str = "localhost",
+        *,
+        clock: Clock | None = None,
+        seed: int | str = 0,
+    ) -> None:
+        self.server_name = server_name
+        self.clock = clock or Clock()
+        self.ids = Ids(server_name, seed)
+        self._listeners: list[Listener] = []
+        self._clear()
+
+    def _clear(self) -> None:
+        self.position = StreamToken()
+        self.txns: dict[TxnKey, str] = {}
+        self._pending_rooms: set[str] = set()
+        self._pending_users: set[str] = set()
+        # The areas, each given this store as its Whole and the areas it reads.
+        self._accounts = accounts = Accounts(self)
+        self._rooms = rooms = Rooms(self, accounts)
+        self._ephemeral = Ephemeral(self, accounts, rooms)
+        self._account_data = AccountDataLog(self, accounts, rooms)
+        self.device_lists = device_lists = DeviceListLog(self, rooms)
+        self.cross_signing = cross_signing = CrossSigning()
+        self.key_backups = KeyBackups()
+        self._keys = Keys(accounts, device_lists, cross_signing)
+        self._to_device = ToDeviceQueues(self, accounts)
+        self._filters = StoredFilters()
+        # Their state, readable here as plain attributes (the sync path reads them per
+        # room; a property would cost a call each time). Rebound with the areas.
+        self.users = accounts.users
+        self.sessions = accounts.sessions
+        self.auth_sessions = accounts.auth_sessions
+        self.rooms = rooms.rooms
+        self.aliases = rooms.aliases
+        self.public_rooms = rooms.public_rooms
+        self.event_index = rooms.event_index
+        self.user_rooms = rooms.user_rooms
+        self.presence = self._ephemeral.presence
+        self.account_data = self._account_data.account_data
+        self.to_device = self._to_device.to_device
+        self.filters = self._filters.filters
+
+    def reset(self, seed: int | str | None = None) -> None:
+        """Forget everything: an empty world at stream position zero."""
+        touched = set(self.rooms), set(self.users)
+        self._clear()
+        self.ids.reseed(seed)
+        self._pending_rooms, self._pending_users = touched
+        self._commit()
+
+    def rename_server(self, server_name: str) -> None:
+        """Serve another server name; only an empty world (no users, no rooms) may change it."""
+        if server_name == self.server_name:
+            return
+        if self.users or self.rooms:
+            raise MatrixError(
+                M_INVALID_PARAM,
+                f"Cannot rename server {self.server_name} to {server_name}: it is not empty",
+            )
+        self.server_name = server_name
+        self.ids.server_name = server_name
+
+    # -- what the areas share (their Whole) --------------------------------------------
+
+    def now(self) -> int:
+        return self.clock.now_ms()
+
+    def bump(self, stream: Stream) -> int:
+        """Move one stream of the position a step forward; return its new value."""
+        position = self.position.advance(**{stream: getattr(self.position, stream) + 1})
+        self.position = position
+        value: int = getattr(position, stream)
+        return value
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def touch(self, rooms: Iterable[str] = (), users: Iterable[str] = ()) -> None:
+        self._pending_rooms.update(rooms)
+        self._pending_users.update(users)
+
+    def _commit(self) -> None:
+        if not self._pending_rooms and not self._pending_users:
+            return
+        change = Change(frozenset(self._pending_rooms), frozenset(self._pending_users))
+        self._pending_rooms = set()
+        self._pending_users = set()
+        for listener in list(self._listeners):
+            listener(change)
+
+    # -- accounts: users, devices and access tokens ---------------------------------------
+
+    def user(self, user_id: str) -> User:
+        return self._accounts.user(user_id)
+
+    def check_new_localpart(self, localpart: str) -> str:
+        """Validate a username for registration and return the user id it gives."""
+        return self._accounts.check_new_localpart(localpart)
+
+    def create_user(
+        self,
+        user_id: str,
+        password: str | None,
+        *,
+        displayname: str | None = UNSET,
+        avatar_url: str | None = None,
+    ) -> User:
+        return self._accounts.create_user(
+            user_id, password, displayname=displayname, avatar_url=avatar_url
+        )
+
+    def register(
+        self,
+        localpart: str | None,
+        password: str | None,
+        *,
+        device_id: str | None = None,
+        initial_device_display_name: str | None = None,
+        inhibit_login: bool = False,
+        auth_session: str | None = None,
+    ) -> tuple[str, Session | None]:
+        """Create an account; ``auth_session`` (if given) must be one this server started."""
+        return self._accounts.register(
+            localpart,
+            password,
+            device_id=device_id,
+            initial_device_display_name=initial_device_display_name,
+            inhibit_login=inhibit_login,
+            auth_session=auth_session,
+        )
+
+    def start_auth_session(self) -> str:
+        """A user-interactive auth session id for ``/register``."""
+        return self._accounts.start_auth_session()
+
+    def has_auth_session(self, session: str) -> bool:
+        return session in self.auth_sessions
+
+    def end_auth_session(self, session: str) -> None:
+        """A user-interactive auth session whose stage was passed: it cannot be used again."""
+        self._accounts.end_auth_session(session)
+
+    def login(
+        self,
+        user_id: str,
+        password: str,
+        *,
+        device_id: str | None = None,
+        initial_device_display_name: str | None = None,
+    ) -> Session:
+        return self._accounts.login(
+            user_id,
+            password,
+            device_id=device_id,
+            initial_device_display_name=initial_device_display_name,
+        )
+
+    def new_session(
+        self,
+        user_id: str,
+        device_id: str | None = None,
+        display_name: str | None = None,
+        *,
+        access_token: str | None = None,
+    ) -> Session:
+        """Issue an access token for a device of ``user_id`` (creating the device)."""
+        return self._accounts.new_session(
+            user_id, device_id, display_name, access_token=access_token
+        )
+
+    def device_seen(self, session: Session, ip: str) -> None:
+        self._accounts.device_seen(session, ip)
+
+    def session_for(self, access_token: str) -> Session | None:
+        return self.sessions.get(access_token)
+
+    def logout(self, access_token: str) -> None:
+        self._accounts.logout(access_token)
+        self._commit()
+
+    def logout_all(self, user_id: str) -> None:
+        self._accounts.logout_all(user_id)
+        self._commit()
+
+    def rename_device(self, user_id: str, device_id: str, display_name: str | None) -> None:
+        """Rename a device; ``keys/query`` shows the name, so its watchers are told (Synapse)."""
+        renamed = self._accounts.rename_device(user_id, device_id, display_name)
+        if renamed and self._keys.device_keys_of(user_id, device_id) is not None:
+            self.device_lists.record(user_id)
+            self._commit()
+
+    def delete_devices(self, user_id: str, device_ids: Iterable[str]) -> None:
+        """Remove devices (unknown ids are ignored), their sessions, keys, signatures and
+        to-device messages, and tell everyone who tracks the user's devices."""
+        gone = {d for d in device_ids if d in self.user(user_id).devices}
+        if not gone:
+            return
+        for device_id in gone:
+            self._to_device.forget_device(user_id, device_id)
+            self.cross_signing.forget_device(user_id, device_id)
+        self._accounts.remove_devices(user_id, gone)
+        self.device_lists.record(user_id)
+        self._commit()
+
+    def set_profile(
+        self,
+        user_id: str,
+        *,
+        displayname: str | None = UNSET,
+        avatar_url: str | None = UNSET,
+    ) -> None:
+        """Change a profile field and announce it in every room the user is joined to."""
+        user = self._accounts.set_profile(user_id, displayname=displayname, avatar_url=avatar_url)
+        for room_id in self.joined_rooms(user_id):
+            room = self.rooms[room_id]
+            current = room.current("m.room.member", user_id)
+            assert current is not None
+            content = dict(current.content)
+            for key, value in (("displayname", user.displayname), ("avatar_url", user.avatar_url)):
+                if value is None:
+                    content.pop(key, None)
+                else:
+                    content[key] = value
+            if content != current.content:
+                self._rooms.persist(room, "m.room.member", user_id, content, state_key=user_id)
+        self._commit()
+
+    # -- rooms: reading -------------------------------------------------------------------
+
+    def room(self, room_id: str) -> Room:
+        return self._rooms.room(room_id)
+
+    def event(self, event_id: str) -> Event | None:
+        return self._rooms.event(event_id)
+
+    def room_event(self, room_id: str, event_id: str) -> Event:
+        """An event of this room, or ``M_NOT_FOUND``."""
+        return self._rooms.room_event(room_id, event_id)
+
+    def membership(self, user_id: str, room_id: str) -> str | None:
+        return self._rooms.membership(user_id, room_id)
+
+    def rooms_of(self, user_id: str) -> Iterable[str]:
+        return self._rooms.rooms_of(user_id)
+
+    def joined_rooms(self, user_id: str) -> list[str]:
+        return self._rooms.joined_rooms(user_id)
+
+    def visible_depth(self, user_id: str, room_id: str) -> int:
+        """How far into a room's history ``user_id`` may read (see :meth:`Rooms.visible_depth`)."""
+        return self._rooms.visible_depth(user_id, room_id)
+
+    def stripped_state(self, room: Room, depth: int | None = None) -> list[Event]:
+        return self._rooms.stripped_state(room, depth)
+
+    def resolve_room(self, room_id_or_alias: str) -> str:
+        return self._rooms.resolve_room(room_id_or_alias)
+
+    def _check_event(
+        self, room: Room, event_type: str, sender: str, content: Any, state_key: str | None
+    ) -> JsonDict:
+        return self._rooms._check_event(room, event_type, sender, content, state_key)
+
+    def check_event_size(
+        self, room_id: str, event_type: str, sender: str, content: Any, state_key: str | None
+    ) -> None:
+        """Refuse (``M_TOO_LARGE``) an event that would exceed 64 KiB once persisted."""
+        self._rooms.check_event_size(room_id, event_type, sender, content, state_key)
+
+    # -- rooms: writing -------------------------------------------------------------------
+
+    def send_event(
+        self,
+        sender: str,
+        room_id: str,
+        event_type: str,
+        content: Any,
+        *,
+        state_key: str | None = None,
+        txn: TxnKey | None = None,
+    ) -> Event:
+        """Send a message or state event as a member of the room, under the room's rules."""
+        event = self._rooms.send_event(
+            sender, room_id, event_type, content, state_key=state_key, txn=txn
+        )
+        self._commit()
+        return event
+
+    def import_event(
+        self,
+        room_id: str,
+        event_type: str,
+        sender: str,
+        content: JsonDict,
+        *,
+        state_key: str | None = None,
+        origin_server_ts: int | None = None,
+        event_id: str | None = None,
+        txn: tuple[str, str, str] | None = None,
+    ) -> Event:
+        """Persist an event as given, without room rules: the scenario loader's way in."""
+        event = self._rooms.import_event(
+            room_id,
+            event_type,
+            sender,
+            content,
+            state_key=state_key,
+            origin_server_ts=origin_server_ts,
+            event_id=event_id,
+            txn=txn,
+        )
+        self._commit()
+        return event
+
+    def ensure_room(self, room_id: str | None = None) -> Room:
+        """An empty room (the scenario loader's first step for a room without m.room.create)."""
+        return self._rooms.ensure_room(room_id)
+
+    def set_membership(
+        self,
+        sender: str,
+        room_id: str,
+        target: str,
+        membership: str,
+        *,
+        reason: str | None = None,
+        content: Mapping[str, Any] | None = None,
+        txn: TxnKey | None = None,
+    ) -> Event:
+        """Join, invite, leave, kick, ban or unban, as the spec's auth rules allow."""
+        event = self._rooms.set_membership(
+            sender, room_id, target, membership, reason=reason, content=content, txn=txn
+        )
+        self._commit()
+        return event
+
+    def join(self, user_id: str, room_id_or_alias: str) -> str:
+        room_id = self._rooms.join(user_id, room_id_or_alias)
+        self._commit()
+        return room_id
+
+    def create_room(self, creator: str, options: CreateRoom, *, room_id: str | None = None) -> str:
+        """``POST /createRoom``: the creation events in the order Synapse sends them."""
+        created = self._rooms.create_room(creator, options, room_id=room_id)
+        self._commit()
+        return created
+
+    def redact(
+        self,
+        sender: str,
+        room_id: str,
+        event_id: str,
+        *,
+        reason: str | None = None,
+        txn: TxnKey | None = None,
+    ) -> Event:
+        """Send ``m.room.redaction`` and strip the target wherever it is served."""
+        redaction = self._rooms.redact(sender, room_id, event_id, reason=reason, txn=txn)
+        self._commit()
+        return redaction
+
+    # -- aliases and the directory --------------------------------------------------------
+
+    def set_alias(self, user_id: str, alias: str, room_id: str) -> None:
+        self._rooms.set_alias(user_id, alias, room_id)
+
+    def delete_alias(self, user_id: str, alias: str) -> None:
+        self._rooms.delete_alias(user_id, alias)
+
+    def set_room_visibility(self, user_id: str, room_id: str, visibility: str) -> None:
+        self._rooms.set_room_visibility(user_id, room_id, visibility)
+
+    def publish_room(self, room_id: str, public: bool) -> None:
+        """List or unlist a room in the public directory (no membership check)."""
+        self._rooms.publish_room(room_id, public)
+
+    # -- ephemeral: typing, receipts, presence --------------------------------------------
+
+    def set_typing(self, user_id: str, room_id: str, typing: bool, timeout_ms: int | None) -> None:
+        self._ephemeral.set_typing(user_id, room_id, typing, timeout_ms)
+        self._commit()
+
+    def expire_typing(self) -> None:
+        """Drop typing notifications whose timeout has passed (on the server clock)."""
+        self._ephemeral.expire_typing()
+        self._commit()
+
+    def next_typing_expiry(self) -> int | None:
+        return self._ephemeral.next_typing_expiry()
+
+    def set_receipt(
+        self,
+        user_id: str,
+        room_id: str,
+        receipt_type: str,
+        event_id: str,
+        *,
+        thread_id: str | None = None,
+        ts: int | None = None,
+    ) -> None:
+        """Record a read receipt, stamped ``ts`` (a scenario's) or now."""
+        self._ephemeral.set_receipt(user_id, room_id, receipt_type, event_id, thread_id=thread_id, ts=ts)
+        self._commit()
+
+    def read_up_to(self, user_id: str, room_id: str) -> int:
+        """Depth of the newest event the user has a read receipt (public or private) on."""
+        return read_up_to(self.rooms[room_id], user_id, self.event_index)
+
+    def set_presence(
+        self,
+        user_id: str,
+        presence: str,
+        *,
+        status_msg: str | None = UNSET,
+        last_active_ago: int | None = UNSET,
+    ) -> None:
+        self._ephemeral.set_presence(
+            user_id, presence, status_msg=status_msg, last_active_ago=last_active_ago
+        )
+        self._commit()
+
+    def mark_syncing(self, user_id: str, set_presence: str | None) -> None:
+        """``/sync``'s ``set_presence``: absent means online; ``offline`` changes nothing."""
+        self._ephemeral.mark_syncing(user_id, set_presence)
+        self._commit()
+
+    def presence_changes(self, after: int, upto: int) -> list[Presence]:
+        return self._ephemeral.presence_changes(after, upto)
+
+    # -- account data ---------------------------------------------------------------------
+
+    def set_account_data(
+        self, user_id: str, room_id: str | None, data_type: str, content: Any
+    ) -> None:
+        self._account_data.set_account_data(user_id, room_id, data_type, content)
+        self._commit()
+
+    def get_account_data(self, user_id: str, room_id: str | None, data_type: str) -> JsonDict:
+        return self._account_data.get_account_data(user_id, room_id, data_type)
+
+    def account_data_changes(self, user_id: str, after: int, upto: int) -> list[AccountData]:
+        return self._account_data.account_data_changes(user_id, after, upto)
+
+    # -- to-device ------------------------------------------------------------------------
+
+    def send_to_device(
+        self,
+        sender: str,
+        message_type: str,
+        messages: Mapping[str, Mapping[str, Any]],
+        *,
+        txn: TxnKey | None = None,
+    ) -> None:
+        self._to_device.send_to_device(sender, message_type, messages, txn=txn)
+        self._commit()
+
+    def to_device_messages(
+        self, user_id: str, device_id: str, after: int, upto: int
+    ) -> list[ToDeviceMessage]:
+        return self._to_device.to_device_messages(user_id, device_id, after, upto)
+
+    # -- end-to-end keys ------------------------------------------------------------------
+
+    def upload_keys(
+        self,
+        session: Session,
+        device_keys: JsonDict | None,
+        one_time_keys: Mapping[str, Any] | None,
+        fallback_keys: Mapping[str, Any] | None,
+    ) -> dict[str, int]:
+        counts = self._keys.upload_keys(session, device_keys, one_time_keys, fallback_keys)
+        self._commit()
+        return counts
+
+    def holds_device_keys(self, user_id: str, device_id: str) -> bool:
+        """Whether the device has one-time or fallback keys uploaded (most have none)."""
+        return self._keys.holds_device_keys(user_id, device_id)
+
+    def one_time_key_counts(self, user_id: str, device_id: str) -> dict[str, int]:
+        return self._keys.one_time_key_counts(user_id, device_id)
+
+    def fallback_key_types(self, user_id: str, device_id: str) -> list[str]:
+        """``device_unused_fallback_key_types``: algorithms whose fallback key is unused."""
+        return self._keys.fallback_key_types(user_id, device_id)
+
+    def device_keys_of(self, user_id: str, device_id: str) -> JsonDict | None:
+        return self._keys.device_keys_of(user_id, device_id)
+
+    def query_keys(self, querier: str, wanted: Mapping[str, list[str]]) -> JsonDict:
+        return self._keys.query_keys(querier, wanted)
+
+    def claim_keys(self, wanted: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, JsonDict]]:
+        return self._keys.claim_keys(wanted)
+
+    # -- cross-signing --------------------------------------------------------------------
+
+    def check_cross_signing_keys(
+        self, user_id: str, body: Mapping[str, Any]
+    ) -> tuple[dict[str, JsonDict], bool]:
+        """The checked keys of ``device_signing/upload`` and whether they replace keys
+        (which needs user-interactive auth); nothing is stored."""
+        self.user(user_id)
+        return self.cross_signing.plan_upload(user_id, body)
+
+    def upload_cross_signing_keys(self, user_id: str, keys: Mapping[str, JsonDict]) -> None:
+        """Store keys checked by :meth:`check_cross_signing_keys`; a new master or
+        self-signing key is told to everyone, a user-signing key only to the user."""
+        cross_signing = self.cross_signing
+        changed = {kind for kind, key in keys.items() if cross_signing.key(user_id, kind) != key}
+        if not changed:
+            return
+        cross_signing.store_upload(user_id, keys)
+        self.device_lists.record(user_id, private=changed == {"user_signing"})
+        self._commit()
+
+    def upload_signatures(
+        self, signer: str, body: Mapping[str, Any]
+    ) -> dict[str, dict[str, JsonDict]]:
+        """``POST /keys/signatures/upload``: store the good signatures, return the failures."""
+        cross_signing = self.cross_signing
+        writes, failures = cross_signing.plan_signatures(signer, body, self.device_keys_of)
+        if writes:
+            cross_signing.store_signatures(writes)
+            self.device_lists.record(signer, private=not any(w.own for w in writes))
+            self._commit()
+        return failures
+
+    # -- stored filters -------------------------------------------------------------------
+
+    def upload_filter(self, user_id: str, definition: JsonDict) -> str:
+        return self._filters.upload_filter(user_id, definition)
+
+    def get_filter(self, user_id: str, filter_id: str) -> JsonDict | None:
+        return self._filters.get_filter(user_id, filter_id)

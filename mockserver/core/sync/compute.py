@@ -1,0 +1,356 @@
+"""The v3 loop: which of the user's rooms an answer mentions, and how each entry is
+assembled from the sections (:mod:`.rooms`, :mod:`.ephemeral`, :mod:`.account_data`,
+:mod:`.presence`, :mod:`.to_device`, :mod:`.device_lists`).
+
+Work is proportional to what changed: rooms with nothing new since ``since``
+are skipped after a few comparisons. The loop notes the rooms whose state
+moved (``state_changes``), the only ones where anyone's membership can have
+changed, for the presence and device-lists sections.
+"""
+
+from __future__ import annotations
+
+from mockserver.core.model import AccountData, Event, Presence
+from mockserver.core.room import Room
+from mockserver.core.store import Store
+from mockserver.core.sync import account_data as account_data_section
+from mockserver.core.sync.account_data import latest
+from mockserver.core.sync.device_lists import device_list_changes
+from mockserver.core.sync.ephemeral import new_receipts, receipts, typing
+from mockserver.core.sync.model import (
+    DeviceLists,
+    InvitedRoom,
+    JoinedRoom,
+    LeftRoom,
+    Summary,
+    SyncRequest,
+    SyncResult,
+    Timeline,
+)
+from mockserver.core.sync.presence import StateChange, presence
+from mockserver.core.sync.rooms import (
+    append,
+    newly_joined,
+    room_token,
+    select_timeline,
+    shows,
+    summary,
+    timeline_state,
+    unread_changed,
+    unread_counts,
+)
+from mockserver.core.sync.to_device import to_device
+from mockserver.core.tokens import StreamToken
+
+
+class _Computation:
+    __slots__ = (
+        "store",
+        "request",
+        "user_id",
+        "filter",
+        "now",
+        "initial",
+        "stable",
+        "from_pos",
+        "account_data",
+        "_joined_rooms",
+        "state_changes",
+    )
+
+    def __init__(self, store: Store, request: SyncRequest) -> None:
+        self.store = store
+        self.request = request
+        self.user_id = request.user_id
+        self.filter = request.filter
+        self.now = store.position
+        self.initial = request.since is None
+        self.stable = request.stable
+        self.from_pos = request.since or StreamToken()
+        self.account_data: list[AccountData] = []
+        if request.stable:
+            self.account_data = latest(
+                store,
+                self.user_id,
+                None if self.initial else self.from_pos.account_data,
+                self.now.account_data,
+            )
+        self._joined_rooms: list[Room] | None = None
+        #: Each of the user's rooms with state events in (since, now]: filled by
+        #: :meth:`run` on an incremental sync; after a plain message it is empty.
+        self.state_changes: list[StateChange] = []
+
+    def joined_rooms(self) -> list[Room]:
+        """The rooms the user is joined to now (asked by presence and device lists)."""
+        if self._joined_rooms is None:
+            store = self.store
+            self._joined_rooms = [store.rooms[r] for r in store.joined_rooms(self.user_id)]
+        return self._joined_rooms
+
+    def run(self) -> SyncResult:
+        store = self.store
+        joined: list[JoinedRoom] = []
+        invited: list[InvitedRoom] = []
+        left: list[LeftRoom] = []
+        changed_data_rooms = {e.room_id for e in self.account_data if e.room_id is not None}
+        incremental = not self.initial
+        skip_unchanged = incremental and not self.request.full_state
+        since_stream, now_stream = self.from_pos.room, self.now.room
+        since_typing, since_receipt = self.from_pos.typing, self.from_pos.receipt
+        stable = self.stable
+        for room_id in store.rooms_of(self.user_id):
+            room = store.rooms[room_id]
+            moved = room.last_stream > since_stream
+            since_depth = upto_depth = -1
+            state_changed = True
+            if incremental and moved:
+                # Where anyone's membership can have changed, for presence and device lists.
+                since_depth = room.depth_at_stream(since_stream)
+                upto_depth = room.depth_at_stream(now_stream)
+                state_changed = room.state_changed(since_depth, upto_depth)
+                if state_changed:
+                    self.state_changes.append((room, since_depth, upto_depth))
+            if not self.filter.allows_room(room_id):
+                continue
+            # Receipts count only in today's dialect: the seed's tokens do not even carry
+            # the receipt stream, so checking them would never skip a room.
+            if (
+                skip_unchanged
+                and not moved
+                and room.typing_stream <= since_typing
+                and not (stable and new_receipts(room, since_receipt))
+                and room_id not in changed_data_rooms
+            ):
+                continue
+            if upto_depth < 0:
+                since_depth = self._since_depth(room)
+                upto_depth = room.depth_at_stream(now_stream)
+                state_changed = self.initial or room.state_changed(since_depth, upto_depth)
+            # ``now`` is the store's position, so upto_depth is the room's depth and the
+            # membership is the current one (remembered by the room).
+            if upto_depth == room.depth:
+                membership = room.membership_now(self.user_id)
+            else:
+                found = room.membership_at(self.user_id, upto_depth)
+                membership = found.membership if found is not None else None
+            if membership == "join":
+                entry = self._joined(room, since_depth, upto_depth, state_changed)
+                if entry is not None:
+                    joined.append(entry)
+            elif membership == "invite":
+                invite = self._invited(room, self._member_event(room, upto_depth))
+                if invite is not None:
+                    invited.append(invite)
+            elif membership in ("leave", "ban"):
+                gone = self._left(room, self._member_event(room, upto_depth))
+                if gone is not None:
+                    left.append(gone)
+        return SyncResult(
+            next_batch=self.now,
+            joined=joined,
+            invited=invited,
+            left=left,
+            presence=self._presence(),
+            account_data=account_data_section.global_entries(
+                self.account_data, self.filter.account_data
+            ),
+            to_device=(
+                to_device(
+                    store,
+                    self.user_id,
+                    self.request.device_id,
+                    self.from_pos.to_device,
+                    self.now.to_device,
+                )
+                if stable
+                else []
+            ),
+            device_lists=self._device_lists(),
+        )
+
+    def _member_event(self, room: Room, depth: int) -> Event:
+        member = room.membership_at(self.user_id, depth)
+        assert member is not None
+        return member
+
+    def _since_depth(self, room: Room) -> int:
+        return 0 if self.initial else room.depth_at_stream(self.from_pos.room)
+
+    # -- joined rooms ----------------------------------------------------------------------
+
+    def _joined(
+        self, room: Room, since_depth: int, upto_depth: int, state_changed: bool
+    ) -> JoinedRoom | None:
+        """The room's entry, or None when there is nothing to say.
+
+        ``state_changed`` says whether any state event lies in (since, upto]:
+        without one the user cannot have newly joined and, unless full state
+        is asked for, no state entry and no summary field can differ.
+        """
+        request = self.request
+        user_id = self.user_id
+        from_pos = self.from_pos
+        fresh = state_changed and (self.initial or newly_joined(room, user_id, since_depth))
+        full = fresh or request.full_state
+        timeline = select_timeline(
+            room, 0 if fresh else since_depth, upto_depth, self.filter.timeline, self.now
+        )
+        state = self._state(room, timeline, since_depth, upto_depth, full) if (
+            full or state_changed
+        ) else []
+        # The ephemeral and account-data sections say nothing unless their stream moved.
+        typing_now = (
+            typing(room, self.filter.ephemeral, full, from_pos.typing)
+            if full or room.typing_stream > from_pos.typing
+            else None
+        )
+        receipts_now = (
+            receipts(
+                room, self.filter.ephemeral, user_id, full, from_pos.receipt, self.now.receipt
+            )
+            if request.stable and (full or new_receipts(room, from_pos.receipt))
+            else []
+        )
+        account_data = self._room_account_data(room.room_id) if self.account_data else []
+        room_summary: Summary | None = None
+        unread = None
+        changed_unread = False
+        if request.stable:
+            if full or state_changed:
+                room_summary = summary(room, user_id, since_depth, upto_depth, full)
+            unread = unread_counts(room, user_id, self.store.event_index)
+            changed_unread = not self.initial and unread_changed(
+                room, user_id, since_depth, upto_depth, from_pos.receipt, self.now.receipt
+            )
+        if not (
+            full
+            or timeline.events
+            or state
+            or typing_now is not None
+            or receipts_now
+            or account_data
+            or room_summary is not None
+            or changed_unread
+        ):
+            return None
+        return JoinedRoom(
+            room_id=room.room_id,
+            timeline=timeline,
+            state=state,
+            typing=typing_now,
+            receipts=receipts_now,
+            account_data=account_data,
+            summary=room_summary,
+            unread=unread,
+        )
+
+    def _state(
+        self, room: Room, timeline: Timeline, since_depth: int, upto_depth: int, full: bool
+    ) -> list[Event]:
+        return timeline_state(
+            room,
+            timeline,
+            since_depth,
+            upto_depth,
+            full=full,
+            state_at=self.request.state_at,
+            state_filter=self.filter.state,
+            user_id=self.user_id,
+        )
+
+    def _room_account_data(self, room_id: str) -> list[AccountData]:
+        return account_data_section.of_room(
+            self.account_data, room_id, self.filter.room_account_data
+        )
+
+    # -- invited and left rooms ---------------------------------------------------------------
+
+    def _invited(self, room: Room, invite: Event) -> InvitedRoom | None:
+        if not (
+            self.initial or self.request.full_state or invite.depth > self._since_depth(room)
+        ):
+            return None
+        upto = room.depth_at_stream(self.now.room)
+        return InvitedRoom(room.room_id, [*self.store.stripped_state(room, upto), invite])
+
+    def _left(self, room: Room, leave: Event) -> LeftRoom | None:
+        """A room the user left, was kicked or banned from.
+
+        The timeline and state stop at the user's last departure from a join
+        (:meth:`Room.last_departure`): nothing from the time away is shown. A
+        membership change after that (a rejected invite, a ban after a kick)
+        is shown on its own at the end of the timeline; when nothing else is
+        new, it is the whole timeline.
+        """
+        since_depth = self._since_depth(room)
+        new = not self.initial and leave.depth > since_depth
+        wholesale = self.initial or self.request.full_state
+        forced = leave.membership == "ban" or leave.sender != self.user_id
+        if not (new or (wholesale and (forced or self.filter.include_leave))):
+            return None
+        departed = room.last_departure(self.user_id, leave.depth)
+        account_data = self._room_account_data(room.room_id)
+        if not departed or (not wholesale and departed <= since_depth):
+            # Never joined (a rejected or withdrawn invite), or nothing new from the
+            # time joined: only the membership change itself.
+            window = [leave] if shows(leave, self.filter.timeline, room) else []
+            timeline = Timeline(window, False, room_token(room, leave.depth - 1, self.now))
+            return LeftRoom(room.room_id, timeline, self._own_membership(room, leave), account_data)
+        was_joined = room.membership_at(self.user_id, since_depth)
+        full = wholesale or was_joined is None or was_joined.membership != "join"
+        timeline = select_timeline(
+            room, 0 if full else since_depth, departed, self.filter.timeline, self.now
+        )
+        state = self._state(room, timeline, since_depth, departed, full)
+        if leave.depth > departed:
+            timeline = append(room, timeline, leave, self.filter.timeline, self.now)
+            if self.request.state_at == "timeline_end":
+                state = [e for e in state if e.state_key != self.user_id or e.type != leave.type]
+                state += self._own_membership(room, leave)
+        return LeftRoom(room.room_id, timeline, state, account_data)
+
+    def _own_membership(self, room: Room, leave: Event) -> list[Event]:
+        """The state of a membership-only entry: the change itself, at the timeline's end."""
+        if self.request.state_at != "timeline_end":
+            return []
+        return [leave] if shows(leave, self.filter.state, room) else []
+
+    # -- sections of the whole answer ------------------------------------------------------
+
+    def _presence(self) -> list[Presence]:
+        if (
+            not self.initial
+            and self.from_pos.presence >= self.now.presence
+            and not self.state_changes
+        ):
+            return []  # no presence changed, and nobody newly shares a room
+        return presence(
+            self.store,
+            self.user_id,
+            self.filter.presence,
+            None if self.initial else self.from_pos.presence,
+            self.now.presence,
+            self.joined_rooms(),
+            self.state_changes,
+        )
+
+    def _device_lists(self) -> DeviceLists | None:
+        """Only on an incremental sync in today's dialect."""
+        if not self.stable or self.initial:
+            return None
+        if not self.state_changes and self.from_pos.device_list >= self.now.device_list:
+            return DeviceLists(changed=[], left=[])
+        return device_list_changes(
+            self.store,
+            self.user_id,
+            self.from_pos,
+            self.now,
+            self.state_changes,
+            self.joined_rooms(),
+        )
+
+
+def compute_sync(store: Store, request: SyncRequest) -> SyncResult:
+    """Everything ``request.user_id`` may see that changed in (since, now]."""
+    store.expire_typing()
+    return _Computation(store, request).run()

@@ -1,0 +1,299 @@
+"""One room's part of an answer: timeline, state, summary and unread counts.
+
+Functions of one room and explicit inputs (depths, a filter, the user), so
+any dialect can call them for one room: the v3 loop
+(:mod:`mockserver.core.sync.compute`) calls them for each of the user's rooms.
+Timelines and state are found by bisection (see :mod:`mockserver.core.room`);
+nothing here scans a whole history.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable
+
+from mockserver.core.filters import EventFilter
+from mockserver.core.model import Event, StateKey
+from mockserver.core.room import Room
+from mockserver.core.store.ephemeral import read_up_to
+from mockserver.core.sync.model import StateAt, Summary, Timeline
+from mockserver.core.tokens import RoomToken, StreamToken
+
+HEROES = 5
+#: How many timeline windows a room remembers (see select_timeline).
+WINDOW_MEMO = 16
+
+
+# -- timeline and state -------------------------------------------------------------------
+
+
+def room_token(room: Room, depth: int, now: StreamToken) -> RoomToken:
+    return RoomToken(depth, now.advance(room=room.stream_of_depth(depth)))
+
+
+def select_timeline(
+    room: Room, after_depth: int, upto_depth: int, timeline_filter: EventFilter, now: StreamToken
+) -> Timeline:
+    """The last ``limit`` matching events in (after_depth, upto_depth], oldest first.
+
+    ``limited`` says whether matching events before the window were left
+    out; ``prev_batch`` is the boundary just before the window's first event
+    (or ``upto_depth`` for an empty window), for ``/messages?dir=b``.
+    """
+    limit = timeline_filter.limit_or()
+    # The syncs one change wakes ask the same window of the same room at the same
+    # position (``now`` is then the very same object): a limit-only window is cut once
+    # and remembered with the filter it was cut for; another filter object must be
+    # limit-only too to share it. A redaction clears the memo (Room.replace); any other
+    # change moves the position.
+    key = (after_depth, upto_depth, limit)
+    cut = room.windows.get(key)
+    if (
+        cut is not None
+        and cut[0] is now
+        and (
+            cut[1] is timeline_filter
+            or (timeline_filter.is_limit_only() and timeline_filter.allows_room(room.room_id))
+        )
+    ):
+        shared: Timeline = cut[2]
+        return shared
+    window: list[Event]
+    limited = False
+    if not timeline_filter.allows_room(room.room_id):
+        window = []
+    elif timeline_filter.is_limit_only():
+        start = max(after_depth, upto_depth - limit)
+        window = room.between(start, upto_depth)
+        limited = start > after_depth
+        boundary = window[0].depth - 1 if window else upto_depth
+        timeline = Timeline(window, limited, room_token(room, boundary, now))
+        if len(room.windows) >= WINDOW_MEMO:
+            room.windows.clear()
+        room.windows[key] = (now, timeline_filter, timeline)
+        return timeline
+    else:
+        picked: list[Event] = []
+        depth = upto_depth
+        while depth > after_depth and len(picked) < limit:
+            event = room.event_at(depth)
+            if timeline_filter.allows(event.type, event.sender, event.content):
+                picked.append(event)
+            depth -= 1
+        while depth > after_depth and not limited:
+            event = room.event_at(depth)
+            limited = timeline_filter.allows(event.type, event.sender, event.content)
+            depth -= 1
+        window = picked[::-1]
+    boundary = window[0].depth - 1 if window else upto_depth
+    return Timeline(window, limited, room_token(room, boundary, now))
+
+
+def _ordered(state: dict[StateKey, Event]) -> list[Event]:
+    return sorted(state.values(), key=lambda event: event.depth)
+
+
+def _filter_state(
+    state: Iterable[Event],
+    room_id: str,
+    state_filter: EventFilter,
+    lazy_members: set[str] | None,
+) -> list[Event]:
+    if not state_filter.allows_room(room_id):
+        return []
+    kept = []
+    for event in state:
+        if not state_filter.allows(event.type, event.sender, event.content):
+            continue
+        if (
+            lazy_members is not None
+            and event.type == "m.room.member"
+            and event.state_key not in lazy_members
+        ):
+            continue
+        kept.append(event)
+    return kept
+
+
+def room_state(
+    room: Room,
+    *,
+    full: bool,
+    after_depth: int,
+    at_depth: int,
+) -> list[Event]:
+    """Full state at ``at_depth``, or the entries that changed since ``after_depth``."""
+    if full:
+        return _ordered(room.state_at(at_depth))
+    if at_depth <= after_depth:
+        return []
+    return _ordered(room.state_delta(after_depth, at_depth))
+
+
+def _with_late_state(
+    room: Room, state: list[Event], window_end: int, upto_depth: int
+) -> list[Event]:
+    """``state`` plus what changed after the window, up to ``upto_depth``.
+
+    A timeline filter (``types``, ``senders``...) can end the window before
+    the sync's end: state set by the events it left out is in neither the
+    timeline nor the state at its start, and the next sync starts after it,
+    so the client would never learn it. Like Synapse, send the current value
+    of those entries with the state.
+    """
+    late = room.state_delta(window_end, upto_depth)
+    if not late:
+        return state
+    merged = {event.state_entry: event for event in state}
+    merged.update(late)
+    return _ordered(merged)
+
+
+def heroes(room: Room, user_id: str, depth: int | None = None) -> list[str]:
+    """Up to five members to name the room by, as of ``depth`` (default: now)."""
+    if depth is None or depth >= room.depth:
+        found = [
+            room.event_at(d) for (event_type, _), d in room.current_state.items()
+            if event_type == "m.room.member"
+        ]
+    else:
+        found = [e for key, e in room.state_at(depth).items() if key[0] == "m.room.member"]
+    members = sorted(found, key=lambda event: event.depth)
+    others = [m for m in members if m.state_key != user_id]
+    present = [m.state_key for m in others if m.membership in ("join", "invite")]
+    chosen = present or [m.state_key for m in others if m.membership in ("leave", "ban")]
+    return [user_id for user_id in chosen if user_id is not None][:HEROES]
+
+
+def _counts(room: Room, depth: int) -> tuple[int, int]:
+    joined = sum(1 for _ in room.members("join", depth))
+    invited = sum(1 for _ in room.members("invite", depth))
+    return joined, invited
+
+
+def newly_joined(room: Room, user_id: str, since_depth: int) -> bool:
+    """Whether ``user_id`` joined the room after ``since_depth`` (not just stayed joined)."""
+    if not room.membership_changed_after(user_id, since_depth):
+        return False
+    before = room.membership_at(user_id, since_depth)
+    previous = before.membership if before is not None else None
+    for event in room.member_events_of(user_id):
+        if event.depth <= since_depth:
+            continue
+        if event.membership == "join" and previous != "join":
+            return True
+        previous = event.membership
+    return False
+
+
+def timeline_state(
+    room: Room,
+    timeline: Timeline,
+    since_depth: int,
+    upto_depth: int,
+    *,
+    full: bool,
+    state_at: StateAt,
+    state_filter: EventFilter,
+    user_id: str,
+) -> list[Event]:
+    """The state section that goes with ``timeline``: at its end (``state_after`` and
+    the seed) or at its start (plus what changed after it), filtered; lazy-loaded
+    members are those the timeline needs (and, when ``full``, the user and heroes)."""
+    if state_at == "timeline_end":
+        at_depth = upto_depth
+        state = room_state(room, full=full, after_depth=since_depth, at_depth=at_depth)
+    else:
+        at_depth = timeline.events[0].depth - 1 if timeline.events else upto_depth
+        state = room_state(room, full=full, after_depth=since_depth, at_depth=at_depth)
+        if timeline.events and timeline.events[-1].depth < upto_depth:
+            state = _with_late_state(room, state, timeline.events[-1].depth, upto_depth)
+    lazy: set[str] | None = None
+    if state_filter.lazy_load_members:
+        lazy = {event.sender for event in timeline.events}
+        if full:
+            lazy.add(user_id)
+            lazy.update(heroes(room, user_id))
+        if timeline.limited and not full:
+            lazy.update(
+                key[1]
+                for key in room.state_keys_changed(since_depth, at_depth)
+                if key[0] == "m.room.member"
+            )
+    return _filter_state(state, room.room_id, state_filter, lazy)
+
+
+def summary(
+    room: Room, user_id: str, since_depth: int, upto_depth: int, full: bool
+) -> Summary | None:
+    """The room summary: whole when ``full``, else only the fields that changed."""
+    if full:
+        return Summary(heroes(room, user_id, upto_depth), *_counts(room, upto_depth))
+    if not room.state_changed(since_depth, upto_depth):
+        return None
+    changed_members = any(
+        key[0] == "m.room.member" for key in room.state_keys_changed(since_depth, upto_depth)
+    )
+    if not changed_members:
+        return None
+    names = heroes(room, user_id, upto_depth)
+    joined, invited = _counts(room, upto_depth)
+    old_joined, old_invited = _counts(room, since_depth)
+    found = Summary(
+        heroes=names if names != heroes(room, user_id, since_depth) else None,
+        joined_member_count=joined if joined != old_joined else None,
+        invited_member_count=invited if invited != old_invited else None,
+    )
+    if found == Summary(None, None, None):
+        return None
+    return found
+
+
+def unread_counts(
+    room: Room, user_id: str, event_index: dict[str, tuple[str, int]]
+) -> tuple[int, int]:
+    """(notification_count, highlight_count) of ``user_id`` in the room."""
+    # Only what arrived during the current stay can be unread (nothing before the join).
+    read = max(read_up_to(room, user_id, event_index), room.joined_at(user_id))
+    return room.unread_counts(user_id, read)
+
+
+def unread_changed(
+    room: Room,
+    user_id: str,
+    since_depth: int,
+    upto_depth: int,
+    since_receipt: int,
+    now_receipt: int,
+) -> bool:
+    """Whether the unread counts may differ from ``since``: new messages or own receipts.
+
+    Checked apart from the timeline and ephemeral sections, so a filter
+    that hides messages or receipts does not hide a change of the counts.
+    """
+    if bisect_right(room.notifying, upto_depth) > bisect_right(room.notifying, since_depth):
+        return True
+    return any(
+        receipt.user_id == user_id
+        for receipt in room.receipts_between(since_receipt, now_receipt)
+    )
+
+
+def shows(event: Event, event_filter: EventFilter, room: Room) -> bool:
+    """Whether ``event_filter`` lets ``event`` of ``room`` through."""
+    return event_filter.allows_room(room.room_id) and event_filter.allows(
+        event.type, event.sender, event.content
+    )
+
+
+def append(
+    room: Room, timeline: Timeline, event: Event, timeline_filter: EventFilter, now: StreamToken
+) -> Timeline:
+    """``timeline`` with ``event`` added at its end, still at most ``limit`` long."""
+    if not shows(event, timeline_filter, room):
+        return timeline
+    events = [*timeline.events, event]
+    if len(events) <= timeline_filter.limit_or():
+        return Timeline(events, timeline.limited, timeline.prev_batch)
+    events = events[1:]
+    return Timeline(events, True, room_token(room, events[0].depth - 1, now))
