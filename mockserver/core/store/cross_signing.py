@@ -232,6 +232,21 @@ class CrossSigning:
             by_signer = self.signatures.setdefault(write.target, {})
             by_signer.setdefault(write.signer, {})[write.key_id] = write.signature
 
+    def import_signatures(self, signer: str, signatures: Mapping[str, Any]) -> None:
+        """Signatures by ``signer`` as a scenario holds them, unchecked."""
+        for user_id, by_key in signatures.items():
+            for key_id, by_signing_key in by_key.items():
+                stored = self.signatures.setdefault((user_id, key_id), {})
+                stored.setdefault(signer, {}).update(by_signing_key)
+
+    def exported_signatures(self, signer: str) -> JsonDict:
+        """The signatures ``signer`` uploaded, in the shape :meth:`import_signatures` takes."""
+        found: JsonDict = {}
+        for (user_id, key_id), by_signer in self.signatures.items():
+            if signer in by_signer:
+                found.setdefault(user_id, {})[key_id] = dict(by_signer[signer])
+        return found
+
     def forget_device(self, user_id: str, device_id: str) -> None:
         self.signatures.pop((user_id, device_id), None)
 

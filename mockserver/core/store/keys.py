@@ -14,7 +14,7 @@ callable per device, for ``/sync`` and sliding sync's e2ee extension alike.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -173,6 +173,11 @@ class Keys:
             device.one_time_keys[key_id] = copy_json(key)
         store_fallback_keys(device, copy_json(dict(fallback_keys or {})))
         return one_time_key_counts(device)
+
+    def mark_fallback_keys_used(self, user_id: str, device_id: str, key_ids: Iterable[str]) -> None:
+        device = self.device(user_id, device_id)
+        if device is not None:
+            device.used_fallback_keys.update(k for k in key_ids if k in device.fallback_keys)
 
     def holds_device_keys(self, user_id: str, device_id: str) -> bool:
         """Whether the device has one-time or fallback keys uploaded (most have none)."""

@@ -36,7 +36,7 @@ from mockserver.core.store.cross_signing import CrossSigning
 from mockserver.core.store.device_lists import DeviceListLog
 from mockserver.core.store.ephemeral import Ephemeral, read_up_to
 from mockserver.core.store.filters import StoredFilters
-from mockserver.core.store.key_backup import KeyBackups
+from mockserver.core.store.key_backup import BackupVersion, KeyBackups
 from mockserver.core.store.keys import Keys
 from mockserver.core.store.rooms import CreateRoom, Rooms
 from mockserver.core.store.to_device import ToDeviceQueues
@@ -542,6 +542,19 @@ class Store:
     def claim_keys(self, wanted: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, JsonDict]]:
         return self._keys.claim_keys(wanted)
 
+    def import_device_keys(
+        self,
+        session: Session,
+        device_keys: JsonDict | None,
+        one_time_keys: Mapping[str, Any],
+        fallback_keys: Mapping[str, Any],
+        used_fallback_keys: Iterable[str],
+    ) -> None:
+        """A scenario's device keys: uploaded as a client would, then the fallback keys a
+        claim had handed out marked used."""
+        self.upload_keys(session, device_keys, one_time_keys, fallback_keys)
+        self._keys.mark_fallback_keys_used(session.user_id, session.device_id, used_fallback_keys)
+
     # -- cross-signing --------------------------------------------------------------------
 
     def check_cross_signing_keys(
@@ -574,6 +587,16 @@ class Store:
             self.device_lists.record(signer, private=not any(w.own for w in writes))
             self._commit()
         return failures
+
+    def import_signatures(self, signer: str, signatures: Mapping[str, Any]) -> None:
+        """A scenario's signatures by ``signer``, as given (user -> key id -> key -> sig)."""
+        self.cross_signing.import_signatures(signer, signatures)
+
+    # -- key backups ----------------------------------------------------------------------
+
+    def import_key_backup(self, user_id: str, version: BackupVersion) -> None:
+        self.user(user_id)
+        self.key_backups.import_version(user_id, version)
 
     # -- stored filters -------------------------------------------------------------------
 
