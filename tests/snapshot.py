@@ -22,6 +22,7 @@ def snapshot(store: Store) -> dict[str, Any]:
                 user.password,
                 user.displayname,
                 user.avatar_url,
+                user.deactivated,
                 {
                     device_id: (
                         device.display_name,
@@ -67,6 +68,8 @@ def snapshot(store: Store) -> dict[str, Any]:
             )
             for user_id, backups in store.key_backups.users.items()
         },
+        "turn_server": store.turn_server,
+        "pushers": {user: store.pushers.of(user) for user in store.pushers.by_user},
     }
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from mockserver.api import params
+from mockserver.api.reauth import reauthenticate
 from mockserver.api.routing import Call, Reply, endpoint
-from mockserver.core import uia
 from mockserver.core.errors import not_found
 from mockserver.core.model import Device, JsonDict
 
@@ -54,9 +54,9 @@ async def delete_device(call: Call) -> Reply:
     device_id = call.path["device_id"]
     if device_id not in call.store.user(call.user_id).devices:
         raise not_found("Unknown device")
-    asked = uia.authenticate(call.store, call.user_id, body.get("auth"))
+    asked = reauthenticate(call, body, f"DELETE /devices/{device_id}")
     if asked is not None:
-        return 401, asked
+        return asked
     call.store.delete_devices(call.user_id, [device_id])
     return {}
 
@@ -66,9 +66,9 @@ async def post_delete_devices(call: Call) -> Reply:
     body = await call.json()
     params.required(body, "devices", list)
     device_ids = params.string_list(body, "devices")
-    asked = uia.authenticate(call.store, call.user_id, body.get("auth"))
+    asked = reauthenticate(call, body, "POST /delete_devices")
     if asked is not None:
-        return 401, asked
+        return asked
     call.store.delete_devices(call.user_id, device_ids)
     return {}
 

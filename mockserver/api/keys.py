@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from mockserver.api import params
+from mockserver.api.reauth import reauthenticate
 from mockserver.api.routing import Call, Reply, endpoint
 from mockserver.api.sync import since_token
-from mockserver.core import uia
 from mockserver.core.errors import bad_json, missing_param
 from mockserver.core.store import TxnKey
 from mockserver.core.sync.device_lists import device_list_changes
@@ -83,9 +83,9 @@ async def post_device_signing_upload(call: Call) -> Reply:
     store = call.store
     keys, replacing = store.check_cross_signing_keys(call.user_id, body)
     if replacing:
-        asked = uia.authenticate(store, call.user_id, body.get("auth"))
+        asked = reauthenticate(call, body, "POST /keys/device_signing/upload")
         if asked is not None:
-            return 401, asked
+            return asked
     store.upload_cross_signing_keys(call.user_id, keys)
     return {}
 

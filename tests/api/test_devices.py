@@ -30,10 +30,10 @@ async def test_delete_without_passing_auth_deletes_nothing(
 ) -> None:
     phone = await login(client, "alice")
     url = f"{V3}/devices/{phone.device_id}"
-    for body in ({}, {"auth": {}}, {"auth": {"session": "nope"}}):
-        before = {k: v for k, v in snapshot(hs.store).items() if k != "auth_sessions"}
+    for body in ({}, {"auth": {}}, {"auth": {"session": "nope"}}, {"auth": password(secret="x")}):
+        before = snapshot(hs.store)
         answer = await client.request("DELETE", url, json=body, headers=alice.headers)
-        after = {k: v for k, v in snapshot(hs.store).items() if k != "auth_sessions"}
+        after = snapshot(hs.store)
         assert answer.status_code in (400, 401), answer.text
         assert after == before
     challenge = (await client.request("DELETE", url, json={}, headers=alice.headers)).json()
@@ -43,8 +43,14 @@ async def test_delete_without_passing_auth_deletes_nothing(
         "DELETE", url, json={"auth": password(challenge["session"], "wrong")}, headers=alice.headers
     )
     assert wrong.status_code == 401
-    assert wrong.json()["errcode"] == "M_FORBIDDEN" and wrong.json()["completed"] == []
-    await refused(hs, alice, "DELETE", f"/devices/{phone.device_id}", {"auth": {"type": "m.login.dummy"}}, 400, "M_UNRECOGNIZED")
+    assert wrong.json()["errcode"] == "M_FORBIDDEN"
+    assert wrong.json()["session"] == challenge["session"]
+    dummy = await client.request(
+        "DELETE", url, json={"auth": {"type": "m.login.dummy"}}, headers=alice.headers
+    )
+    assert dummy.status_code == 401  # not a stage that completes the password flow
+    path = f"/devices/{phone.device_id}"
+    await refused(hs, alice, "DELETE", path, {"auth": {"type": "m.login.bogus"}}, 400, "M_UNRECOGNIZED")
     await refused(hs, alice, "DELETE", f"/devices/{phone.device_id}", {"auth": password(user="bob")}, 403, "M_FORBIDDEN")
     await refused(hs, alice, "DELETE", f"/devices/{phone.device_id}", {"auth": 1}, 400, "M_BAD_JSON")
     await refused(hs, alice, "DELETE", "/devices/NOSUCH", {"auth": password()}, 404, "M_NOT_FOUND")
@@ -71,9 +77,15 @@ async def test_delete_with_password_removes_the_device_and_its_keys(
     assert queried["device_keys"][alice.user_id] == {}
     claim = {"one_time_keys": {alice.user_id: {phone.device_id: ALG}}}
     assert (await bob.call("POST", "/keys/claim", json=claim))["one_time_keys"] == {}
-    # The session was spent.
-    again = await client.request("DELETE", f"{V3}/devices/{alice.device_id}", json={"auth": password(session)}, headers=alice.headers)
-    assert again.status_code == 400 and again.json()["errcode"] == "M_UNKNOWN"
+    # A session belongs to its operation: it cannot delete another device.
+    other = await client.request("DELETE", f"{V3}/devices/{alice.device_id}", json={}, headers=alice.headers)
+    bound = other.json()["session"]
+    moved = await client.post(
+        f"{V3}/delete_devices",
+        json={"devices": [alice.device_id], "auth": password(bound)},
+        headers=alice.headers,
+    )
+    assert moved.status_code == 403
 
 
 async def test_delete_devices_in_bulk(

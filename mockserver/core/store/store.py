@@ -38,9 +38,12 @@ from mockserver.core.store.ephemeral import Ephemeral, read_up_to
 from mockserver.core.store.filters import StoredFilters
 from mockserver.core.store.key_backup import BackupVersion, KeyBackups
 from mockserver.core.store.keys import Keys
+from mockserver.core.store.pushers import Pusher, Pushers
 from mockserver.core.store.rooms import CreateRoom, Rooms
 from mockserver.core.store.to_device import ToDeviceQueues
 from mockserver.core.tokens import StreamToken
+from mockserver.core.user_interactive_auth import UserInteractiveAuth
+from mockserver.core.voip import TurnServer
 
 
 class Store:
@@ -75,6 +78,10 @@ class Store:
         self._keys = Keys(accounts, device_lists, cross_signing)
         self._to_device = ToDeviceQueues(self, accounts)
         self._filters = StoredFilters()
+        self.pushers = Pushers()
+        self.user_interactive_auth = UserInteractiveAuth(self.ids.session_id)
+        #: What ``GET /voip/turnServer`` hands out (None: no TURN, as Synapse by default).
+        self.turn_server: TurnServer | None = None
         # Their state, readable here as plain attributes (the sync path reads them per
         # room; a property would cost a call each time). Rebound with the areas.
         self.users = accounts.users
@@ -154,9 +161,14 @@ class Store:
         *,
         displayname: str | None = UNSET,
         avatar_url: str | None = None,
+        deactivated: bool = False,
     ) -> User:
         return self._accounts.create_user(
-            user_id, password, displayname=displayname, avatar_url=avatar_url
+            user_id,
+            password,
+            displayname=displayname,
+            avatar_url=avatar_url,
+            deactivated=deactivated,
         )
 
     def register(
@@ -185,10 +197,6 @@ class Store:
 
     def has_auth_session(self, session: str) -> bool:
         return session in self.auth_sessions
-
-    def end_auth_session(self, session: str) -> None:
-        """A user-interactive auth session whose stage was passed: it cannot be used again."""
-        self._accounts.end_auth_session(session)
 
     def login(
         self,
@@ -242,6 +250,10 @@ class Store:
     def delete_devices(self, user_id: str, device_ids: Iterable[str]) -> None:
         """Remove devices (unknown ids are ignored), their sessions, keys, signatures and
         to-device messages, and tell everyone who tracks the user's devices."""
+        self._remove_devices(user_id, device_ids)
+        self._commit()
+
+    def _remove_devices(self, user_id: str, device_ids: Iterable[str]) -> None:
         gone = {d for d in device_ids if d in self.user(user_id).devices}
         if not gone:
             return
@@ -250,7 +262,46 @@ class Store:
             self.cross_signing.forget_device(user_id, device_id)
         self._accounts.remove_devices(user_id, gone)
         self.device_lists.record(user_id)
+
+    def password_matches(self, user_id: str, password: str) -> bool:
+        return self._accounts.password_matches(user_id, password)
+
+    def change_password(
+        self, user_id: str, new_password: str, *, logout_devices: bool, keep_device: str | None
+    ) -> None:
+        """Set a new password; ``logout_devices`` removes every other device and its tokens."""
+        self._accounts.change_password(user_id, new_password)
+        if logout_devices:
+            self._remove_devices(user_id, [d for d in self.user(user_id).devices if d != keep_device])
         self._commit()
+
+    def deactivate_account(self, user_id: str, *, erase: bool) -> None:
+        """What Synapse does to a deactivated account, in its order.
+
+        Devices, tokens and the password go, pushers too, ``erase`` clears
+        the profile, pending invites and knocks are rejected and joined rooms
+        left, and the account data is purged. The user id stays taken.
+        """
+        self._remove_devices(user_id, list(self.user(user_id).devices))
+        self._accounts.deactivate(user_id)
+        self.pushers.remove_all(user_id)
+        if erase:
+            self._accounts.set_profile(user_id, displayname=None, avatar_url=None)
+        for room_id in list(self.rooms_of(user_id)):
+            if self.membership(user_id, room_id) in ("invite", "knock", "join"):
+                self._rooms.set_membership(user_id, room_id, user_id, "leave")
+        self._account_data.purge(user_id)
+        self._commit()
+
+    def set_pusher(self, user_id: str, pusher: Pusher, *, append: bool = False) -> None:
+        self.user(user_id)
+        self.pushers.set(user_id, pusher, append=append)
+
+    def remove_pusher(self, user_id: str, app_id: str, pushkey: str) -> None:
+        self.pushers.remove(user_id, app_id, pushkey)
+
+    def set_turn_server(self, turn_server: TurnServer | None) -> None:
+        self.turn_server = turn_server
 
     def set_profile(
         self,
