@@ -29,6 +29,7 @@ from mockserver.core.errors import M_INVALID_PARAM, MatrixError
 from mockserver.core.ids import Ids
 from mockserver.core.model import AccountData, Event, JsonDict, Presence, Session, ToDeviceMessage, User
 from mockserver.core.room import Room
+from mockserver.core.sliding_sync.connections import Connections
 from mockserver.core.store.account_data import AccountDataLog
 from mockserver.core.store.accounts import Accounts
 from mockserver.core.store.base import UNSET, Change, Listener, Stream, TxnKey
@@ -60,9 +61,13 @@ class Store:
         self.clock = clock or Clock()
         self.ids = Ids(server_name, seed)
         self._listeners: list[Listener] = []
+        #: Sliding sync connections: what each was sent at each ``pos``. Not world state
+        #: (never exported), but forgotten with the world, so no old ``pos`` outlives it.
+        self.connections = Connections()
         self._clear()
 
     def _clear(self) -> None:
+        self.connections.forget_all()
         self.position = StreamToken()
         self.txns: dict[TxnKey, str] = {}
         self._pending_rooms: set[str] = set()
@@ -260,6 +265,7 @@ class Store:
         for device_id in gone:
             self._to_device.forget_device(user_id, device_id)
             self.cross_signing.forget_device(user_id, device_id)
+            self.connections.forget_device(user_id, device_id)
         self._accounts.remove_devices(user_id, gone)
         self.device_lists.record(user_id)
 

@@ -20,21 +20,21 @@ def _is_joined(room: Room, user_id: str, depth: int) -> bool:
     return member is not None and member.membership == "join"
 
 
-def rooms_with_state_changes(
-    store: Store, user_id: str, since: int, upto: int
+def state_changes(
+    store: Store, user_id: str, since: StreamToken, now: StreamToken
 ) -> list[StateChange]:
-    """(room, since depth, upto depth) of each of the user's rooms with state events in
-    (since, upto] of the room stream: the only rooms where a membership can have changed."""
-    found = []
+    """The user's rooms whose state moved in (since, now]: the only rooms where a
+    membership can have changed (v3's room loop finds them in its own)."""
+    changes = []
     for room_id in store.rooms_of(user_id):
         room = store.rooms[room_id]
-        if room.last_stream <= since:
+        if room.last_stream <= since.room:
             continue
-        since_depth = room.depth_at_stream(since)
-        upto_depth = room.depth_at_stream(upto)
+        since_depth = room.depth_at_stream(since.room)
+        upto_depth = room.depth_at_stream(now.room)
         if room.state_changed(since_depth, upto_depth):
-            found.append((room, since_depth, upto_depth))
-    return found
+            changes.append((room, since_depth, upto_depth))
+    return changes
 
 
 def membership_changes(
@@ -90,7 +90,7 @@ def device_list_changes(
     out here unless given.
     """
     if changes is None:
-        changes = rooms_with_state_changes(store, user_id, since.room, upto.room)
+        changes = state_changes(store, user_id, since, upto)
     if rooms is None:
         rooms = [store.rooms[r] for r in store.joined_rooms(user_id)]
     changed, gone = membership_changes(user_id, changes) if changes else (set(), set())
