@@ -88,42 +88,40 @@ async def put_room_keys_session(call: Call) -> Reply:
     return call.store.key_backups.put_keys(call.user_id, version, room)
 
 
+def _where(call: Call) -> tuple[str, str, str | None, str | None]:
+    """Whose keys, in which version, and which room and session (None: all of them)."""
+    path = call.path
+    return call.user_id, _version_param(call), path.get("room_id"), path.get("session_id")
+
+
 @endpoint("/room_keys/keys", "GET")
 async def get_room_keys(call: Call) -> Reply:
-    return call.store.key_backups.get_keys(call.user_id, _version_param(call))
+    return call.store.key_backups.get_keys(*_where(call))
 
 
 @endpoint("/room_keys/keys/{room_id}", "GET")
 async def get_room_keys_room(call: Call) -> Reply:
-    backups = call.store.key_backups
-    return backups.get_keys(call.user_id, _version_param(call), call.path["room_id"])
+    return call.store.key_backups.get_keys(*_where(call))
 
 
 @endpoint("/room_keys/keys/{room_id}/{session_id}", "GET")
 async def get_room_keys_session(call: Call) -> Reply:
-    backups = call.store.key_backups
-    return backups.get_keys(
-        call.user_id, _version_param(call), call.path["room_id"], call.path["session_id"]
-    )
+    return call.store.key_backups.get_keys(*_where(call))
 
 
 @endpoint("/room_keys/keys", "DELETE")
 async def delete_room_keys(call: Call) -> Reply:
-    return call.store.key_backups.delete_keys(call.user_id, _version_param(call))
+    return call.store.key_backups.delete_keys(*_where(call))
 
 
 @endpoint("/room_keys/keys/{room_id}", "DELETE")
 async def delete_room_keys_room(call: Call) -> Reply:
-    backups = call.store.key_backups
-    return backups.delete_keys(call.user_id, _version_param(call), call.path["room_id"])
+    return call.store.key_backups.delete_keys(*_where(call))
 
 
 @endpoint("/room_keys/keys/{room_id}/{session_id}", "DELETE")
 async def delete_room_keys_session(call: Call) -> Reply:
-    backups = call.store.key_backups
-    return backups.delete_keys(
-        call.user_id, _version_param(call), call.path["room_id"], call.path["session_id"]
-    )
+    return call.store.key_backups.delete_keys(*_where(call))
 
 
 routes = [
