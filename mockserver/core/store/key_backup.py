@@ -117,7 +117,7 @@ def check_sessions(value: Any, where: str = "body") -> dict[str, JsonDict]:
     }
 
 
-def better(new: JsonDict, old: JsonDict | None) -> bool:
+def better(new: Mapping[str, Any], old: Mapping[str, Any] | None) -> bool:
     """Whether an uploaded session replaces the stored one (spec, "Server-side key backups").
 
     The verified one wins; between equals, the lower ``first_message_index``,
