@@ -7,7 +7,7 @@ checks the whole body first, so a refused request stores nothing.
 from __future__ import annotations
 
 from mockserver.api import params
-from mockserver.api.routing import Call, Reply, endpoint
+from mockserver.api.routing import Call, Endpoint, Reply, endpoint
 from mockserver.core.store import key_backup
 from mockserver.core.errors import M_INVALID_PARAM, MatrixError, missing_param
 
@@ -94,34 +94,21 @@ def _where(call: Call) -> tuple[str, str, str | None, str | None]:
     return call.user_id, _version_param(call), path.get("room_id"), path.get("session_id")
 
 
-@endpoint("/room_keys/keys", "GET")
 async def get_room_keys(call: Call) -> Reply:
+    """All rooms' sessions, one room's, or one session (404 when that one is absent)."""
     return call.store.key_backups.get_keys(*_where(call))
 
 
-@endpoint("/room_keys/keys/{room_id}", "GET")
-async def get_room_keys_room(call: Call) -> Reply:
-    return call.store.key_backups.get_keys(*_where(call))
-
-
-@endpoint("/room_keys/keys/{room_id}/{session_id}", "GET")
-async def get_room_keys_session(call: Call) -> Reply:
-    return call.store.key_backups.get_keys(*_where(call))
-
-
-@endpoint("/room_keys/keys", "DELETE")
 async def delete_room_keys(call: Call) -> Reply:
     return call.store.key_backups.delete_keys(*_where(call))
 
 
-@endpoint("/room_keys/keys/{room_id}", "DELETE")
-async def delete_room_keys_room(call: Call) -> Reply:
-    return call.store.key_backups.delete_keys(*_where(call))
-
-
-@endpoint("/room_keys/keys/{room_id}/{session_id}", "DELETE")
-async def delete_room_keys_session(call: Call) -> Reply:
-    return call.store.key_backups.delete_keys(*_where(call))
+#: Where GET and DELETE of backed-up keys are served: all rooms, one room, one session.
+KEY_PATHS = (
+    "/room_keys/keys",
+    "/room_keys/keys/{room_id}",
+    "/room_keys/keys/{room_id}/{session_id}",
+)
 
 
 routes = [
@@ -134,10 +121,6 @@ routes = [
     put_room_keys,
     put_room_keys_room,
     put_room_keys_session,
-    get_room_keys,
-    get_room_keys_room,
-    get_room_keys_session,
-    delete_room_keys,
-    delete_room_keys_room,
-    delete_room_keys_session,
+    *(Endpoint(path, get_room_keys, ("GET",)) for path in KEY_PATHS),
+    *(Endpoint(path, delete_room_keys, ("DELETE",)) for path in KEY_PATHS),
 ]
