@@ -29,6 +29,40 @@ function secretStorageKeyCallbacks(holder) {
     };
 }
 
+/**
+ * Resolve with `check()`'s value once it is truthy, re-checking whenever the client syncs,
+ * decrypts an event or its crypto learns of new keys (a /keys/query that ends between two
+ * syncs wakes it too). Rejects after `timeoutMs`, naming `what`.
+ */
+async function whenReady(matrixClient, check, what, timeoutMs = 60000) {
+    const events = [
+        sdk.ClientEvent.Sync,
+        sdk.MatrixEventEvent.Decrypted,
+        CryptoEvent.DevicesUpdated,
+        CryptoEvent.UserTrustStatusChanged,
+        CryptoEvent.KeysChanged,
+    ];
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        let wake;
+        const woken = new Promise((resolve) => {
+            wake = resolve;
+        });
+        for (const event of events) matrixClient.on(event, wake);
+        let timer;
+        try {
+            const value = await check();
+            if (value) return value;
+            const left = deadline - Date.now();
+            if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+            await Promise.race([woken, new Promise((resolve) => (timer = setTimeout(resolve, left)))]);
+        } finally {
+            clearTimeout(timer);
+            for (const event of events) matrixClient.off(event, wake);
+        }
+    }
+}
+
 async function decryptedBody(matrixClient, roomId, eventId) {
     const event = matrixClient.getRoom(roomId)?.findEventById(eventId);
     if (!event) return null;
@@ -70,7 +104,7 @@ const backedUp = waitFor(alice, CryptoEvent.KeyBackupSessionsRemaining, (remaini
 });
 const { event_id: historyId } = await alice.sendTextMessage(roomId, "history from before the new device");
 await backedUp;
-const bobRead = await until(bob, () => decryptedBody(bob, roomId, historyId), { what: "bob decrypting" });
+const bobRead = await whenReady(bob, () => decryptedBody(bob, roomId, historyId), "bob decrypting");
 
 // -- alice's second device: recovery key, backup restore, cross-signed ----------------------
 const recoveryKeyTyped = recoveryKey.encodedPrivateKey; // what the user writes down and types in
@@ -78,23 +112,30 @@ const secondKey = { privateKey: decodeRecoveryKey(recoveryKeyTyped) };
 const second = client(await login(args.alice, password), { cryptoCallbacks: secretStorageKeyCallbacks(secondKey) });
 await start(second, { crypto: true });
 const secondCrypto = second.getCrypto();
+// Importing the cross-signing keys from secret storage needs their public halves first.
+await whenReady(
+    second,
+    async () => (await secondCrypto.getCrossSigningStatus()).publicKeysOnDevice,
+    "the second device fetching alice's cross-signing keys",
+);
 await secondCrypto.bootstrapCrossSigning({ authUploadDeviceSigningKeys: passwordAuth(second.getUserId()) });
 await secondCrypto.loadSessionBackupPrivateKeyFromSecretStorage();
 const restored = await secondCrypto.restoreKeyBackup();
-const secondRead = await until(second, () => decryptedBody(second, roomId, historyId), {
-    what: "the second device decrypting history from the backup",
-    timeoutMs: 60000,
-});
+const secondRead = await whenReady(
+    second,
+    () => decryptedBody(second, roomId, historyId),
+    "the second device decrypting history from the backup",
+);
 const ownStatus = await secondCrypto.getDeviceVerificationStatus(second.getUserId(), second.getDeviceId());
 
 // bob learns of the new device (device_lists) and sees it signed by alice's self-signing key.
-const bobSees = await until(
+const bobSees = await whenReady(
     bob,
     async () => {
         const status = await bob.getCrypto().getDeviceVerificationStatus(alice.getUserId(), second.getDeviceId());
         return status?.signedByOwner ? status : null;
     },
-    { what: "bob seeing the second device signed by alice", timeoutMs: 60000 },
+    "bob seeing the second device signed by alice",
 );
 
 done({
