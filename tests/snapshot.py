@@ -24,7 +24,13 @@ def snapshot(store: Store) -> dict[str, Any]:
                 user.avatar_url,
                 user.deactivated,
                 {
-                    device_id: (device.display_name, _json(device.keys), _json(device.one_time_keys))
+                    device_id: (
+                        device.display_name,
+                        _json(device.keys),
+                        _json(device.one_time_keys),
+                        _json(device.fallback_keys),
+                        sorted(device.used_fallback_keys),
+                    )
                     for device_id, device in user.devices.items()
                 },
             )
@@ -49,6 +55,19 @@ def snapshot(store: Store) -> dict[str, Any]:
         "filters": {user: _json(stored) for user, stored in store.filters.items()},
         "txns": dict(store.txns),
         "auth_sessions": set(store.auth_sessions),
+        "device_lists": list(store.device_lists.entries),
+        "cross_signing": _json(store.cross_signing.keys),
+        "signatures": {key: _json(by) for key, by in store.cross_signing.signatures.items()},
+        "key_backups": {
+            user_id: (
+                backups.last_number,
+                {
+                    version: (v.algorithm, _json(v.auth_data), v.etag, _json(v.rooms))
+                    for version, v in backups.versions.items()
+                },
+            )
+            for user_id, backups in store.key_backups.users.items()
+        },
         "turn_server": store.turn_server,
         "pushers": {user: store.pushers.of(user) for user in store.pushers.by_user},
         "relations": {

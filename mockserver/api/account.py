@@ -1,11 +1,12 @@
-"""Accounts and sessions: register, login, logout, whoami, devices."""
+"""Accounts and sessions: register, login, logout, whoami (devices: :mod:`.devices`)."""
 
 from __future__ import annotations
 
 from mockserver.api import params
 from mockserver.api.auth import authenticate
+from mockserver.api.reauth import reauthenticate
 from mockserver.api.routing import Call, Reply, endpoint
-from mockserver.core.errors import M_UNKNOWN, M_UNKNOWN_TOKEN, MatrixError, not_found
+from mockserver.core.errors import M_UNKNOWN, M_UNKNOWN_TOKEN, MatrixError
 from mockserver.core.ids import is_user_id, user_id as make_user_id
 from mockserver.core.model import Session
 
@@ -13,6 +14,10 @@ DUMMY_FLOWS = [{"stages": ["m.login.dummy"]}]
 
 
 def _session_body(call: Call, session: Session) -> dict[str, str]:
+    """The answer to a login or registration, noting where the device was seen from."""
+    client = call.request.client
+    if client is not None:
+        call.store.device_seen(session, client.host)
     return {
         "user_id": session.user_id,
         "access_token": session.access_token,
@@ -126,21 +131,12 @@ async def post_logout_all(call: Call) -> Reply:
     return {}
 
 
-def _reauthenticated(call: Call, body: dict[str, object], operation: str) -> Reply | None:
-    """None once ``auth`` in ``body`` proves the password again; else the 401 to answer."""
-    auth = params.field(body, "auth", dict)
-    required = call.store.user_interactive_auth.check(
-        call.user_id, operation, auth, call.store.password_matches
-    )
-    return None if required is None else (401, required)
-
-
 @endpoint("/account/password", "POST")
 async def post_account_password(call: Call) -> Reply:
     body = await call.json()
     new_password = params.required(body, "new_password", str)
     logout_devices = params.field(body, "logout_devices", bool, True)
-    challenge = _reauthenticated(call, body, "account/password")
+    challenge = reauthenticate(call, body, "account/password")
     if challenge is not None:
         return challenge
     call.store.change_password(
@@ -154,7 +150,7 @@ async def post_account_deactivate(call: Call) -> Reply:
     body = await call.json()
     erase = params.field(body, "erase", bool, False)
     params.field(body, "id_server", str)
-    challenge = _reauthenticated(call, body, "account/deactivate")
+    challenge = reauthenticate(call, body, "account/deactivate")
     if challenge is not None:
         return challenge
     call.store.deactivate_account(call.user_id, erase=erase)
@@ -173,55 +169,6 @@ async def get_whoami(call: Call) -> Reply:
     return {"user_id": call.user_id, "device_id": call.device_id, "is_guest": False}
 
 
-def _device_body(device_id: str, display_name: str | None, last_seen: int | None) -> dict[str, object]:
-    """A Device, with every key present (``null`` when unknown), as Synapse sends it.
-
-    matrix-nio's schema requires ``display_name``, ``last_seen_ip`` and
-    ``last_seen_ts`` on each device and rejects the whole list otherwise.
-    """
-    return {
-        "device_id": device_id,
-        "display_name": display_name,
-        "last_seen_ip": None,
-        "last_seen_ts": last_seen,
-    }
-
-
-@endpoint("/devices", "GET")
-async def get_devices(call: Call) -> Reply:
-    user = call.store.user(call.user_id)
-    return {
-        "devices": [
-            _device_body(d.device_id, d.display_name, d.last_seen_ts) for d in user.devices.values()
-        ]
-    }
-
-
-@endpoint("/devices/{device_id}", "GET")
-async def get_device(call: Call) -> Reply:
-    device = call.store.user(call.user_id).devices.get(call.path["device_id"])
-    if device is None:
-        raise not_found("Unknown device")
-    return _device_body(device.device_id, device.display_name, device.last_seen_ts)
-
-
-@endpoint("/devices/{device_id}", "PUT")
-async def put_device(call: Call) -> Reply:
-    body = await call.json()
-    display_name = params.field(body, "display_name", str)
-    call.store.rename_device(call.user_id, call.path["device_id"], display_name)
-    return {}
-
-
-@endpoint("/devices/{device_id}", "DELETE")
-async def delete_device(call: Call) -> Reply:
-    body = await call.json()
-    if params.field(body, "auth", dict) is None:
-        return 401, {"flows": DUMMY_FLOWS, "params": {}, "session": call.store.start_auth_session()}
-    call.store.delete_device(call.user_id, call.path["device_id"])
-    return {}
-
-
 routes = [
     post_register,
     get_register_available,
@@ -233,8 +180,4 @@ routes = [
     get_3pids,
     post_account_password,
     post_account_deactivate,
-    get_devices,
-    get_device,
-    put_device,
-    delete_device,
 ]

@@ -8,7 +8,7 @@ state as of the end of the timeline, three-part tokens.
 ``GET /_matrix/client/{r0,v3}/sync`` answers in today's shape: ``rooms.join``
 / ``invite`` / ``leave`` with events inline, state at the start of the
 timeline (or ``state_after`` on request), receipts, account data, unread
-counts, to-device and the rest, six-part tokens.
+counts, to-device and the rest, seven-part tokens.
 
 Both parse the same parameters, mark presence, and long-poll through the
 notifier until :func:`~mockserver.core.sync.compute_sync` has something to

@@ -90,10 +90,13 @@ class Device:
     device_id: str
     display_name: str | None = None
     last_seen_ts: int | None = None
+    last_seen_ip: str | None = None
     #: Uploaded device keys (``keys/upload``), returned by ``keys/query``.
     keys: JsonDict | None = None
     one_time_keys: dict[str, JsonDict] = field(default_factory=dict)
     fallback_keys: dict[str, JsonDict] = field(default_factory=dict)
+    #: Fallback keys handed out by a claim since they were uploaded.
+    used_fallback_keys: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)

@@ -2,7 +2,7 @@
 
 A :class:`StreamToken` is a position in each of the server's streams::
 
-    s<room>_<presence>_<typing>[_<receipt>[_<account_data>[_<to_device>]]]
+    s<room>_<presence>_<typing>[_<receipt>[_<account_data>[_<to_device>[_<device_list>]]]]
 
 A :class:`RoomToken` is a boundary inside one room's timeline, right after
 the event at ``depth`` (whose stream ordering is ``stream``), carrying the
@@ -11,8 +11,9 @@ other stream positions of the sync that minted it::
     t<depth>-<stream>_<presence>_<typing>[...]
 
 The seed dialect reports three streams and so emits the three-part form
-(``s72595_4483_1934``); the stable dialect emits all six. Both forms are
-accepted everywhere, missing trailing parts meaning 0. This module never
+(``s72595_4483_1934``); the stable dialect emits all seven. Every form from
+three to seven parts is accepted everywhere, missing trailing parts meaning 0
+(so six-part tokens minted before the device-list stream still parse). This module never
 looks anything up in the store: checking that a token is one this server
 issued is :meth:`StreamToken.within`'s job, given the current position.
 """
@@ -25,12 +26,12 @@ from dataclasses import dataclass
 from mockserver.core.errors import invalid_param
 
 _NUMBER = r"(?:0|[1-9][0-9]{0,17})"
-_TAIL = rf"{_NUMBER}(?:_{_NUMBER}){{2,5}}"
+_TAIL = rf"{_NUMBER}(?:_{_NUMBER}){{2,6}}"
 _STREAM_RE = re.compile(rf"s({_TAIL})")
 _ROOM_RE = re.compile(rf"t({_NUMBER})-({_TAIL})")
 
 SEED_PARTS = 3
-ALL_PARTS = 6
+ALL_PARTS = 7
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -41,6 +42,7 @@ class StreamToken:
     receipt: int = 0
     account_data: int = 0
     to_device: int = 0
+    device_list: int = 0
 
     @classmethod
     def parse(cls, text: str) -> StreamToken:
@@ -65,6 +67,7 @@ class StreamToken:
             self.receipt,
             self.account_data,
             self.to_device,
+            self.device_list,
         )
 
     def format(self, parts: int = ALL_PARTS) -> str:
@@ -76,7 +79,7 @@ class StreamToken:
         if parts == ALL_PARTS:
             return (
                 f"{self.room}_{self.presence}_{self.typing}_"
-                f"{self.receipt}_{self.account_data}_{self.to_device}"
+                f"{self.receipt}_{self.account_data}_{self.to_device}_{self.device_list}"
             )
         if parts == SEED_PARTS:
             return f"{self.room}_{self.presence}_{self.typing}"
@@ -95,6 +98,7 @@ class StreamToken:
         receipt: int | None = None,
         account_data: int | None = None,
         to_device: int | None = None,
+        device_list: int | None = None,
     ) -> StreamToken:
         """This position with the given streams moved (``dataclasses.replace``, three times faster)."""
         return StreamToken(
@@ -104,6 +108,7 @@ class StreamToken:
             self.receipt if receipt is None else receipt,
             self.account_data if account_data is None else account_data,
             self.to_device if to_device is None else to_device,
+            self.device_list if device_list is None else device_list,
         )
 
 

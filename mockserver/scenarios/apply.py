@@ -2,7 +2,8 @@
 
 The order is fixed, so one document always gives the same stream positions
 and, from the store's seeded ids, the same generated ids: the server name,
-users (with their devices, filters and account data), media, each room (created or
+users (with their devices and their keys, filters, account data, cross-signing
+keys and key backups), the signatures users uploaded, media, each room (created or
 bare, then its events in document order, then its aliases and directory
 listing), the top-level ``events``, each room's typing, receipts and account
 data, and last presence. Events without a timestamp are stamped relative to
@@ -13,7 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mockserver.core.model import copy_json
 from mockserver.core.store import Store
+from mockserver.core.store.key_backup import BackupVersion
 from mockserver.core.store.rooms import ImportedEvent
 from mockserver.scenarios.plan import EventSpec, Plan, RoomSpec, Script
 
@@ -50,6 +53,9 @@ class _Replay:
         store, plan = self.store, self.plan
         store.rename_server(plan.server_name)
         users = [self._user(index) for index in range(len(plan.users))]
+        for spec in plan.users:
+            if spec.signatures:
+                store.import_signatures(spec.user_id, spec.signatures)
         for media in plan.media:
             store.import_media(
                 media.media_id,
@@ -101,6 +107,28 @@ class _Replay:
             )
             self.first_device.setdefault(spec.user_id, session.device_id)
             sessions.append((session.device_id, session.access_token))
+            if device.keys is not None:
+                keys = device.keys
+                store.import_device_keys(
+                    session,
+                    keys.keys,
+                    keys.one_time_keys,
+                    keys.fallback_keys,
+                    keys.used_fallback_keys,
+                )
+        if spec.cross_signing:
+            store.upload_cross_signing_keys(spec.user_id, spec.cross_signing)
+        for backup in spec.key_backup:
+            store.import_key_backup(
+                spec.user_id,
+                BackupVersion(
+                    backup.version,
+                    backup.algorithm,
+                    copy_json(backup.auth_data),
+                    backup.etag,
+                    copy_json(backup.rooms),
+                ),
+            )
         for definition in spec.filters:
             store.upload_filter(spec.user_id, definition)
         for data_type, content in spec.account_data:

@@ -6,9 +6,10 @@ server's stream order, as top-level ``events`` (so rooms interleave as they
 did and each user's rooms keep their order), with ids, timestamps,
 transaction ids and redactions as they are; rooms carry their aliases,
 directory listing, typing, receipts and room account data; users their
-devices and access tokens, filters and account data; uploaded media inline
-(base64); presence last.
-Pending to-device messages, uploaded keys and the script are not exported.
+devices and access tokens (with their encryption keys), filters, account
+data, cross-signing keys, the signatures they uploaded and their key
+backups; uploaded media inline (base64); presence last. Pending to-device
+messages, the device-list stream and the script are not exported.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from mockserver.core.model import Event, JsonDict
+from mockserver.core.model import Device, Event, JsonDict
 from mockserver.core.store import Store
+from mockserver.core.store.cross_signing import KINDS
 from mockserver.scenarios.media import export_media
 
 
@@ -42,6 +44,8 @@ def _users(store: Store) -> list[JsonDict]:
         entry: JsonDict = {"device_id": session.device_id, "access_token": token}
         if device is not None and device.display_name is not None:
             entry["display_name"] = device.display_name
+        if device is not None:
+            entry.update(_device_keys(device))
         devices.setdefault(session.user_id, []).append(entry)
     global_data: dict[str, dict[str, Any]] = {}
     for data in sorted(store.account_data.values(), key=lambda e: e.stream):
@@ -61,6 +65,7 @@ def _users(store: Store) -> list[JsonDict]:
             body["account_data"] = global_data[user_id]
         if store.filters.get(user_id):
             body["filters"] = copy.deepcopy(store.filters[user_id])
+        body.update(_encryption(store, user_id))
         if user.deactivated:
             body["deactivated"] = True
         pushers = store.pushers.of(user_id)
@@ -68,6 +73,49 @@ def _users(store: Store) -> list[JsonDict]:
             body["pushers"] = [pusher.as_json() for pusher in pushers]
         users.append(body)
     return users
+
+
+def _device_keys(device: Device) -> JsonDict:
+    found: JsonDict = {}
+    if device.keys is not None:
+        found["keys"] = copy.deepcopy(device.keys)
+    if device.one_time_keys:
+        found["one_time_keys"] = copy.deepcopy(device.one_time_keys)
+    if device.fallback_keys:
+        found["fallback_keys"] = copy.deepcopy(device.fallback_keys)
+    if device.used_fallback_keys:
+        found["used_fallback_keys"] = sorted(device.used_fallback_keys)
+    return found
+
+
+def _encryption(store: Store, user_id: str) -> JsonDict:
+    found: JsonDict = {}
+    cross_signing = {
+        field: copy.deepcopy(key)
+        for field, kind in KINDS.items()
+        if (key := store.cross_signing.key(user_id, kind)) is not None
+    }
+    if cross_signing:
+        found["cross_signing"] = cross_signing
+    signatures = store.cross_signing.exported_signatures(user_id)
+    if signatures:
+        found["signatures"] = copy.deepcopy(signatures)
+    backups = store.key_backups.users.get(user_id)
+    if backups is not None and backups.versions:
+        found["key_backup"] = [
+            {
+                "version": version.version,
+                "algorithm": version.algorithm,
+                "auth_data": copy.deepcopy(version.auth_data),
+                "etag": version.etag,
+                "rooms": {
+                    room_id: {"sessions": copy.deepcopy(sessions)}
+                    for room_id, sessions in version.rooms.items()
+                },
+            }
+            for version in backups.versions.values()
+        ]
+    return found
 
 
 def _rooms(store: Store) -> list[JsonDict]:

@@ -19,10 +19,34 @@ from mockserver.core.voip import TurnServer
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceKeysSpec:
+    """A device's encryption keys as uploaded (``keys/upload``), and which fallback keys
+    a claim has handed out."""
+
+    keys: JsonDict | None = None
+    one_time_keys: JsonDict = field(default_factory=dict)
+    fallback_keys: JsonDict = field(default_factory=dict)
+    used_fallback_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceSpec:
     device_id: str | None = None
     access_token: str | None = None
     display_name: str | None = None
+    keys: DeviceKeysSpec | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyBackupSpec:
+    """One server-side key backup version and the room keys stored in it."""
+
+    version: str
+    algorithm: str
+    auth_data: JsonDict
+    etag: int = 0
+    #: room_id -> session_id -> KeyBackupData
+    rooms: dict[str, dict[str, JsonDict]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +60,11 @@ class UserSpec:
     account_data: tuple[tuple[str, JsonDict], ...] = ()
     #: Filter definitions, uploaded in order (so their ids are "0", "1", ...).
     filters: tuple[JsonDict, ...] = ()
+    #: Cross-signing keys: "master" / "self_signing" / "user_signing" -> key.
+    cross_signing: dict[str, JsonDict] = field(default_factory=dict)
+    #: Signatures this user uploaded: user -> key id -> signing key id -> signature.
+    signatures: JsonDict = field(default_factory=dict)
+    key_backup: tuple[KeyBackupSpec, ...] = ()
     #: Pushers, set in order (as with ``append``: each keeps its own).
     pushers: tuple[Pusher, ...] = ()
     deactivated: bool = False

@@ -39,6 +39,7 @@ from mockserver.scenarios.plan import (
     ACTIONS,
     Action,
     DeviceSpec,
+    KeyBackupSpec,
     EventSpec,
     Plan,
     PresenceSpec,
@@ -51,6 +52,7 @@ from mockserver.scenarios.plan import (
     TypingSpec,
     UserSpec,
 )
+from mockserver.scenarios import encryption
 from mockserver.scenarios.media import MediaChecker
 from mockserver.scenarios.reader import Node, Problem, ScenarioError, child_path
 
@@ -95,10 +97,13 @@ USER_KEYS = (
     "devices",
     "account_data",
     "filters",
+    "cross_signing",
+    "signatures",
+    "key_backup",
     "pushers",
     "deactivated",
 )
-DEVICE_KEYS = ("device_id", "access_token", "display_name")
+DEVICE_KEYS = ("device_id", "access_token", "display_name", *encryption.DEVICE_KEY_FIELDS)
 ROOM_KEYS = (
     "description",
     "room_id",
@@ -365,10 +370,10 @@ class _Checker:
         avatar_url = self._nullable_str(node, "avatar_url", None)
         devices: list[DeviceSpec] = []
         if node.has("access_token") or node.has("device_id"):
-            devices.append(self._device(node, devices))
+            devices.append(self._device(node, devices, user_id))
         for device_node in self._list(node, "devices"):
             device_node.fields(DEVICE_KEYS)
-            devices.append(self._device(device_node, devices))
+            devices.append(self._device(device_node, devices, user_id))
         account_data: list[tuple[str, JsonDict]] = []
         data = node.get("account_data")
         if data is not None:
@@ -382,6 +387,15 @@ class _Checker:
             except MatrixError as exc:
                 filter_node.fail(f"invalid filter: {exc.error}")
             filters.append(copy.deepcopy(definition))
+        cross_signing: dict[str, JsonDict] = {}
+        if (child := node.get("cross_signing")) is not None:
+            cross_signing = encryption.cross_signing(child, user_id)
+        signatures: JsonDict = {}
+        if (child := node.get("signatures")) is not None:
+            signatures = encryption.signatures(child)
+        key_backup: tuple[KeyBackupSpec, ...] = ()
+        if (child := node.get("key_backup")) is not None:
+            key_backup = encryption.key_backups(child)
         pushers: list[Pusher] = []
         for pusher_node in self._list(node, "pushers"):
             try:
@@ -398,6 +412,9 @@ class _Checker:
             devices=tuple(devices),
             account_data=tuple(account_data),
             filters=tuple(filters),
+            cross_signing=cross_signing,
+            signatures=signatures,
+            key_backup=key_backup,
             pushers=tuple(pushers),
             deactivated=node.get("deactivated") is not None and node.at("deactivated").boolean(),
         )
@@ -408,7 +425,7 @@ class _Checker:
             return default
         return None if child.value is None else child.string()
 
-    def _device(self, node: Node, earlier: list[DeviceSpec]) -> DeviceSpec:
+    def _device(self, node: Node, earlier: list[DeviceSpec], user_id: str) -> DeviceSpec:
         device_id = node.optional_string("device_id")
         if device_id is not None:
             node.at("device_id").string(non_empty=True)
@@ -423,7 +440,8 @@ class _Checker:
             if token in self.tokens:
                 token_node.fail("access token already in use")
             self.tokens.add(token)
-        return DeviceSpec(device_id, token, node.optional_string("display_name"))
+        keys = encryption.device_keys(node, user_id, device_id)
+        return DeviceSpec(device_id, token, node.optional_string("display_name"), keys)
 
     def _known_user(self, node: Node) -> str:
         user_id = node.string()

@@ -45,6 +45,8 @@ def fill(path: str, values: dict[str, str] | None = None) -> str:
         "server_name": "localhost",
         "media_id": "media",
         "file_name": "file.png",
+        "version": "1",
+        "session_id": "session",
     }
     defaults.update(values or {})
     return re.sub(r"\{(\w+)\}", lambda m: defaults[m.group(1)], path)

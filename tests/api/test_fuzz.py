@@ -115,6 +115,8 @@ async def world(client: httpx.AsyncClient) -> dict[str, str]:
         "server_name": "localhost",
         "media_id": media.json()["content_uri"].rsplit("/", 1)[-1],
         "file_name": "fuzz.png",
+        "version": "1",
+        "session_id": "fuzz-session",
     }
 
 
@@ -126,7 +128,7 @@ PATH_VARIANTS: list[dict[str, str]] = [
         for key in (
             "room_id", "room_id_or_alias", "room_alias", "user_id", "event_id", "event_type",
             "rel_type", "state_key", "txn_id", "filter_id", "device_id", "type", "tag", "receipt_type",
-            "server_name", "media_id", "file_name",
+            "server_name", "media_id", "file_name", "version", "session_id",
         )
     },
 ]

@@ -132,11 +132,17 @@ async def test_devices(client: httpx.AsyncClient, alice: Account) -> None:
     assert_error(missing, 404, "M_NOT_FOUND")
     first = await client.request("DELETE", f"{V3}/devices/{alice.device_id}", json={}, headers=alice.headers)
     assert first.status_code == 401
-    assert first.json()["flows"] == [{"stages": ["m.login.dummy"]}]
+    assert first.json()["flows"] == [{"stages": ["m.login.password"]}]
+    auth = {
+        "type": "m.login.password",
+        "identifier": {"type": "m.id.user", "user": "alice"},
+        "password": "secret",
+        "session": first.json()["session"],
+    }
     done = await client.request(
         "DELETE",
         f"{V3}/devices/{alice.device_id}",
-        json={"auth": {"type": "m.login.dummy", "session": first.json()["session"]}},
+        json={"auth": auth},
         headers=alice.headers,
     )
     assert done.status_code == 200
@@ -148,7 +154,13 @@ async def test_devices(client: httpx.AsyncClient, alice: Account) -> None:
 
 
 async def test_keys_upload_query_claim(alice: Account, bob: Account) -> None:
-    device_keys = {"user_id": alice.user_id, "device_id": alice.device_id, "keys": {"ed25519:X": "k"}}
+    device_keys = {
+        "user_id": alice.user_id,
+        "device_id": alice.device_id,
+        "algorithms": ["m.megolm.v1.aes-sha2"],
+        "keys": {"ed25519:X": "k"},
+        "signatures": {},
+    }
     uploaded = await alice.call(
         "POST",
         "/keys/upload",

@@ -470,6 +470,17 @@ async def test_e2ee_reports_key_counts_and_who_joined(
     await bob.join(room)
     second = await connection.sync(body)
     assert second["extensions"]["e2ee"]["device_lists"]["changed"] == [alice.user_id]
+    # A room mate's new device keys come through the same record as /sync's device_lists.
+    keys = {
+        "user_id": alice.user_id,
+        "device_id": alice.device_id,
+        "algorithms": ["m.megolm.v1.aes-sha2"],
+        "keys": {f"ed25519:{alice.device_id}": "k"},
+        "signatures": {},
+    }
+    await alice.call("POST", "/keys/upload", json={"device_keys": keys})
+    third = await connection.sync(body)
+    assert third["extensions"]["e2ee"]["device_lists"] == {"changed": [alice.user_id], "left": []}
 
 
 async def test_account_data_receipts_and_typing_extensions(

@@ -138,9 +138,9 @@ async def test_tokens_are_the_seed_three_part_forms(alice: Account) -> None:
     body = await seed_sync(alice)
     assert SEED_STREAM_TOKEN.fullmatch(body["next_batch"])
     assert SEED_ROOM_TOKEN.fullmatch(body["room_map"][room]["timeline"]["prev_batch"])
-    # Stable (six-part) tokens are accepted by the seed's sync, and the other way round.
+    # Stable (seven-part) tokens are accepted by the seed's sync, and the other way round.
     stable = await alice.sync()
-    assert stable["next_batch"].count("_") == 5
+    assert stable["next_batch"].count("_") == 6
     assert (await seed_sync(alice, since=stable["next_batch"]))["room_map"] == {}
     assert (await alice.sync(since=body["next_batch"]))["rooms"]["join"] == {}
 

@@ -30,5 +30,5 @@ def test_js_sdk_sliding_sync_client(server: ThreadedServer, crypto: bool) -> Non
     if crypto:
         # Rust crypto asked for the e2ee extension and uploaded keys the answers count.
         assert "Rust SDK" in result["crypto"]
-        keys = server.homeserver.store.query_keys({"@bob:localhost": []})
-        assert keys["@bob:localhost"]
+        keys = server.homeserver.store.query_keys("@bob:localhost", {"@bob:localhost": []})
+        assert keys["device_keys"]["@bob:localhost"]

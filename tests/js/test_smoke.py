@@ -17,5 +17,5 @@ def test_js_sdk_rust_crypto_starts(server: ThreadedServer) -> None:
     """Rust crypto (WASM) initialises in node and uploads its device keys to mockserver."""
     result = run_js("smoke.mjs", server.base_url, alice="carol", bob="dan", crypto=True)
     assert "Rust SDK" in result["cryptoVersion"]
-    keys = server.homeserver.store.query_keys({"@dan:localhost": []})
-    assert keys["@dan:localhost"], "dan's device uploaded no keys"
+    keys = server.homeserver.store.query_keys("@dan:localhost", {"@dan:localhost": []})
+    assert keys["device_keys"]["@dan:localhost"], "dan's device uploaded no keys"

@@ -22,17 +22,24 @@ from mockserver.core.tokens import (
         ("s1_2_3_4", StreamToken(1, 2, 3, 4)),
         ("s1_2_3_4_5", StreamToken(1, 2, 3, 4, 5)),
         ("s1_2_3_4_5_6", StreamToken(1, 2, 3, 4, 5, 6)),
+        ("s1_2_3_4_5_6_7", StreamToken(1, 2, 3, 4, 5, 6, 7)),
     ],
 )
-def test_stream_token_parses_three_to_six_parts(text: str, expected: StreamToken) -> None:
+def test_stream_token_parses_three_to_seven_parts(text: str, expected: StreamToken) -> None:
     assert StreamToken.parse(text) == expected
 
 
 def test_stream_token_formats_seed_and_full_forms() -> None:
-    token = StreamToken(72595, 4483, 1934, 7, 8, 9)
+    token = StreamToken(72595, 4483, 1934, 7, 8, 9, 10)
     assert token.format(SEED_PARTS) == "s72595_4483_1934"
-    assert token.format() == token.format(ALL_PARTS) == "s72595_4483_1934_7_8_9"
+    assert token.format() == token.format(ALL_PARTS) == "s72595_4483_1934_7_8_9_10"
     assert StreamToken.parse(token.format()) == token
+
+
+def test_six_part_token_from_before_the_device_list_stream_still_parses() -> None:
+    token = StreamToken.parse("s1_2_3_4_5_6")
+    assert token.device_list == 0
+    assert token.format() == "s1_2_3_4_5_6_0"
 
 
 def test_seed_form_round_trips_with_missing_parts_as_zero() -> None:
@@ -48,7 +55,7 @@ def test_seed_form_round_trips_with_missing_parts_as_zero() -> None:
         "s",
         "s1",
         "s1_2",  # too few parts
-        "s1_2_3_4_5_6_7",  # too many parts
+        "s1_2_3_4_5_6_7_8",  # too many parts
         "s01_2_3",  # leading zero
         "s-1_2_3",  # sign
         "s+1_2_3",
@@ -90,9 +97,9 @@ def test_room_token_parses(text: str, depth: int, position: StreamToken) -> None
 
 
 def test_room_token_formats_seed_and_full_forms() -> None:
-    token = RoomToken(34, StreamToken(23535, 1, 2, 3, 4, 5))
+    token = RoomToken(34, StreamToken(23535, 1, 2, 3, 4, 5, 6))
     assert token.format(SEED_PARTS) == "t34-23535_1_2"
-    assert token.format() == "t34-23535_1_2_3_4_5"
+    assert token.format() == "t34-23535_1_2_3_4_5_6"
     assert RoomToken.parse(token.format()) == token
 
 
@@ -105,7 +112,7 @@ def test_room_token_formats_seed_and_full_forms() -> None:
         "t01-2_3_4",
         "tx-1_2_3",
         "s1_2_3",
-        "t1-2_3_4_5_6_7_8",
+        "t1-2_3_4_5_6_7_8_9",
         "t1--2_3_4",
         "t1-2_3_4\n",
     ],

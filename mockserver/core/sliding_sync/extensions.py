@@ -21,7 +21,7 @@ from mockserver.core.sliding_sync.request import WILDCARD, ExtensionScope, Exten
 from mockserver.core.store import Store
 from mockserver.core.filters import EMPTY_EVENT_FILTER
 from mockserver.core.sync import account_data, ephemeral
-from mockserver.core.sync.device_lists import device_lists, state_changes
+from mockserver.core.sync.device_lists import device_list_changes
 from mockserver.core.sync.model import DeviceLists
 from mockserver.core.sync.to_device import to_device
 from mockserver.core.tokens import StreamToken
@@ -144,8 +144,7 @@ def _e2ee(
 ) -> E2ee:
     lists = None
     if since is not None:
-        joined = [store.rooms[r] for r in store.joined_rooms(user_id)]
-        lists = device_lists(user_id, joined, state_changes(store, user_id, since, now))
+        lists = device_list_changes(store, user_id, since, now)
     return E2ee(
         store.one_time_key_counts(user_id, device_id),
         store.fallback_key_types(user_id, device_id),

@@ -13,6 +13,9 @@ it, one module per area owns its state and its part of the stream position:
 - :mod:`.ephemeral`: typing, receipts, presence (their three streams);
 - :mod:`.account_data`: account data (its stream);
 - :mod:`.keys`: device, one-time and fallback keys;
+- :mod:`.device_lists`: whose devices changed (the ``device_list`` stream);
+- :mod:`.cross_signing`: cross-signing keys and signatures;
+- :mod:`.key_backup`: server-side key backups (``/room_keys``);
 - :mod:`.to_device`: to-device queues (its stream);
 - :mod:`.filters`: stored filter definitions;
 - :mod:`.pushers`: each user's pushers (``/pushers``);

@@ -134,21 +134,14 @@ class Accounts:
         user = self.users.get(user_id)
         return user is not None and user.password is not None and user.password == password
 
-    def change_password(
-        self, user_id: str, new_password: str, *, logout_devices: bool, keep_device: str | None
-    ) -> None:
-        """Set a new password; ``logout_devices`` removes every other device and its tokens."""
-        user = self.user(user_id)
-        user.password = new_password
-        if logout_devices:
-            for device_id in [d for d in user.devices if d != keep_device]:
-                self.delete_device(user_id, device_id)
+    def change_password(self, user_id: str, new_password: str) -> None:
+        """Set a new password (the store removes the other devices if asked to)."""
+        self.user(user_id).password = new_password
 
     def deactivate(self, user_id: str) -> None:
-        """Devices, tokens and password go; the id stays taken (see Store.deactivate_account)."""
+        """The password goes and the id stays taken (the store removes the devices first;
+        see Store.deactivate_account)."""
         user = self.user(user_id)
-        for device_id in list(user.devices):
-            self.delete_device(user_id, device_id)
         user.password = None
         user.deactivated = True
 
@@ -190,20 +183,29 @@ class Accounts:
         """Sessions of ``user_id`` ended: wake its long-polls so they answer 401 at once."""
         self._whole.touch(users=(user_id,))
 
-    def rename_device(self, user_id: str, device_id: str, display_name: str | None) -> None:
+    def rename_device(self, user_id: str, device_id: str, display_name: str | None) -> bool:
+        """Rename a device; whether its name changed."""
         device = self.user(user_id).devices.get(device_id)
         if device is None:
             raise not_found("Unknown device")
-        if display_name is not None:
-            device.display_name = display_name
+        if display_name is None or display_name == device.display_name:
+            return False
+        device.display_name = display_name
+        return True
 
-    def delete_device(self, user_id: str, device_id: str) -> None:
+    def device_seen(self, session: Session, ip: str) -> None:
+        """Where the session's device last connected from (``last_seen_ip``)."""
+        device = self.user(session.user_id).devices.get(session.device_id)
+        if device is not None:
+            device.last_seen_ip = ip
+
+    def remove_devices(self, user_id: str, device_ids: set[str]) -> None:
+        """Forget devices of ``user_id`` (known ones) and end their sessions."""
         user = self.user(user_id)
-        if device_id not in user.devices:
-            raise not_found("Unknown device")
-        del user.devices[device_id]
+        for device_id in device_ids:
+            del user.devices[device_id]
         for token in [
-            t for t, s in self.sessions.items() if s.user_id == user_id and s.device_id == device_id
+            t for t, s in self.sessions.items() if s.user_id == user_id and s.device_id in device_ids
         ]:
             del self.sessions[token]
         self._ended(user_id)

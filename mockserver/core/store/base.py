@@ -26,7 +26,9 @@ from mockserver.core.tokens import StreamToken
 MAX_EVENT_BYTES = 65536
 
 #: The components of the stream position; an area bumps its own.
-Stream = Literal["room", "presence", "typing", "receipt", "account_data", "to_device"]
+Stream = Literal[
+    "room", "presence", "typing", "receipt", "account_data", "to_device", "device_list"
+]
 
 #: "Argument not given" (``None`` is a value: a display name can be cleared).
 UNSET: Any = object()

@@ -33,8 +33,11 @@ from mockserver.core.sliding_sync.connections import Connections
 from mockserver.core.store.account_data import AccountDataLog
 from mockserver.core.store.accounts import Accounts
 from mockserver.core.store.base import UNSET, Change, Listener, Stream, TxnKey
+from mockserver.core.store.cross_signing import CrossSigning
+from mockserver.core.store.device_lists import DeviceListLog
 from mockserver.core.store.ephemeral import Ephemeral, read_up_to
 from mockserver.core.store.filters import StoredFilters
+from mockserver.core.store.key_backup import BackupVersion, KeyBackups
 from mockserver.core.store.keys import Keys
 from mockserver.core.store.media import Media, MediaRepository
 from mockserver.core.store.pushers import Pusher, Pushers
@@ -83,7 +86,10 @@ class Store:
         self._rooms = rooms = Rooms(self, accounts, self.relations)
         self._ephemeral = Ephemeral(self, accounts, rooms)
         self._account_data = AccountDataLog(self, accounts, rooms)
-        self._keys = Keys(accounts)
+        self.device_lists = device_lists = DeviceListLog(self, rooms)
+        self.cross_signing = cross_signing = CrossSigning()
+        self.key_backups = KeyBackups()
+        self._keys = Keys(accounts, device_lists, cross_signing)
         self._to_device = ToDeviceQueues(self, accounts)
         self._filters = StoredFilters()
         self._media = MediaRepository(self)
@@ -235,6 +241,9 @@ class Store:
             user_id, device_id, display_name, access_token=access_token
         )
 
+    def device_seen(self, session: Session, ip: str) -> None:
+        self._accounts.device_seen(session, ip)
+
     def session_for(self, access_token: str) -> Session | None:
         return self.sessions.get(access_token)
 
@@ -251,13 +260,29 @@ class Store:
         self._commit()
 
     def rename_device(self, user_id: str, device_id: str, display_name: str | None) -> None:
-        self._accounts.rename_device(user_id, device_id, display_name)
+        """Rename a device; ``keys/query`` shows the name, so its watchers are told (Synapse)."""
+        renamed = self._accounts.rename_device(user_id, device_id, display_name)
+        if renamed and self._keys.device_keys_of(user_id, device_id) is not None:
+            self.device_lists.record(user_id)
+            self._commit()
 
-    def delete_device(self, user_id: str, device_id: str) -> None:
-        self._accounts.delete_device(user_id, device_id)
-        self.connections.forget_device(user_id, device_id)
-        self.pushers.remove_devices(user_id, {device_id})
+    def delete_devices(self, user_id: str, device_ids: Iterable[str]) -> None:
+        """Remove devices (unknown ids are ignored), their sessions, keys, signatures and
+        to-device messages, and tell everyone who tracks the user's devices."""
+        self._remove_devices(user_id, device_ids)
         self._commit()
+
+    def _remove_devices(self, user_id: str, device_ids: Iterable[str]) -> None:
+        gone = {d for d in device_ids if d in self.user(user_id).devices}
+        if not gone:
+            return
+        for device_id in gone:
+            self._to_device.forget_device(user_id, device_id)
+            self.cross_signing.forget_device(user_id, device_id)
+            self.connections.forget_device(user_id, device_id)
+        self.pushers.remove_devices(user_id, gone)
+        self._accounts.remove_devices(user_id, gone)
+        self.device_lists.record(user_id)
 
     def password_matches(self, user_id: str, password: str) -> bool:
         return self._accounts.password_matches(user_id, password)
@@ -266,11 +291,9 @@ class Store:
         self, user_id: str, new_password: str, *, logout_devices: bool, keep_device: str | None
     ) -> None:
         """Set a new password; ``logout_devices`` removes every other device and its tokens."""
-        before = set(self.user(user_id).devices)
-        self._accounts.change_password(
-            user_id, new_password, logout_devices=logout_devices, keep_device=keep_device
-        )
-        self.pushers.remove_devices(user_id, before - set(self.user(user_id).devices))
+        self._accounts.change_password(user_id, new_password)
+        if logout_devices:
+            self._remove_devices(user_id, [d for d in self.user(user_id).devices if d != keep_device])
         self._commit()
 
     def deactivate_account(self, user_id: str, *, erase: bool) -> None:
@@ -280,6 +303,7 @@ class Store:
         the profile, pending invites and knocks are rejected and joined rooms
         left, and the account data is purged. The user id stays taken.
         """
+        self._remove_devices(user_id, list(self.user(user_id).devices))
         self._accounts.deactivate(user_id)
         self.pushers.remove_all(user_id)
         if erase:
@@ -620,7 +644,9 @@ class Store:
         one_time_keys: Mapping[str, Any] | None,
         fallback_keys: Mapping[str, Any] | None,
     ) -> dict[str, int]:
-        return self._keys.upload_keys(session, device_keys, one_time_keys, fallback_keys)
+        counts = self._keys.upload_keys(session, device_keys, one_time_keys, fallback_keys)
+        self._commit()
+        return counts
 
     def holds_device_keys(self, user_id: str, device_id: str) -> bool:
         """Whether the device has one-time or fallback keys uploaded (most have none)."""
@@ -630,12 +656,16 @@ class Store:
         return self._keys.one_time_key_counts(user_id, device_id)
 
     def fallback_key_types(self, user_id: str, device_id: str) -> list[str]:
+        """``device_unused_fallback_key_types``: algorithms whose fallback key is unused."""
         return self._keys.fallback_key_types(user_id, device_id)
 
-    def query_keys(self, wanted: Mapping[str, Any]) -> dict[str, dict[str, JsonDict]]:
-        return self._keys.query_keys(wanted)
+    def device_keys_of(self, user_id: str, device_id: str) -> JsonDict | None:
+        return self._keys.device_keys_of(user_id, device_id)
 
-    def claim_keys(self, wanted: Mapping[str, Any]) -> dict[str, dict[str, JsonDict]]:
+    def query_keys(self, querier: str, wanted: Mapping[str, list[str]]) -> JsonDict:
+        return self._keys.query_keys(querier, wanted)
+
+    def claim_keys(self, wanted: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, JsonDict]]:
         return self._keys.claim_keys(wanted)
 
     # -- media -----------------------------------------------------------------------------
@@ -709,6 +739,62 @@ class Store:
         return self._media.import_media(
             media_id, content, content_type=content_type, filename=filename, user_id=user_id
         )
+
+    def import_device_keys(
+        self,
+        session: Session,
+        device_keys: JsonDict | None,
+        one_time_keys: Mapping[str, Any],
+        fallback_keys: Mapping[str, Any],
+        used_fallback_keys: Iterable[str],
+    ) -> None:
+        """A scenario's device keys: uploaded as a client would, then the fallback keys a
+        claim had handed out marked used."""
+        self.upload_keys(session, device_keys, one_time_keys, fallback_keys)
+        self._keys.mark_fallback_keys_used(session.user_id, session.device_id, used_fallback_keys)
+
+    # -- cross-signing --------------------------------------------------------------------
+
+    def check_cross_signing_keys(
+        self, user_id: str, body: Mapping[str, Any]
+    ) -> tuple[dict[str, JsonDict], bool]:
+        """The checked keys of ``device_signing/upload`` and whether they replace keys
+        (which needs user-interactive auth); nothing is stored."""
+        self.user(user_id)
+        return self.cross_signing.plan_upload(user_id, body)
+
+    def upload_cross_signing_keys(self, user_id: str, keys: Mapping[str, JsonDict]) -> None:
+        """Store keys checked by :meth:`check_cross_signing_keys`; a new master or
+        self-signing key is told to everyone, a user-signing key only to the user."""
+        cross_signing = self.cross_signing
+        changed = {kind for kind, key in keys.items() if cross_signing.key(user_id, kind) != key}
+        if not changed:
+            return
+        cross_signing.store_upload(user_id, keys)
+        self.device_lists.record(user_id, private=changed == {"user_signing"})
+        self._commit()
+
+    def upload_signatures(
+        self, signer: str, body: Mapping[str, Any]
+    ) -> dict[str, dict[str, JsonDict]]:
+        """``POST /keys/signatures/upload``: store the good signatures, return the failures."""
+        cross_signing = self.cross_signing
+        writes, failures = cross_signing.plan_signatures(signer, body, self.device_keys_of)
+        if writes:
+            cross_signing.store_signatures(writes)
+            self.device_lists.record(signer, private=not any(w.own for w in writes))
+            self._commit()
+        return failures
+
+    def import_signatures(self, signer: str, signatures: Mapping[str, Any]) -> None:
+        """A scenario's signatures by ``signer``, as given (user -> key id -> key -> sig)."""
+        self.cross_signing.import_signatures(signer, signatures)
+
+    # -- key backups ----------------------------------------------------------------------
+
+    def import_key_backup(self, user_id: str, version: BackupVersion) -> None:
+        self.user(user_id)
+        self.key_backups.import_version(user_id, version)
 
     # -- stored filters -------------------------------------------------------------------
 

@@ -66,6 +66,10 @@ class ToDeviceQueues:
         if txn is not None:
             whole.txns[txn] = ""
 
+    def forget_device(self, user_id: str, device_id: str) -> None:
+        """Drop a deleted device's queue."""
+        self.to_device.pop((user_id, device_id), None)
+
     def to_device_messages(
         self, user_id: str, device_id: str, after: int, upto: int
     ) -> list[ToDeviceMessage]:

@@ -15,7 +15,7 @@ from mockserver.core.room import Room
 from mockserver.core.store import Store
 from mockserver.core.sync import account_data as account_data_section
 from mockserver.core.sync.account_data import latest
-from mockserver.core.sync.device_lists import device_lists
+from mockserver.core.sync.device_lists import device_list_changes
 from mockserver.core.sync.ephemeral import new_receipts, receipts, typing
 from mockserver.core.sync.model import (
     DeviceLists,
@@ -385,9 +385,16 @@ class _Computation:
         """Only on an incremental sync in today's dialect."""
         if not self.stable or self.initial:
             return None
-        if not self.state_changes:
+        if not self.state_changes and self.from_pos.device_list >= self.now.device_list:
             return DeviceLists(changed=[], left=[])
-        return device_lists(self.user_id, self.joined_rooms(), self.state_changes)
+        return device_list_changes(
+            self.store,
+            self.user_id,
+            self.from_pos,
+            self.now,
+            self.state_changes,
+            self.joined_rooms(),
+        )
 
 
 def compute_sync(store: Store, request: SyncRequest) -> SyncResult:

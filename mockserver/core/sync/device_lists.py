@@ -1,5 +1,10 @@
 """The device lists section: whose devices the client should (re)query, and whom it
-no longer shares a room with (E2EE tracking)."""
+no longer shares a room with (E2EE tracking).
+
+:func:`device_list_changes` is callable for any user and any two positions:
+``/sync`` passes the rooms it has already worked out; ``GET /keys/changes``
+and sliding sync's e2ee extension may leave them out.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +23,8 @@ def _is_joined(room: Room, user_id: str, depth: int) -> bool:
 def state_changes(
     store: Store, user_id: str, since: StreamToken, now: StreamToken
 ) -> list[StateChange]:
-    """The user's rooms whose state moved in (since, now], for :func:`device_lists` when
-    no room loop has found them already (v3 finds them in its own)."""
+    """The user's rooms whose state moved in (since, now]: the only rooms where a
+    membership can have changed (v3's room loop finds them in its own)."""
     changes = []
     for room_id in store.rooms_of(user_id):
         room = store.rooms[room_id]
@@ -32,18 +37,10 @@ def state_changes(
     return changes
 
 
-def device_lists(user_id: str, rooms: list[Room], changes: list[StateChange]) -> DeviceLists:
-    """Who joined or left the rooms shared with the user in a sync's range.
-
-    ``changes`` are the user's rooms whose state moved in the range, ``rooms``
-    those the user is joined to now. A user is ``changed`` when they now
-    share a room they did not share at ``since`` (so the client queries their
-    keys), and ``left`` when they shared a room then and share none now. Key
-    uploads are not tracked: clients query keys of every member they learn of
-    anyway.
-    """
-    if not changes:
-        return DeviceLists(changed=[], left=[])
+def membership_changes(
+    user_id: str, changes: list[StateChange]
+) -> tuple[set[str], set[str]]:
+    """Who came to share a room with the user in the range, and who stopped sharing one."""
     changed: set[str] = set()
     gone: set[str] = set()
     for room, since_depth, upto_depth in changes:
@@ -70,6 +67,34 @@ def device_lists(user_id: str, rooms: list[Room], changes: list[StateChange]) ->
                     gone.add(other)
     changed.discard(user_id)
     gone.discard(user_id)
+    return changed, gone
+
+
+def device_list_changes(
+    store: Store,
+    user_id: str,
+    since: StreamToken,
+    upto: StreamToken,
+    changes: list[StateChange] | None = None,
+    rooms: list[Room] | None = None,
+) -> DeviceLists:
+    """Whose devices ``user_id`` should re-query, and with whom it shares no room any more.
+
+    ``changed``: users whose devices or cross-signing keys changed in
+    (since, upto] (the ``device_list`` stream, :mod:`mockserver.core.store.device_lists`)
+    and who share a room with the user, the user itself included for its
+    own other devices; and users who came to share a room with the user
+    (their keys are new to it). ``left``: users who shared a room at
+    ``since`` and share none now. ``changes`` are the user's rooms whose
+    state moved in the range and ``rooms`` those it is joined to now, worked
+    out here unless given.
+    """
+    if changes is None:
+        changes = state_changes(store, user_id, since, upto)
+    if rooms is None:
+        rooms = [store.rooms[r] for r in store.joined_rooms(user_id)]
+    changed, gone = membership_changes(user_id, changes) if changes else (set(), set())
+    changed |= store.device_lists.changed(user_id, since.device_list, upto.device_list)
     return DeviceLists(
         changed=sorted(u for u in changed if shares_room(user_id, u, rooms)),
         left=sorted(u for u in gone if not shares_room(user_id, u, rooms)),

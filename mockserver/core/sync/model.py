@@ -98,6 +98,9 @@ class DeviceLists:
     changed: list[str]
     left: list[str]
 
+    def __bool__(self) -> bool:
+        return bool(self.changed or self.left)
+
 
 @dataclass(slots=True)
 class SyncResult:
@@ -123,6 +126,7 @@ class SyncResult:
             or self.presence
             or self.account_data
             or self.to_device
+            or bool(self.device_lists)
         )
 
 
