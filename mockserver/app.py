@@ -17,19 +17,24 @@ from mockserver.api import (
     ephemeral,
     events,
     filters,
+    jump_to_date,
     keys,
     messages,
     presence,
     profile,
     push_rules,
+    pushers,
+    reporting,
     rooms,
     sync,
     versions,
+    voip,
 )
 from mockserver.api.route_table import RouteTable
 from mockserver.api.routing import Endpoint, mount
 from mockserver.config import ServerConfig
 from mockserver.control import act, clock, parked, world
+from mockserver.control import voip as control_voip
 from mockserver.control.access import ControlAccess
 from mockserver.control import scenarios as control_scenarios
 from mockserver.control import faults as control_faults
@@ -40,6 +45,7 @@ from mockserver.middleware import HttpMiddleware
 
 CLIENT_PREFIXES = ("/_matrix/client/api/v1", "/_matrix/client/r0", "/_matrix/client/v3")
 SEED_PREFIX = "/_matrix/client/v2_alpha"
+V1_PREFIX = "/_matrix/client/v1"
 
 #: Every client-server endpoint except /sync, served under each of CLIENT_PREFIXES.
 CLIENT_ENDPOINTS: list[Endpoint] = [
@@ -56,6 +62,15 @@ CLIENT_ENDPOINTS: list[Endpoint] = [
     *account_data.routes,
     *keys.routes,
     *directory.routes,
+    *voip.routes,
+    *pushers.routes,
+    *reporting.routes,
+]
+
+#: Endpoints the spec serves under /_matrix/client/v1 only.
+CLIENT_V1_ENDPOINTS: list[Endpoint] = [
+    *versions.v1_routes,
+    *jump_to_date.routes,
 ]
 
 
@@ -68,12 +83,14 @@ CONTROL_ENDPOINTS: list[Endpoint] = [
     *control_journal.routes,
     *clock.routes,
     *parked.routes,
+    *control_voip.routes,
 ]
 
 
 def client_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = list(mount("", versions.unprefixed_routes))
     routes += mount(SEED_PREFIX, [*sync.seed_routes, *filters.routes])
+    routes += mount(V1_PREFIX, CLIENT_V1_ENDPOINTS)
     for prefix in CLIENT_PREFIXES:
         if prefix != "/_matrix/client/api/v1":
             routes += mount(prefix, sync.stable_routes)

@@ -22,6 +22,7 @@ def snapshot(store: Store) -> dict[str, Any]:
                 user.password,
                 user.displayname,
                 user.avatar_url,
+                user.deactivated,
                 {
                     device_id: (device.display_name, _json(device.keys), _json(device.one_time_keys))
                     for device_id, device in user.devices.items()
@@ -48,6 +49,8 @@ def snapshot(store: Store) -> dict[str, Any]:
         "filters": {user: _json(stored) for user, stored in store.filters.items()},
         "txns": dict(store.txns),
         "auth_sessions": set(store.auth_sessions),
+        "turn_server": store.turn_server,
+        "pushers": {user: store.pushers.of(user) for user in store.pushers.by_user},
     }
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from mockserver.api import params
+from mockserver.api.auth import authenticate
 from mockserver.api.routing import Call, Reply, endpoint
-from mockserver.core.errors import M_UNKNOWN, MatrixError, not_found
+from mockserver.core.errors import M_UNKNOWN, M_UNKNOWN_TOKEN, MatrixError, not_found
 from mockserver.core.ids import is_user_id, user_id as make_user_id
 from mockserver.core.model import Session
 
@@ -67,9 +68,13 @@ async def get_register_available(call: Call) -> Reply:
     return {"available": True}
 
 
+#: ``GET /login`` as Synapse answers it with passwords on and no SSO, JWT or CAS.
+LOGIN_FLOWS = [{"type": "m.login.password"}, {"type": "m.login.application_service"}]
+
+
 @endpoint("/login", "GET", public=True)
 async def get_login(call: Call) -> Reply:
-    return {"flows": [{"type": "m.login.password"}]}
+    return {"flows": LOGIN_FLOWS}
 
 
 def _login_user(call: Call, body: dict[str, object]) -> str:
@@ -89,6 +94,12 @@ def _login_user(call: Call, body: dict[str, object]) -> str:
 async def post_login(call: Call) -> Reply:
     body = await call.json()
     login_type = params.required(body, "type", str)
+    if login_type == "m.login.application_service":
+        # Only an application service's token may use it, and mockserver registers none.
+        authenticate(call.request, call.store)
+        raise MatrixError(
+            M_UNKNOWN_TOKEN, "This login method is only valid for application services", status=401
+        )
     if login_type != "m.login.password":
         raise MatrixError(M_UNKNOWN, f"Unknown login type {login_type}")
     user_id = _login_user(call, body)
@@ -113,6 +124,48 @@ async def post_logout(call: Call) -> Reply:
 async def post_logout_all(call: Call) -> Reply:
     call.store.logout_all(call.user_id)
     return {}
+
+
+def _reauthenticated(call: Call, body: dict[str, object], operation: str) -> Reply | None:
+    """None once ``auth`` in ``body`` proves the password again; else the 401 to answer."""
+    auth = params.field(body, "auth", dict)
+    required = call.store.user_interactive_auth.check(
+        call.user_id, operation, auth, call.store.password_matches
+    )
+    return None if required is None else (401, required)
+
+
+@endpoint("/account/password", "POST")
+async def post_account_password(call: Call) -> Reply:
+    body = await call.json()
+    new_password = params.required(body, "new_password", str)
+    logout_devices = params.field(body, "logout_devices", bool, True)
+    challenge = _reauthenticated(call, body, "account/password")
+    if challenge is not None:
+        return challenge
+    call.store.change_password(
+        call.user_id, new_password, logout_devices=logout_devices, keep_device=call.device_id
+    )
+    return {}
+
+
+@endpoint("/account/deactivate", "POST")
+async def post_account_deactivate(call: Call) -> Reply:
+    body = await call.json()
+    erase = params.field(body, "erase", bool, False)
+    params.field(body, "id_server", str)
+    challenge = _reauthenticated(call, body, "account/deactivate")
+    if challenge is not None:
+        return challenge
+    call.store.deactivate_account(call.user_id, erase=erase)
+    # No identity server knows this account's (absent) third-party ids.
+    return {"id_server_unbind_result": "no-support"}
+
+
+@endpoint("/account/3pid", "GET")
+async def get_3pids(call: Call) -> Reply:
+    """No third-party identifiers: mockserver has no identity server or email."""
+    return {"threepids": []}
 
 
 @endpoint("/account/whoami", "GET")
@@ -177,6 +230,9 @@ routes = [
     post_logout,
     post_logout_all,
     get_whoami,
+    get_3pids,
+    post_account_password,
+    post_account_deactivate,
     get_devices,
     get_device,
     put_device,

@@ -1,4 +1,9 @@
-"""Profiles: ``/profile/{userId}`` and its ``displayname``/``avatar_url`` fields."""
+"""Profiles: ``/profile/{userId}`` and its ``displayname``/``avatar_url`` fields.
+
+Reading a profile needs no access token: the spec marks the GETs as not
+requiring authentication, and Synapse serves them without one unless
+``require_auth_for_profile_requests`` is set (it is off by default).
+"""
 
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ def _profile(call: Call) -> dict[str, Any]:
     return body
 
 
-@endpoint("/profile/{user_id}", "GET")
+@endpoint("/profile/{user_id}", "GET", public=True)
 async def get_profile(call: Call) -> Reply:
     return _profile(call)
 
@@ -49,7 +54,7 @@ async def _put_field(call: Call, name: str) -> Reply:
     return {}
 
 
-@endpoint("/profile/{user_id}/displayname", "GET")
+@endpoint("/profile/{user_id}/displayname", "GET", public=True)
 async def get_displayname(call: Call) -> Reply:
     return await _get_field(call, "displayname")
 
@@ -59,7 +64,7 @@ async def put_displayname(call: Call) -> Reply:
     return await _put_field(call, "displayname")
 
 
-@endpoint("/profile/{user_id}/avatar_url", "GET")
+@endpoint("/profile/{user_id}/avatar_url", "GET", public=True)
 async def get_avatar_url(call: Call) -> Reply:
     return await _get_field(call, "avatar_url")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mockserver.api.routing import Call, Reply, endpoint
+from mockserver.core.errors import M_UNRECOGNIZED, MatrixError
 from mockserver.core.store import DEFAULT_ROOM_VERSION, SUPPORTED_ROOM_VERSIONS
 
 SPEC_VERSIONS = ["r0.0.1", "r0.1.0", "r0.2.0", "r0.3.0", "r0.4.0", "r0.5.0", "r0.6.0", "r0.6.1"] + [
@@ -28,7 +29,7 @@ async def get_capabilities(call: Call) -> Reply:
                 "default": DEFAULT_ROOM_VERSION,
                 "available": {version: "stable" for version in SUPPORTED_ROOM_VERSIONS},
             },
-            "m.change_password": {"enabled": False},
+            "m.change_password": {"enabled": True},
             "m.set_displayname": {"enabled": True},
             "m.set_avatar_url": {"enabled": True},
             "m.3pid_changes": {"enabled": False},
@@ -36,5 +37,16 @@ async def get_capabilities(call: Call) -> Reply:
     }
 
 
+@endpoint("/auth_metadata", "GET", public=True)
+async def get_auth_metadata(call: Call) -> Reply:
+    """Login is mockserver's own (no OAuth 2.0 delegation): the spec's 404 for that case.
+
+    Synapse without delegated auth does not route the path at all, which
+    answers the same errcode.
+    """
+    raise MatrixError(M_UNRECOGNIZED, "OAuth 2.0 authentication is not supported", status=404)
+
+
 unprefixed_routes = [get_versions, get_well_known]
+v1_routes = [get_auth_metadata]
 routes = [get_capabilities]

@@ -26,6 +26,8 @@ M_TOO_LARGE = "M_TOO_LARGE"
 M_ROOM_IN_USE = "M_ROOM_IN_USE"
 M_BAD_STATE = "M_BAD_STATE"
 M_INVALID_ROOM_STATE = "M_INVALID_ROOM_STATE"
+M_THREEPID_NOT_FOUND = "M_THREEPID_NOT_FOUND"
+M_USER_DEACTIVATED = "M_USER_DEACTIVATED"
 
 #: The HTTP status that goes with each errcode unless the raiser says otherwise.
 STATUS: dict[str, int] = {
@@ -46,6 +48,8 @@ STATUS: dict[str, int] = {
     M_ROOM_IN_USE: 400,
     M_BAD_STATE: 400,
     M_INVALID_ROOM_STATE: 400,
+    M_THREEPID_NOT_FOUND: 400,
+    M_USER_DEACTIVATED: 403,
 }
 
 

@@ -103,6 +103,8 @@ class User:
     displayname: str | None = None
     avatar_url: str | None = None
     devices: dict[str, Device] = field(default_factory=dict)
+    #: Deactivated (``/account/deactivate``): the id stays taken, nobody can log in.
+    deactivated: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,8 @@ class _Replay:
                 status_msg=presence.status_msg,
                 last_active_ago=presence.last_active_ago,
             )
+        if plan.turn_server is not None:
+            store.set_turn_server(plan.turn_server)
         return Scenario(
             source=plan.source,
             server_name=plan.server_name,
@@ -74,7 +76,11 @@ class _Replay:
         spec = self.plan.users[index]
         store = self.store
         store.create_user(
-            spec.user_id, spec.password, displayname=spec.displayname, avatar_url=spec.avatar_url
+            spec.user_id,
+            spec.password,
+            displayname=spec.displayname,
+            avatar_url=spec.avatar_url,
+            deactivated=spec.deactivated,
         )
         sessions = []
         for device in spec.devices:
@@ -90,6 +96,8 @@ class _Replay:
             store.upload_filter(spec.user_id, definition)
         for data_type, content in spec.account_data:
             store.set_account_data(spec.user_id, None, data_type, content)
+        for pusher in spec.pushers:
+            store.set_pusher(spec.user_id, pusher, append=True)
         return LoadedUser(spec.user_id, tuple(sessions))
 
     def _room(self, spec: RoomSpec) -> None:

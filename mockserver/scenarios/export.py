@@ -59,6 +59,11 @@ def _users(store: Store) -> list[JsonDict]:
             body["account_data"] = global_data[user_id]
         if store.filters.get(user_id):
             body["filters"] = copy.deepcopy(store.filters[user_id])
+        if user.deactivated:
+            body["deactivated"] = True
+        pushers = store.pushers.of(user_id)
+        if pushers:
+            body["pushers"] = [pusher.as_json() for pusher in pushers]
         users.append(body)
     return users
 
@@ -121,10 +126,13 @@ def export_scenario(store: Store) -> JsonDict:
         if state.last_active_ts is not None:
             item["last_active_ago"] = max(0, now - state.last_active_ts)
         presence.append(item)
-    return {
+    document: JsonDict = {
         "server_name": store.server_name,
         "users": _users(store),
         "rooms": _rooms(store),
         "events": [_event(event) for event in events],
         "presence": presence,
     }
+    if store.turn_server is not None:
+        document["turn_server"] = store.turn_server.as_json()
+    return document

@@ -14,6 +14,8 @@ from typing import Literal
 
 from mockserver.core.model import JsonDict
 from mockserver.core.store import CreateRoom
+from mockserver.core.store.pushers import Pusher
+from mockserver.core.voip import TurnServer
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,9 @@ class UserSpec:
     account_data: tuple[tuple[str, JsonDict], ...] = ()
     #: Filter definitions, uploaded in order (so their ids are "0", "1", ...).
     filters: tuple[JsonDict, ...] = ()
+    #: Pushers, set in order (as with ``append``: each keeps its own).
+    pushers: tuple[Pusher, ...] = ()
+    deactivated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,4 +179,6 @@ class Plan:
     #: Top-level events (room id, event), imported after every room's own events, in order.
     events: list[tuple[str, EventSpec]] = field(default_factory=list)
     presence: list[PresenceSpec] = field(default_factory=list)
+    #: TURN settings for ``/voip/turnServer`` (None: leave the server's as they are).
+    turn_server: TurnServer | None = None
     script: Script | None = None

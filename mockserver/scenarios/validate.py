@@ -21,6 +21,8 @@ from mockserver.core.errors import MatrixError
 from mockserver.core.filters import parse_filter
 from mockserver.core.ids import is_event_id, is_room_alias, is_room_id, is_user_id
 from mockserver.core.model import PRESENCE_STATES, JsonDict
+from mockserver.core.store.pushers import Pusher, parse_pusher
+from mockserver.core.voip import TurnServer, parse_turn_server
 from mockserver.core.store import (
     MAX_TYPING_TIMEOUT_MS,
     PRESETS,
@@ -53,7 +55,16 @@ SELF_MEMBERSHIPS = ("join", "leave", "knock")
 OTHER_MEMBERSHIPS = ("invite", "leave", "ban")
 MEMBER_MEMBERSHIPS = ("join", "invite", "leave", "ban")
 
-TOP_KEYS = ("description", "server_name", "users", "rooms", "events", "presence", "script")
+TOP_KEYS = (
+    "description",
+    "server_name",
+    "users",
+    "rooms",
+    "events",
+    "presence",
+    "turn_server",
+    "script",
+)
 USER_KEYS = (
     "user_id",
     "password",
@@ -64,6 +75,8 @@ USER_KEYS = (
     "devices",
     "account_data",
     "filters",
+    "pushers",
+    "deactivated",
 )
 DEVICE_KEYS = ("device_id", "access_token", "display_name")
 ROOM_KEYS = (
@@ -180,10 +193,19 @@ class _Checker:
             self._room_extras(room)
         for node in self._list(root, "presence"):
             plan.presence.append(self._presence(node))
+        turn_server = root.get("turn_server")
+        if turn_server is not None:
+            plan.turn_server = self._turn_server(turn_server)
         script = root.get("script")
         if script is not None:
             plan.script = self._script(script)
         return plan
+
+    def _turn_server(self, node: Node) -> TurnServer:
+        try:
+            return parse_turn_server(node.value)
+        except MatrixError as error:
+            node.fail(error.error)
 
     def _list(self, node: Node, key: str) -> list[Node]:
         child = node.get(key)
@@ -234,6 +256,12 @@ class _Checker:
             except MatrixError as exc:
                 filter_node.fail(f"invalid filter: {exc.error}")
             filters.append(copy.deepcopy(definition))
+        pushers: list[Pusher] = []
+        for pusher_node in self._list(node, "pushers"):
+            try:
+                pushers.append(parse_pusher(pusher_node.json_object()))
+            except MatrixError as exc:
+                pusher_node.fail(f"invalid pusher: {exc.error}")
         self.profiles[user_id] = (displayname, avatar_url)
         self.devices[user_id] = [d.device_id for d in devices]
         return UserSpec(
@@ -244,6 +272,8 @@ class _Checker:
             devices=tuple(devices),
             account_data=tuple(account_data),
             filters=tuple(filters),
+            pushers=tuple(pushers),
+            deactivated=node.get("deactivated") is not None and node.at("deactivated").boolean(),
         )
 
     def _nullable_str(self, node: Node, key: str, default: str | None) -> str | None:

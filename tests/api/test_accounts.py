@@ -47,7 +47,7 @@ async def test_versions_ignores_a_bad_token(client: httpx.AsyncClient) -> None:
 async def test_login_flows_offer_password(client: httpx.AsyncClient, prefix: str) -> None:
     response = await client.get(f"{prefix}/login")
     assert response.status_code == 200
-    assert response.json() == {"flows": [{"type": "m.login.password"}]}
+    assert {"type": "m.login.password"} in response.json()["flows"]
 
 
 async def test_login_with_identifier_returns_a_working_session(

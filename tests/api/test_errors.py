@@ -55,7 +55,12 @@ def test_route_table_is_complete() -> None:
     assert ("POST", "/_matrix/client/v2_alpha/user/{user_id}/filter") in served
     assert ("GET", "/_matrix/client/api/v1/rooms/{room_id}/messages") in served
     public_names = {path.rsplit("/", 1)[-1] for _, path in PUBLIC}
-    assert public_names <= {"versions", "client", "login", "register", "available", "{room_id}"}
+    assert public_names <= {
+        "versions", "client", "login", "register", "available", "{room_id}", "auth_metadata",
+        # Profiles need no token (the spec; Synapse's default), but only to read them.
+        "{user_id}", "displayname", "avatar_url",
+    }
+    assert all(method == "GET" for method, path in PUBLIC if "/profile/" in path)
 
 
 @pytest.mark.parametrize(("method", "path"), AUTHENTICATED)

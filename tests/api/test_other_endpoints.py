@@ -39,7 +39,7 @@ async def test_capabilities(alice: Account) -> None:
 @pytest.mark.parametrize("path", ["/pushrules/", "/pushrules"])
 async def test_push_rules_with_and_without_slash(alice: Account, path: str) -> None:
     body = await alice.call("GET", path)
-    assert set(body["global"]) == {"override", "content", "room", "sender", "underride"}
+    assert set(body["global"]) == {"override", "content", "room", "sender", "underride", "postcontent"}
 
 
 # -- account data ---------------------------------------------------------------------------

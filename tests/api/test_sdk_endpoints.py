@@ -30,13 +30,13 @@ async def test_capabilities_name_room_versions(client: httpx.AsyncClient, alice:
     capabilities = (await alice.call("GET", "/capabilities"))["capabilities"]
     versions = capabilities["m.room_versions"]
     assert versions["available"][versions["default"]] == "stable"
-    assert capabilities["m.change_password"] == {"enabled": False}
+    assert capabilities["m.change_password"] == {"enabled": True}
 
 
 @pytest.mark.parametrize("path", ["/pushrules/", "/pushrules"])
-async def test_push_rules_are_the_spec_defaults(alice: Account, path: str) -> None:
+async def test_push_rules_are_synapses_defaults(alice: Account, path: str) -> None:
     rules = (await alice.call("GET", path))["global"]
-    assert set(rules) == {"override", "content", "room", "sender", "underride"}
+    assert set(rules) == {"override", "content", "room", "sender", "underride", "postcontent"}
     ids = {kind: [r["rule_id"] for r in rules[kind]] for kind in rules}
     assert ids["override"][:4] == [
         ".m.rule.master",
@@ -53,6 +53,7 @@ async def test_push_rules_are_the_spec_defaults(alice: Account, path: str) -> No
         ".m.rule.room_one_to_one",
         ".m.rule.message",
         ".m.rule.encrypted",
+        ".im.vector.jitsi",
     ]
     for kind in ("override", "underride"):
         for rule in rules[kind]:

@@ -84,7 +84,7 @@ CASES = [
         "unknown top-level key",
         _set("user", []),
         "user: unknown key (expected one of: description, server_name, users, rooms,"
-        " events, presence, script)",
+        " events, presence, turn_server, script)",
         True,
     ),
     Case(

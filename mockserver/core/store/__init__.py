@@ -12,7 +12,12 @@ it, one module per area owns its state and its part of the stream position:
 - :mod:`.account_data`: account data (its stream);
 - :mod:`.keys`: device, one-time and fallback keys;
 - :mod:`.to_device`: to-device queues (its stream);
-- :mod:`.filters`: stored filter definitions.
+- :mod:`.filters`: stored filter definitions;
+- :mod:`.pushers`: each user's pushers (``/pushers``).
+
+Small settings live on the store itself: the TURN server ``/voip/turnServer``
+hands out (:mod:`mockserver.core.voip`), and the open user-interactive auth
+sessions of logged-in users (:mod:`mockserver.core.user_interactive_auth`).
 
 A new area of state gets its own module here, built by ``Store._clear`` and
 reached through ``Store``'s public methods.

@@ -51,6 +51,11 @@ class AccountDataLog:
         self.account_data_log.setdefault(user_id, []).append(entry)
         self._whole.touch(users=(user_id,))
 
+    def purge(self, user_id: str) -> None:
+        """Forget a user's account data (a deactivated account's)."""
+        for key in [k for k in self.account_data if k[0] == user_id]:
+            del self.account_data[key]
+
     def get_account_data(self, user_id: str, room_id: str | None, data_type: str) -> JsonDict:
         entry = self.account_data.get((user_id, room_id, data_type))
         if entry is None:

@@ -14,6 +14,7 @@ from mockserver.core.errors import (
     M_INVALID_PARAM,
     M_INVALID_USERNAME,
     M_UNKNOWN,
+    M_USER_DEACTIVATED,
     M_USER_IN_USE,
     MatrixError,
     forbidden,
@@ -60,6 +61,7 @@ class Accounts:
         *,
         displayname: str | None = UNSET,
         avatar_url: str | None = None,
+        deactivated: bool = False,
     ) -> User:
         if not is_user_id(user_id):
             raise MatrixError(M_INVALID_USERNAME, f"Invalid user id {user_id!r}")
@@ -71,6 +73,7 @@ class Accounts:
             password=password,
             displayname=localpart if displayname is UNSET else displayname,
             avatar_url=avatar_url,
+            deactivated=deactivated,
         )
         self.users[user_id] = user
         return user
@@ -121,9 +124,33 @@ class Accounts:
         initial_device_display_name: str | None = None,
     ) -> Session:
         user = self.users.get(user_id)
-        if user is None or user.password is None or user.password != password:
+        if user is not None and user.deactivated:
+            raise MatrixError(M_USER_DEACTIVATED, "This account has been deactivated")
+        if not self.password_matches(user_id, password):
             raise forbidden("Invalid username or password")
         return self.new_session(user_id, device_id, initial_device_display_name)
+
+    def password_matches(self, user_id: str, password: str) -> bool:
+        user = self.users.get(user_id)
+        return user is not None and user.password is not None and user.password == password
+
+    def change_password(
+        self, user_id: str, new_password: str, *, logout_devices: bool, keep_device: str | None
+    ) -> None:
+        """Set a new password; ``logout_devices`` removes every other device and its tokens."""
+        user = self.user(user_id)
+        user.password = new_password
+        if logout_devices:
+            for device_id in [d for d in user.devices if d != keep_device]:
+                self.delete_device(user_id, device_id)
+
+    def deactivate(self, user_id: str) -> None:
+        """Devices, tokens and password go; the id stays taken (see Store.deactivate_account)."""
+        user = self.user(user_id)
+        for device_id in list(user.devices):
+            self.delete_device(user_id, device_id)
+        user.password = None
+        user.deactivated = True
 
     def new_session(
         self,

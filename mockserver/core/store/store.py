@@ -35,9 +35,12 @@ from mockserver.core.store.base import UNSET, Change, Listener, Stream, TxnKey
 from mockserver.core.store.ephemeral import Ephemeral, read_up_to
 from mockserver.core.store.filters import StoredFilters
 from mockserver.core.store.keys import Keys
+from mockserver.core.store.pushers import Pusher, Pushers
 from mockserver.core.store.rooms import CreateRoom, Rooms
 from mockserver.core.store.to_device import ToDeviceQueues
 from mockserver.core.tokens import StreamToken
+from mockserver.core.user_interactive_auth import UserInteractiveAuth
+from mockserver.core.voip import TurnServer
 
 
 class Store:
@@ -69,6 +72,10 @@ class Store:
         self._keys = Keys(accounts)
         self._to_device = ToDeviceQueues(self, accounts)
         self._filters = StoredFilters()
+        self.pushers = Pushers()
+        self.user_interactive_auth = UserInteractiveAuth(self.ids.session_id)
+        #: What ``GET /voip/turnServer`` hands out (None: no TURN, as Synapse by default).
+        self.turn_server: TurnServer | None = None
         # Their state, readable here as plain attributes (the sync path reads them per
         # room; a property would cost a call each time). Rebound with the areas.
         self.users = accounts.users
@@ -147,9 +154,14 @@ class Store:
         *,
         displayname: str | None = UNSET,
         avatar_url: str | None = None,
+        deactivated: bool = False,
     ) -> User:
         return self._accounts.create_user(
-            user_id, password, displayname=displayname, avatar_url=avatar_url
+            user_id,
+            password,
+            displayname=displayname,
+            avatar_url=avatar_url,
+            deactivated=deactivated,
         )
 
     def register(
@@ -224,6 +236,45 @@ class Store:
     def delete_device(self, user_id: str, device_id: str) -> None:
         self._accounts.delete_device(user_id, device_id)
         self._commit()
+
+    def password_matches(self, user_id: str, password: str) -> bool:
+        return self._accounts.password_matches(user_id, password)
+
+    def change_password(
+        self, user_id: str, new_password: str, *, logout_devices: bool, keep_device: str | None
+    ) -> None:
+        """Set a new password; ``logout_devices`` removes every other device and its tokens."""
+        self._accounts.change_password(
+            user_id, new_password, logout_devices=logout_devices, keep_device=keep_device
+        )
+        self._commit()
+
+    def deactivate_account(self, user_id: str, *, erase: bool) -> None:
+        """What Synapse does to a deactivated account, in its order.
+
+        Devices, tokens and the password go, pushers too, ``erase`` clears
+        the profile, pending invites and knocks are rejected and joined rooms
+        left, and the account data is purged. The user id stays taken.
+        """
+        self._accounts.deactivate(user_id)
+        self.pushers.remove_all(user_id)
+        if erase:
+            self._accounts.set_profile(user_id, displayname=None, avatar_url=None)
+        for room_id in list(self.rooms_of(user_id)):
+            if self.membership(user_id, room_id) in ("invite", "knock", "join"):
+                self._rooms.set_membership(user_id, room_id, user_id, "leave")
+        self._account_data.purge(user_id)
+        self._commit()
+
+    def set_pusher(self, user_id: str, pusher: Pusher, *, append: bool = False) -> None:
+        self.user(user_id)
+        self.pushers.set(user_id, pusher, append=append)
+
+    def remove_pusher(self, user_id: str, app_id: str, pushkey: str) -> None:
+        self.pushers.remove(user_id, app_id, pushkey)
+
+    def set_turn_server(self, turn_server: TurnServer | None) -> None:
+        self.turn_server = turn_server
 
     def set_profile(
         self,
