@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 NPM ?= npm
 JS_DIR := tests/js
 JS_STAMP := $(JS_DIR)/node_modules/.installed
+# The inspector's browser tests drive Debian's Chromium (installed where it is missing).
+CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8008
 # Scenario files `make run` loads (FIXTURES= for an empty server).
@@ -26,7 +28,10 @@ $(JS_STAMP): $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
 	cd $(JS_DIR) && $(NPM) ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(STAMP) $(JS_STAMP)
+$(CHROMIUM):
+	apt-get update -qq && apt-get install -y -qq chromium
+
+install: $(STAMP) $(JS_STAMP) $(CHROMIUM)
 
 run: $(STAMP)
 	$(BIN)/mockserver --host $(HOST) --port $(PORT) $(foreach f,$(FIXTURES),--fixture $(f))

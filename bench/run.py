@@ -26,11 +26,13 @@ from typing import Any
 import orjson
 
 from client import BENCH_DIR, Http, ServerProcess, pin, register, serve_argv, spawn
+from sliding import SlidingWake, first_window
 from scenarios import (
     TIMELINE_20,
     FloorWake,
     MockserverWake,
     SyncSubject,
+    WakeResult,
     floor_sender,
     latency_summary,
     many_rooms_initial,
@@ -65,6 +67,11 @@ class Sizes:
     starts: int = 5
     resets: int = 50
     floor_requests: int = 1000
+    #: Sliding sync: the account whose first window is timed, and the woken long-polls.
+    sliding_rooms: int = 1000
+    sliding_repeats: int = 30
+    sliding_wake_clients: tuple[int, ...] = (1, 50)
+    sliding_wake_rounds: tuple[int, ...] = (200, 24)
 
 
 QUICK = Sizes(
@@ -82,6 +89,10 @@ QUICK = Sizes(
     starts=1,
     resets=3,
     floor_requests=50,
+    sliding_rooms=25,
+    sliding_repeats=3,
+    sliding_wake_clients=(1, 5),
+    sliding_wake_rounds=(3, 3),
 )
 
 SERVER_CPU: int | None = None
@@ -186,6 +197,7 @@ async def measure_side_by_side(
             results["mockserver"].setdefault("wake", {})[clients] = mock_wake.summary()
 
         results["mockserver"].update(await measure_syncs(mock, floor, sizes))
+        results["mockserver"]["sliding"] = await measure_sliding(mock, floor, sizes)
         log("floor: request latency, again")
         floor_get += await timed(lambda: floor.call("GET", "/_matrix/client/v3/sync"), sizes.floor_requests)
         floor_post += await timed(lambda: floor.call("POST", "/_mock/reset", json={}), sizes.floor_requests)
@@ -243,6 +255,31 @@ async def measure_syncs(http: Http, floor: Http, sizes: Sizes) -> dict[str, Any]
             "room_big": latency_summary(big_floor),
             "room_alongside": latency_summary(big_floor),
         },
+    }
+
+
+async def measure_sliding(http: Http, floor: Http, sizes: Sizes) -> dict[str, Any]:
+    """Sliding sync: a 1,000-room account's first window against v3 ``/sync`` of the same
+    account, and woken long-polls against the floor and v3 ``/sync`` woken the same way."""
+    log(f"sliding sync: first window of {sizes.sliding_rooms} rooms")
+    window = await first_window(http, "sliding_", sizes.sliding_rooms, sizes.sliding_repeats)
+    wake: dict[int, Any] = {}
+    for clients, rounds in zip(sizes.sliding_wake_clients, sizes.sliding_wake_rounds):
+        log(f"sliding sync: wake-ups with {clients} parked")
+        targets = {
+            "sliding": await SlidingWake.create(http, clients, f"swake{clients}_"),
+            "v3": await MockserverWake.create(http, clients, f"vwake{clients}_"),
+            "floor": FloorWake(floor),
+        }
+        found: dict[str, WakeResult | None] = dict.fromkeys(targets)
+        blocks = min(rounds, WAKE_BLOCKS)
+        for _ in range(blocks):
+            for name, target in targets.items():
+                found[name] = await wake_rounds(target, clients, max(1, rounds // blocks), found[name])
+        wake[clients] = {name: result.summary() for name, result in found.items() if result}
+    return {
+        "first_window": {name: latency_summary(times) for name, times in window.items()},
+        "wake": wake,
     }
 
 
@@ -423,6 +460,37 @@ def build_rows(r: dict[str, Any], sizes: Sizes) -> tuple[list[Row], list[dict[st
                 "",
                 "",
                 target(f"{kind} growth {sizes.big_room} vs {sizes.small_room}", growth, "<= 1.2x", growth <= 1.2),
+                "",
+            )
+        )
+    sliding = mock["sliding"]
+    first = sliding["first_window"]
+    rows.append(
+        (
+            f"sliding sync first window [[0,19]], {sizes.sliding_rooms} rooms",
+            f"{first['sliding']['p50_ms']:.2f} ms",
+            f"{first['v3']['p50_ms']:.2f} ms (v3)",
+            f"{first['sliding']['p50_ms'] / first['v3']['p50_ms']:.2f}x",
+            "",
+            "",
+        )
+    )
+    for clients in sizes.sliding_wake_clients:
+        woken = sliding["wake"][clients]
+        s_ms, v_ms, f_ms = (woken[k]["p50_ms"] for k in ("sliding", "v3", "floor"))
+        clean = all(woken[k]["missed"] == 0 and woken[k]["early"] == 0 for k in ("sliding", "v3"))
+        rows.append(
+            (
+                f"sliding sync wake-up p50, {clients} parked (v3 {v_ms:.2f} ms)",
+                f"{s_ms:.2f} ms",
+                f"{f_ms:.2f} ms",
+                f"{s_ms / f_ms:.2f}x",
+                target(
+                    f"sliding sync: no missed or early wake-ups, {clients} parked",
+                    sum(woken[k]["missed"] + woken[k]["early"] for k in ("sliding", "v3")),
+                    "0 / 0",
+                    clean,
+                ),
                 "",
             )
         )

@@ -26,6 +26,7 @@ from mockserver.api import (
     pushers,
     reporting,
     rooms,
+    sliding_sync,
     sync,
     versions,
     voip,
@@ -33,18 +34,20 @@ from mockserver.api import (
 from mockserver.api.route_table import RouteTable
 from mockserver.api.routing import Endpoint, mount
 from mockserver.config import ServerConfig
-from mockserver.control import act, clock, parked, world
+from mockserver.control import act, clock, inspector, parked, world
 from mockserver.control import voip as control_voip
 from mockserver.control.access import ControlAccess
 from mockserver.control import scenarios as control_scenarios
 from mockserver.control import faults as control_faults
 from mockserver.control import journal as control_journal
+from mockserver.control.routing import PREFIX as CONTROL_PREFIX
 from mockserver.control.routing import mount_control
 from mockserver.homeserver import Homeserver
 from mockserver.middleware import HttpMiddleware
 
 CLIENT_PREFIXES = ("/_matrix/client/api/v1", "/_matrix/client/r0", "/_matrix/client/v3")
 SEED_PREFIX = "/_matrix/client/v2_alpha"
+UNSTABLE_PREFIX = "/_matrix/client/unstable"
 V1_PREFIX = "/_matrix/client/v1"
 
 #: Every client-server endpoint except /sync, served under each of CLIENT_PREFIXES.
@@ -83,6 +86,7 @@ CONTROL_ENDPOINTS: list[Endpoint] = [
     *control_journal.routes,
     *clock.routes,
     *parked.routes,
+    *inspector.routes,
     *control_voip.routes,
 ]
 
@@ -90,6 +94,7 @@ CONTROL_ENDPOINTS: list[Endpoint] = [
 def client_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = list(mount("", versions.unprefixed_routes))
     routes += mount(SEED_PREFIX, [*sync.seed_routes, *filters.routes])
+    routes += mount(UNSTABLE_PREFIX, sliding_sync.routes)
     routes += mount(V1_PREFIX, CLIENT_V1_ENDPOINTS)
     for prefix in CLIENT_PREFIXES:
         if prefix != "/_matrix/client/api/v1":
@@ -151,5 +156,6 @@ def create_app(
     routes = client_routes()
     if config.control:
         routes += mount_control(CONTROL_ENDPOINTS, config.control_token)
+        routes += mount(CONTROL_PREFIX, inspector.page_routes)
     control = ControlAccess(config) if config.control else None
     return MockserverApp(homeserver, RouteTable(routes), control=control)

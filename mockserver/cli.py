@@ -122,6 +122,9 @@ def banner(homeserver: Homeserver) -> str:
         lines.append(f"control API at {url}/_mock (needs Authorization: Bearer <control token>)")
     else:
         lines.append(f"control API at {url}/_mock")
+    if config.control:
+        token = "?control_token=<control token>" if config.control_token is not None else ""
+        lines.append(f"inspector at {url}/_mock/{token}")
     return "\n".join(lines)
 
 

@@ -18,6 +18,7 @@ from mockserver.core.store import Store
 from mockserver.notifier import Notifier
 from mockserver.traffic.faults import Faults
 from mockserver.traffic.journal import Journal
+from mockserver.watch import Watch
 from mockserver.scenarios import Scenario, load_scenario, read_file
 from mockserver.script import ScriptRunner
 
@@ -34,6 +35,16 @@ class Homeserver:
     faults: Faults = field(default_factory=Faults)
     #: Scenario documents applied since the world was last emptied: (document, source).
     fixtures: list[tuple[Any, str]] = field(default_factory=list)
+    #: Moves on any change of the world, the journal, parked long-polls, clock or faults.
+    watch: Watch = field(default_factory=Watch)
+
+    def __post_init__(self) -> None:
+        bump = self.watch.bump
+        self.store.add_listener(bump)
+        self.store.clock.on_change(bump)
+        self.notifier.on_parked = bump
+        self.journal.on_change = bump
+        self.faults.on_change = bump
 
     @property
     def clock(self) -> Clock:

@@ -56,6 +56,8 @@ class Notifier:
         #: How many times waiters of each label have parked, ever (a re-park after a wake counts).
         self.parks: Counter[str] = Counter()
         self._parked_changed: anyio.Event | None = None
+        #: Called whenever a waiter parks or leaves (the inspector's watch).
+        self.on_parked: Callable[[], None] | None = None
         clock.on_change(self._wake_everyone)
 
     # -- the store's side ------------------------------------------------------------------
@@ -137,6 +139,8 @@ class Notifier:
         self._signal_parked()
 
     def _signal_parked(self) -> None:
+        if self.on_parked is not None:
+            self.on_parked()
         if self._parked_changed is not None:
             self._parked_changed.set()
             self._parked_changed = None

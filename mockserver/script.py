@@ -142,6 +142,14 @@ class ScriptRunner:
     def pending(self) -> int:
         return sum(1 for r in self.running if not r.finished)
 
+    def upcoming(self) -> list[tuple[str, list[Step]]]:
+        """Each unfinished script's source and its steps still to come, the next one first."""
+        return [
+            (r.script.source, list(r.script.steps[r.position :]))
+            for r in self.running
+            if not r.finished
+        ]
+
     # -- triggers -------------------------------------------------------------------------
 
     def on_sync(self, user_id: str) -> None:

@@ -38,6 +38,13 @@ def test_quick_bench_produces_every_figure(tmp_path: Path) -> None:
     assert set(results["mockserver"]["floor_get"]) == rooms
     assert results["start"]["mockserver_s"] > 0 and results["reset"]["samples"] > 0
     assert results["memory"]["events"] > 0
+    sliding = results["mockserver"]["sliding"]
+    assert set(sliding["first_window"]) == {"sliding", "v3"}
+    for clients in results["sizes"]["sliding_wake_clients"]:
+        for side in ("sliding", "v3", "floor"):
+            wake = sliding["wake"][str(clients)][side]
+            assert wake["missed"] == 0 and wake["early"] == 0, (side, clients, wake)
+            assert wake["samples"] == clients * wake["rounds"]
     figures = {target["figure"] for target in results["targets"]}
     assert len(figures) == len(results["targets"]) >= 12
     assert "| figure" in run.stdout

@@ -13,7 +13,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from mockserver.core.filters import project_fields
-from mockserver.core.model import AccountData, Event, JsonDict, Presence, Receipt, Session
+from mockserver.core.model import (
+    AccountData,
+    Event,
+    JsonDict,
+    Presence,
+    Receipt,
+    Session,
+    ToDeviceMessage,
+)
 
 
 def _unsigned(event: Event, viewer: Session | None, now: int, txn_key: str) -> JsonDict:
@@ -117,3 +125,7 @@ def receipt_event(receipts: Iterable[Receipt]) -> JsonDict:
 
 def account_data_event(entry: AccountData) -> JsonDict:
     return {"type": entry.type, "content": entry.content}
+
+
+def to_device_event(message: ToDeviceMessage) -> JsonDict:
+    return {"type": message.type, "sender": message.sender, "content": message.content}

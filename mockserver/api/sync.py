@@ -30,6 +30,7 @@ from mockserver.api.format import (
     receipt_event,
     seed_event,
     stripped_event,
+    to_device_event,
     typing_event,
 )
 from mockserver.api.routing import Call, Reply, endpoint
@@ -216,7 +217,10 @@ def _events(
     return [client_event(e, session, now, with_room_id=False, event_fields=fields) for e in events]
 
 
-def _timeline(timeline: Timeline, session: Session, now: int, fields: tuple[str, ...] | None) -> JsonDict:
+def encode_timeline(
+    timeline: Timeline, session: Session, now: int, fields: tuple[str, ...] | None
+) -> JsonDict:
+    """``{"events", "limited", "prev_batch"}``, shared with the other answers of the moment."""
     shared = SHARED.timeline(timeline, session, now, fields)
     if shared is not None:
         return shared
@@ -256,7 +260,7 @@ def _stable_joined(entry: JoinedRoom, sync: SyncRequest, session: Session, now: 
     return {
         "summary": summary,
         **_state(entry, sync, session, now),
-        "timeline": _timeline(entry.timeline, session, now, sync.filter.event_fields),
+        "timeline": encode_timeline(entry.timeline, session, now, sync.filter.event_fields),
         "ephemeral": {"events": ephemeral},
         "account_data": {"events": _account_data(entry.account_data)},
         "unread_notifications": {
@@ -310,7 +314,7 @@ def encode_stable(
             "leave": {
                 r.room_id: {
                     **_state(r, sync, session, now),
-                    "timeline": _timeline(r.timeline, session, now, fields),
+                    "timeline": encode_timeline(r.timeline, session, now, fields),
                     "account_data": {"events": _account_data(r.account_data)},
                 }
                 for r in result.left
@@ -324,9 +328,7 @@ def encode_stable(
         },
         "account_data": {"events": _account_data(result.account_data)},
         "to_device": {
-            "events": [
-                {"type": m.type, "sender": m.sender, "content": m.content} for m in result.to_device
-            ]
+            "events": [to_device_event(m) for m in result.to_device]
             if result.to_device
             else []
         },

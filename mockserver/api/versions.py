@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mockserver.api.routing import Call, Reply, endpoint
+from mockserver.api.sliding_sync import FEATURE as SLIDING_SYNC
 from mockserver.core.errors import M_UNRECOGNIZED, MatrixError
 from mockserver.core.store import DEFAULT_ROOM_VERSION, SUPPORTED_ROOM_VERSIONS
 
@@ -10,10 +11,14 @@ SPEC_VERSIONS = ["r0.0.1", "r0.1.0", "r0.2.0", "r0.3.0", "r0.4.0", "r0.5.0", "r0
     f"v1.{minor}" for minor in range(1, 17)
 ]
 
+#: What clients check before using an unstable API (matrix-rust-sdk refuses a server
+#: without simplified sliding sync).
+UNSTABLE_FEATURES = {SLIDING_SYNC: True}
+
 
 @endpoint("/_matrix/client/versions", "GET", public=True)
 async def get_versions(call: Call) -> Reply:
-    return {"versions": SPEC_VERSIONS, "unstable_features": {}}
+    return {"versions": SPEC_VERSIONS, "unstable_features": UNSTABLE_FEATURES}
 
 
 @endpoint("/.well-known/matrix/client", "GET", public=True)

@@ -20,6 +20,19 @@ from typing import Any
 
 from mockserver.core.model import Event, Receipt, StateKey
 
+#: Events that move a room up a sliding sync room list (Synapse's default bump types).
+BUMP_EVENT_TYPES = frozenset(
+    {
+        "m.room.create",
+        "m.room.message",
+        "m.room.encrypted",
+        "m.sticker",
+        "m.call.invite",
+        "m.poll.start",
+        "m.beacon_info",
+    }
+)
+
 
 @dataclass(slots=True)
 class Room:
@@ -49,6 +62,8 @@ class Room:
     notifying_by_sender: dict[str, list[int]] = field(default_factory=dict)
     #: Depths of notifying events that highlight (mention) each user.
     highlights: dict[str, list[int]] = field(default_factory=dict)
+    #: Depths of events of :data:`BUMP_EVENT_TYPES`, ascending (sliding sync's ``bump_stamp``).
+    bumps: list[int] = field(default_factory=list)
     #: Timeline windows already cut at one stream position, for the syncs that one change
     #: wakes together (see :func:`mockserver.core.sync.select_timeline`). Not state.
     windows: dict[tuple[int, int, int], Any] = field(default_factory=dict, repr=False, compare=False)
@@ -81,6 +96,8 @@ class Room:
         assert event.depth == len(self.events) + 1
         self.events.append(event)
         self.streams.append(event.stream)
+        if event.type in BUMP_EVENT_TYPES:
+            self.bumps.append(event.depth)
         if event.state_key is not None:
             key = event.state_entry
             self.state_history.setdefault(key, []).append(event.depth)
@@ -112,6 +129,14 @@ class Room:
         if event.type == "m.room.member":
             self._joined_names = None
             self._members_now.clear()
+
+    def bump_stream(self, upto_depth: int | None = None) -> int | None:
+        """Stream ordering of the newest bump event at or before ``upto_depth`` (default: now)."""
+        bumps = self.bumps
+        if upto_depth is not None and bumps and bumps[-1] > upto_depth:
+            index = bisect_right(bumps, upto_depth)
+            return self.streams[bumps[index - 1] - 1] if index else None
+        return self.streams[bumps[-1] - 1] if bumps else None
 
     def depth_at_stream(self, stream: int) -> int:
         """Depth of the newest event with stream ordering <= ``stream``."""

@@ -16,6 +16,7 @@ on them.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 import random
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -164,6 +165,12 @@ class Faults:
     def __init__(self) -> None:
         self._rules: dict[str, FaultRule] = {}
         self._next_id = 1
+        #: Called when a rule is added or removed (the inspector's watch).
+        self.on_change: Callable[[], None] | None = None
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
 
     def add(
         self,
@@ -191,6 +198,7 @@ class Faults:
         )
         self._next_id += 1
         self._rules[rule.id] = rule
+        self._changed()
         return rule
 
     def rules(self) -> list[FaultRule]:
@@ -199,10 +207,12 @@ class Faults:
     def remove(self, rule_id: str) -> None:
         if self._rules.pop(rule_id, None) is None:
             raise MatrixError(M_NOT_FOUND, f"No fault rule {rule_id!r}")
+        self._changed()
 
     def clear(self) -> None:
         self._rules.clear()
         self._next_id = 1
+        self._changed()
 
     def pick(self, method: str, path: str, user_id: str | None) -> FaultRule | None:
         """The rule that fires on this request, if any."""

@@ -9,7 +9,9 @@ meaningful. It holds values only: the control API shapes them as JSON.
 
 from __future__ import annotations
 
+import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,12 +39,22 @@ class JournalEntry:
     fault: str | None = None
     #: True if the connection was dropped instead of answering.
     dropped: bool = False
+    #: Real (not server-clock) milliseconds from arrival to completion; None while in flight.
+    duration_ms: float | None = None
+    #: ``time.monotonic()`` at arrival, for the duration.
+    started: float = 0.0
 
 
 class Journal:
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self._entries: deque[JournalEntry] = deque(maxlen=capacity)
         self._seq = 0
+        #: Called when an entry is opened or completed, and on clear (the inspector's watch).
+        self.on_change: Callable[[], None] | None = None
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
 
     @property
     def last_seq(self) -> int:
@@ -59,13 +71,20 @@ class Journal:
         user_id: str | None,
     ) -> JournalEntry:
         self._seq += 1
-        entry = JournalEntry(self._seq, ts, method, path, query, user_id)
+        entry = JournalEntry(self._seq, ts, method, path, query, user_id, started=time.monotonic())
         self._entries.append(entry)
+        self._changed()
         return entry
+
+    def completed(self, entry: JournalEntry) -> None:
+        """The request of ``entry`` has been answered (or dropped): note how long it took."""
+        entry.duration_ms = round((time.monotonic() - entry.started) * 1000, 3)
+        self._changed()
 
     def clear(self) -> None:
         self._entries.clear()
         self._seq = 0
+        self._changed()
 
     def select(
         self,

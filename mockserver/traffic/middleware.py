@@ -139,6 +139,7 @@ async def serve_journaled(app: ASGIApp, scope: Scope, receive: Receive, send: Se
         if entry.status is None:
             entry.status = scope.get(STATUS_KEY)
         entry.body = body.value()
+        hs.journal.completed(entry)
 
 
 async def _apply(

@@ -30,7 +30,7 @@ async def test_versions_needs_no_token_and_lists_r0_and_v1(client: httpx.AsyncCl
     body = response.json()
     assert "r0.6.1" in body["versions"]
     assert "v1.1" in body["versions"]
-    assert body["unstable_features"] == {}
+    assert body["unstable_features"] == {"org.matrix.simplified_msc3575": True}
 
 
 async def test_versions_ignores_a_bad_token(client: httpx.AsyncClient) -> None:

@@ -424,7 +424,7 @@ async def test_kick_of_an_invite_revokes_it(alice: Account, bob: Account) -> Non
 
 async def test_only_members_send(hs: Homeserver, alice: Account, bob: Account) -> None:
     room = await alice.create_room(preset="public_chat")
-    send = f"/rooms/{room}/send/m.room.message/t1"
+    send = f"/rooms/{room}/send/m.room.message/only-members-1"
     content = {"msgtype": "m.text", "body": "hi"}
     await refused(hs, bob, "PUT", send, content, 403, "M_FORBIDDEN")
     await alice.invite(room, bob.user_id)
@@ -432,7 +432,7 @@ async def test_only_members_send(hs: Homeserver, alice: Account, bob: Account) -
     await bob.join(room)
     await bob.send(room, "hi")
     await bob.leave(room)
-    await refused(hs, bob, "PUT", f"/rooms/{room}/send/m.room.message/t2", content, 403, "M_FORBIDDEN")
+    await refused(hs, bob, "PUT", f"/rooms/{room}/send/m.room.message/only-members-2", content, 403, "M_FORBIDDEN")
 
 
 async def test_power_levels_guard_state_events(

@@ -94,10 +94,15 @@ def test_cli_reads_the_token_from_the_environment(monkeypatch: pytest.MonkeyPatc
     assert cli.config_from(cli.parser().parse_args([])).control_token == "from-env"
 
 
-def test_banner_says_where_the_control_api_is() -> None:
-    def last_line(config: ServerConfig) -> str:
-        return cli.banner(Homeserver.create(config)).splitlines()[-1]
+def test_banner_says_where_the_control_api_and_the_inspector_are() -> None:
+    def last_lines(config: ServerConfig) -> list[str]:
+        return cli.banner(Homeserver.create(config)).splitlines()[-2:]
 
-    assert last_line(ServerConfig()) == "control API at http://127.0.0.1:8008/_mock"
-    assert last_line(ServerConfig(control=False)) == "control API off (--no-control)"
-    assert "needs Authorization: Bearer" in last_line(ServerConfig(control_token="x"))
+    assert last_lines(ServerConfig()) == [
+        "control API at http://127.0.0.1:8008/_mock",
+        "inspector at http://127.0.0.1:8008/_mock/",
+    ]
+    assert last_lines(ServerConfig(control=False))[-1] == "control API off (--no-control)"
+    control, inspector = last_lines(ServerConfig(control_token="x"))
+    assert "needs Authorization: Bearer" in control
+    assert inspector == "inspector at http://127.0.0.1:8008/_mock/?control_token=<control token>"

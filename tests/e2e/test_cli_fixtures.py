@@ -68,11 +68,14 @@ def test_banner_lists_users_with_their_fixed_tokens() -> None:
     hs.load_fixture_file(FIXTURES / "demo.json")
     lines = banner(hs).splitlines()
     assert lines[0] == "mockserver serving http://127.0.0.1:8008 (server name localhost)"
-    assert lines[1:-1] == [
+    assert lines[1:-2] == [
         f"  @{name}:localhost  access_token {name}_token"
         for name in ("alice", "bob", "carol", "dave")
     ]
-    assert lines[-1] == "control API at http://127.0.0.1:8008/_mock"
+    assert lines[-2:] == [
+        "control API at http://127.0.0.1:8008/_mock",
+        "inspector at http://127.0.0.1:8008/_mock/",
+    ]
 
 
 def test_makefile_serves_the_demo_by_default() -> None:

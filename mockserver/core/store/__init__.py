@@ -19,6 +19,10 @@ Small settings live on the store itself: the TURN server ``/voip/turnServer``
 hands out (:mod:`mockserver.core.voip`), and the open user-interactive auth
 sessions of logged-in users (:mod:`mockserver.core.user_interactive_auth`).
 
+Sliding sync's connections (:mod:`mockserver.core.sliding_sync.connections`)
+live with the sliding sync package; ``Store`` holds them so a reset forgets
+them with the world.
+
 A new area of state gets its own module here, built by ``Store._clear`` and
 reached through ``Store``'s public methods.
 """

@@ -29,6 +29,7 @@ from mockserver.core.errors import M_INVALID_PARAM, MatrixError
 from mockserver.core.ids import Ids
 from mockserver.core.model import AccountData, Event, JsonDict, Presence, Session, ToDeviceMessage, User
 from mockserver.core.room import Room
+from mockserver.core.sliding_sync.connections import Connections
 from mockserver.core.store.account_data import AccountDataLog
 from mockserver.core.store.accounts import Accounts
 from mockserver.core.store.base import UNSET, Change, Listener, Stream, TxnKey
@@ -57,9 +58,13 @@ class Store:
         self.clock = clock or Clock()
         self.ids = Ids(server_name, seed)
         self._listeners: list[Listener] = []
+        #: Sliding sync connections: what each was sent at each ``pos``. Not world state
+        #: (never exported), but forgotten with the world, so no old ``pos`` outlives it.
+        self.connections = Connections()
         self._clear()
 
     def _clear(self) -> None:
+        self.connections.forget_all()
         self.position = StreamToken()
         self.txns: dict[TxnKey, str] = {}
         self._pending_rooms: set[str] = set()
@@ -235,6 +240,7 @@ class Store:
 
     def delete_device(self, user_id: str, device_id: str) -> None:
         self._accounts.delete_device(user_id, device_id)
+        self.connections.forget_device(user_id, device_id)
         self._commit()
 
     def password_matches(self, user_id: str, password: str) -> bool:

@@ -4,13 +4,32 @@ no longer shares a room with (E2EE tracking)."""
 from __future__ import annotations
 
 from mockserver.core.room import Room
+from mockserver.core.store import Store
 from mockserver.core.sync.model import DeviceLists
 from mockserver.core.sync.presence import StateChange, shares_room
+from mockserver.core.tokens import StreamToken
 
 
 def _is_joined(room: Room, user_id: str, depth: int) -> bool:
     member = room.membership_at(user_id, depth)
     return member is not None and member.membership == "join"
+
+
+def state_changes(
+    store: Store, user_id: str, since: StreamToken, now: StreamToken
+) -> list[StateChange]:
+    """The user's rooms whose state moved in (since, now], for :func:`device_lists` when
+    no room loop has found them already (v3 finds them in its own)."""
+    changes = []
+    for room_id in store.rooms_of(user_id):
+        room = store.rooms[room_id]
+        if room.last_stream <= since.room:
+            continue
+        since_depth = room.depth_at_stream(since.room)
+        upto_depth = room.depth_at_stream(now.room)
+        if room.state_changed(since_depth, upto_depth):
+            changes.append((room, since_depth, upto_depth))
+    return changes
 
 
 def device_lists(user_id: str, rooms: list[Room], changes: list[StateChange]) -> DeviceLists:

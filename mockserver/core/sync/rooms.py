@@ -165,7 +165,8 @@ def heroes(room: Room, user_id: str, depth: int | None = None) -> list[str]:
     return [user_id for user_id in chosen if user_id is not None][:HEROES]
 
 
-def _counts(room: Room, depth: int) -> tuple[int, int]:
+def member_counts(room: Room, depth: int) -> tuple[int, int]:
+    """(joined, invited) member counts as of ``depth``."""
     joined = sum(1 for _ in room.members("join", depth))
     invited = sum(1 for _ in room.members("invite", depth))
     return joined, invited
@@ -228,7 +229,7 @@ def summary(
 ) -> Summary | None:
     """The room summary: whole when ``full``, else only the fields that changed."""
     if full:
-        return Summary(heroes(room, user_id, upto_depth), *_counts(room, upto_depth))
+        return Summary(heroes(room, user_id, upto_depth), *member_counts(room, upto_depth))
     if not room.state_changed(since_depth, upto_depth):
         return None
     changed_members = any(
@@ -237,8 +238,8 @@ def summary(
     if not changed_members:
         return None
     names = heroes(room, user_id, upto_depth)
-    joined, invited = _counts(room, upto_depth)
-    old_joined, old_invited = _counts(room, since_depth)
+    joined, invited = member_counts(room, upto_depth)
+    old_joined, old_invited = member_counts(room, since_depth)
     found = Summary(
         heroes=names if names != heroes(room, user_id, since_depth) else None,
         joined_member_count=joined if joined != old_joined else None,

@@ -1,0 +1,197 @@
+"""Simplified sliding sync (MSC4186): ``POST /_matrix/client/unstable/org.matrix.simplified_msc3575/sync``.
+
+The handler reads ``pos`` and ``timeout`` from the query and the whole
+configuration from the body, finds the state the connection reached at
+``pos`` (``M_UNKNOWN_POS`` if it has none), and computes the answer with
+:func:`~mockserver.core.sliding_sync.compute.compute_sliding_sync`. With a
+``pos`` and a ``timeout`` it long-polls through the notifier, as v3
+``/sync`` does, until something changed or the timeout passes. Then it
+records the new connection state under a new ``pos`` and encodes the
+answer in the shape Synapse serves. Events are encoded by the same
+functions as v3 ``/sync``'s (timelines through the same shared memo).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver.api import params
+from mockserver.api.format import (
+    account_data_event,
+    client_event,
+    receipt_event,
+    stripped_event,
+    to_device_event,
+    typing_event,
+)
+from mockserver.api.routing import Call, Reply, endpoint
+from mockserver.api.sync import encode_timeline
+from mockserver.core.errors import M_UNKNOWN_TOKEN, MatrixError
+from mockserver.core.model import JsonDict, Session
+from mockserver.core.sliding_sync.compute import SlidingSyncResult, compute_sliding_sync
+from mockserver.core.sliding_sync.connections import ConnectionKey, ConnectionState
+from mockserver.core.sliding_sync.extensions import ExtensionsResult
+from mockserver.core.sliding_sync.request import SlidingSyncRequest, parse_request
+from mockserver.core.sliding_sync.rooms import RoomResult
+from mockserver.notifier import room_key, user_key
+
+#: The ``unstable_features`` flag clients look for in ``/versions``.
+FEATURE = "org.matrix.simplified_msc3575"
+
+
+@endpoint(f"/{FEATURE}/sync", "POST")
+async def post_sliding_sync(call: Call) -> Reply:
+    session = call.session
+    assert session is not None
+    query = call.query
+    timeout = params.query_int(query, "timeout", 0, minimum=0) or 0
+    pos = query.get("pos")
+    request = parse_request(await call.json())
+    store = call.store
+    key = ConnectionKey(session.user_id, session.device_id, request.conn_id or "")
+    previous = store.connections.state_at(key, pos)
+    if previous is None or timeout <= 0:
+        result = compute_sliding_sync(store, session.user_id, session.device_id, request, previous)
+    else:
+        result = await _long_poll(call, session, request, previous, timeout)
+    new_pos = store.connections.record(key, pos, result.state)
+    call.hs.synced(session.user_id)
+    return encode(result, new_pos, session, store.now())
+
+
+async def _long_poll(
+    call: Call,
+    session: Session,
+    request: SlidingSyncRequest,
+    previous: ConnectionState,
+    timeout: int,
+) -> SlidingSyncResult:
+    store = call.store
+
+    def compute() -> SlidingSyncResult:
+        current = store.session_for(session.access_token)
+        if current is not session and current != session:
+            raise MatrixError(M_UNKNOWN_TOKEN, "Access token was logged out", soft_logout=False)
+        return compute_sliding_sync(store, session.user_id, session.device_id, request, previous)
+
+    def keys() -> list[str]:
+        return [user_key(session.user_id), *map(room_key, store.joined_rooms(session.user_id))]
+
+    return await call.hs.notifier.wait_for(
+        compute,
+        keys=keys,
+        deadline_ms=store.now() + timeout,
+        label=session.user_id,
+        next_wake_ms=store.next_typing_expiry,
+    )
+
+
+# -- encoding ----------------------------------------------------------------------------
+
+
+def encode(result: SlidingSyncResult, pos: str, session: Session, now: int) -> JsonDict:
+    return {
+        "pos": pos,
+        "lists": {
+            name: {
+                "count": found.count,
+                "ops": [
+                    {"op": "SYNC", "range": list(bounds), "room_ids": list(room_ids)}
+                    for bounds, room_ids in found.ranges
+                ],
+            }
+            for name, found in result.lists.items()
+        },
+        "rooms": {
+            room_id: encode_room(room, session, now) for room_id, room in result.rooms.items()
+        },
+        "extensions": encode_extensions(result.extensions),
+    }
+
+
+def encode_room(room: RoomResult, session: Session, now: int) -> JsonDict:
+    """One entry of ``rooms``, with only the fields that have something to say."""
+    body: dict[str, Any] = {}
+    if room.unread is not None:
+        body["notification_count"], body["highlight_count"] = room.unread
+    if room.bump_stamp is not None:
+        body["bump_stamp"] = room.bump_stamp
+    if room.joined_count is not None:
+        body["joined_count"] = room.joined_count
+        body["invited_count"] = room.invited_count
+    if room.name is not None:
+        body["name"] = room.name
+    if room.avatar is not None:
+        body["avatar"] = room.avatar
+    if room.heroes:
+        body["heroes"] = [
+            {
+                "user_id": hero.user_id,
+                **({"displayname": hero.displayname} if hero.displayname is not None else {}),
+                **({"avatar_url": hero.avatar_url} if hero.avatar_url is not None else {}),
+            }
+            for hero in room.heroes
+        ]
+    if room.initial:
+        body["initial"] = True
+    if room.expanded_timeline:
+        body["unstable_expanded_timeline"] = True
+    if room.required_state:
+        body["required_state"] = [
+            client_event(event, session, now, with_room_id=False) for event in room.required_state
+        ]
+    if room.timeline is not None:
+        timeline = encode_timeline(room.timeline, session, now, None)
+        if timeline["events"]:
+            body["timeline"] = timeline["events"]
+        body["limited"] = timeline["limited"]
+        body["prev_batch"] = timeline["prev_batch"]
+        body["num_live"] = room.num_live
+    if room.is_dm:
+        body["is_dm"] = True
+    if room.invite_state is not None:
+        body["invite_state"] = [stripped_event(event) for event in room.invite_state]
+    return body
+
+
+def encode_extensions(extensions: ExtensionsResult) -> JsonDict:
+    body: JsonDict = {}
+    if extensions.to_device is not None:
+        body["to_device"] = {
+            "next_batch": str(extensions.to_device.next_batch),
+            "events": [to_device_event(m) for m in extensions.to_device.events],
+        }
+    if extensions.e2ee is not None:
+        e2ee = extensions.e2ee
+        body["e2ee"] = {
+            "device_one_time_keys_count": e2ee.one_time_key_counts,
+            "device_unused_fallback_key_types": e2ee.fallback_key_types,
+        }
+        if e2ee.device_lists is not None:
+            body["e2ee"]["device_lists"] = {
+                "changed": e2ee.device_lists.changed,
+                "left": e2ee.device_lists.left,
+            }
+    if extensions.account_data is not None:
+        body["account_data"] = {
+            "global": [account_data_event(e) for e in extensions.account_data.global_data],
+            "rooms": {
+                room_id: [account_data_event(e) for e in entries]
+                for room_id, entries in extensions.account_data.rooms.items()
+            },
+        }
+    if extensions.receipts is not None:
+        body["receipts"] = {
+            "rooms": {
+                room_id: receipt_event(receipts)
+                for room_id, receipts in extensions.receipts.items()
+            }
+        }
+    if extensions.typing is not None:
+        body["typing"] = {
+            "rooms": {room_id: typing_event(users) for room_id, users in extensions.typing.items()}
+        }
+    return body
+
+
+routes = [post_sliding_sync]

@@ -1,0 +1,202 @@
+"""Room lists: which of a user's rooms a list holds, in which order, and its windows.
+
+A user's rooms are those joined, invited to, knocked on, banned or kicked
+from, and those they left themselves only in the answer that reports the
+leave (as Synapse does: the last thing to show of such a room is the
+leave). They are ordered by recency: ``bump_stamp``, the stream ordering
+of the room's latest bump event (a message, an encrypted event, the
+creation...) while joined, else of the user's membership event. A list
+keeps the rooms its ``filters`` allow; its ``ranges`` pick the window of
+rooms whose data is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mockserver.core.model import Event
+from mockserver.core.room import Room
+from mockserver.core.sliding_sync.request import MEMBER, NO_FILTERS, ListConfig, ListFilters
+from mockserver.core.store import Store
+from mockserver.core.tokens import StreamToken
+
+SPACE_CHILD = "m.space.child"
+IN_LISTS = frozenset({"join", "invite", "knock", "ban", "leave"})
+
+
+@dataclass(frozen=True, slots=True)
+class ListedRoom:
+    room: Room
+    #: The user's current membership event in the room, and its ``membership``.
+    member: Event
+    membership: str
+    bump_stamp: int
+
+    @property
+    def room_id(self) -> str:
+        return self.room.room_id
+
+    @classmethod
+    def of(cls, room: Room, member: Event, membership: str) -> ListedRoom:
+        return cls(room, member, membership, bump_stamp(room, member, membership))
+
+
+def bump_stamp(room: Room, member: Event, membership: str) -> int:
+    """The room's place in recency order for a user whose membership is ``member``."""
+    if membership == "join":
+        found = room.bump_stream()
+        if found is not None:
+            return found
+    return member.stream
+
+
+def listed_rooms(store: Store, user_id: str, since: StreamToken | None) -> list[ListedRoom]:
+    """The user's rooms a list may hold, most recent first."""
+    found: list[ListedRoom] = []
+    rooms = store.rooms
+    for room_id in store.rooms_of(user_id):
+        room = rooms[room_id]
+        membership = room.membership_now(user_id)
+        if membership not in IN_LISTS:
+            continue
+        member = room.current(MEMBER, user_id)
+        assert member is not None and membership is not None
+        if membership == "leave" and member.sender == user_id:
+            # Left (or an invite rejected) by the user: shown once, as it happens.
+            if since is None or member.stream <= since.room:
+                continue
+        found.append(ListedRoom.of(room, member, membership))
+    found.sort(key=_recency)
+    return found
+
+
+def _recency(entry: ListedRoom) -> tuple[int, str]:
+    return (-entry.bump_stamp, entry.room.room_id)
+
+
+# -- filters -------------------------------------------------------------------------------
+
+
+class RoomFacts:
+    """What list filters ask of a user's rooms, worked out once per answer."""
+
+    def __init__(self, store: Store, user_id: str) -> None:
+        self.store = store
+        self.user_id = user_id
+        self._dm: set[str] | None = None
+        self._children: dict[tuple[str, ...], set[str]] = {}
+
+    def direct_rooms(self) -> set[str]:
+        """Rooms in the user's ``m.direct`` account data."""
+        if self._dm is None:
+            self._dm = set()
+            entry = self.store.account_data.get((self.user_id, None, "m.direct"))
+            content: Mapping[str, Any] = entry.content if entry is not None else {}
+            for room_ids in content.values():
+                if isinstance(room_ids, list):
+                    self._dm.update(r for r in room_ids if isinstance(r, str))
+        return self._dm
+
+    def is_dm(self, entry: ListedRoom) -> bool:
+        if entry.room_id in self.direct_rooms():
+            return True
+        return entry.membership == "invite" and entry.member.content.get("is_direct") is True
+
+    def space_children(self, spaces: tuple[str, ...]) -> set[str]:
+        """Rooms named by ``m.space.child`` in the spaces the user is joined to (no subspaces)."""
+        children = self._children.get(spaces)
+        if children is None:
+            children = set()
+            for space_id in spaces:
+                if self.store.membership(self.user_id, space_id) != "join":
+                    continue
+                space = self.store.rooms[space_id]
+                for (event_type, state_key), depth in space.current_state.items():
+                    if event_type == SPACE_CHILD and space.event_at(depth).content:
+                        children.add(state_key)
+            self._children[spaces] = children
+        return children
+
+    def tags(self, room_id: str) -> Iterable[str]:
+        entry = self.store.account_data.get((self.user_id, room_id, "m.tag"))
+        tags = entry.content.get("tags") if entry is not None else None
+        return tags.keys() if isinstance(tags, dict) else ()
+
+
+def room_type(room: Room) -> str | None:
+    create = room.current("m.room.create")
+    kind = create.content.get("type") if create is not None else None
+    return kind if isinstance(kind, str) else None
+
+
+def room_name(room: Room) -> str | None:
+    event = room.current("m.room.name")
+    name = event.content.get("name") if event is not None else None
+    return name if isinstance(name, str) and name else None
+
+
+def allows(filters: ListFilters, entry: ListedRoom, facts: RoomFacts) -> bool:
+    """Whether a list with ``filters`` holds the room (every given filter must agree)."""
+    room = entry.room
+    if filters.is_invite is not None and (entry.membership == "invite") != filters.is_invite:
+        return False
+    if filters.is_dm is not None and facts.is_dm(entry) != filters.is_dm:
+        return False
+    if filters.is_encrypted is not None and (
+        (room.current("m.room.encryption") is not None) != filters.is_encrypted
+    ):
+        return False
+    if filters.room_types is not None or filters.not_room_types:
+        kind = room_type(room)
+        if kind in filters.not_room_types:
+            return False
+        if filters.room_types is not None and kind not in filters.room_types:
+            return False
+    if filters.spaces is not None and entry.room_id not in facts.space_children(filters.spaces):
+        return False
+    if filters.room_name_like is not None:
+        name = room_name(room) or ""
+        if filters.room_name_like.casefold() not in name.casefold():
+            return False
+    if filters.tags is not None or filters.not_tags:
+        tags = set(facts.tags(entry.room_id))
+        if tags.intersection(filters.not_tags):
+            return False
+        if filters.tags is not None and not tags.intersection(filters.tags):
+            return False
+    return True
+
+
+# -- windows -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RoomList:
+    """One list of the answer: how many rooms it holds and those in its ranges."""
+
+    count: int
+    #: (range, room ids in it) per requested range.
+    ranges: tuple[tuple[tuple[int, int], tuple[str, ...]], ...]
+    #: Rooms in any range, in list order, each once.
+    window: tuple[ListedRoom, ...]
+
+    def window_ids(self) -> tuple[str, ...]:
+        return tuple(entry.room_id for entry in self.window)
+
+
+def room_list(config: ListConfig, rooms: list[ListedRoom], facts: RoomFacts) -> RoomList:
+    """The list ``config`` asks for, out of the user's rooms in recency order."""
+    if config.filters == NO_FILTERS:
+        kept = rooms
+    else:
+        kept = [entry for entry in rooms if allows(config.filters, entry, facts)]
+    wanted = ((0, max(len(kept) - 1, 0)),) if config.ranges is None else config.ranges
+    ranges = tuple(
+        ((start, end), tuple(entry.room_id for entry in kept[start : end + 1]))
+        for start, end in wanted
+    )
+    # The rooms of every range, each once, in list order (ranges may overlap).
+    indexes = sorted({i for start, end in wanted for i in range(start, min(end + 1, len(kept)))})
+    return RoomList(len(kept), ranges, tuple(kept[i] for i in indexes))

@@ -1,0 +1,280 @@
+"""One room of a sliding sync answer: what the connection lacks of it, and nothing else.
+
+A room new to the connection (or newly joined) comes whole, ``initial``:
+its name, avatar, heroes, counts, ``required_state`` and the last
+``timeline_limit`` events. A room the connection has comes with what
+changed since it was last complete: new timeline events, state entries
+that changed and are asked for, new ``$LAZY`` members, the fields whose
+value moved. A larger ``timeline_limit`` than last time sends the longer
+history again (``unstable_expanded_timeline``, as Synapse does), and
+``required_state`` pairs added since last time send the entries they now
+match. Invites come as ``invite_state``.
+
+The timeline window, heroes, member counts and unread counts are the v3
+computation's own functions (:mod:`mockserver.core.sync.rooms`), called
+for one room.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from mockserver.core.filters import EventFilter
+from mockserver.core.model import Event, StateKey
+from mockserver.core.room import Room
+from mockserver.core.sliding_sync.connections import RoomSent
+from mockserver.core.sliding_sync.request import MEMBER, RequiredState, RoomConfig
+from mockserver.core.sliding_sync.room_list import ListedRoom, room_name
+from mockserver.core.store import Store
+from mockserver.core.sync.model import Timeline
+from mockserver.core.sync.rooms import heroes, member_counts, select_timeline, unread_counts
+from mockserver.core.tokens import StreamToken
+
+SEES_CURRENT_STATE = frozenset({"join"})
+NO_HISTORY = frozenset({"invite", "knock"})
+
+
+@dataclass(frozen=True, slots=True)
+class Hero:
+    user_id: str
+    displayname: str | None
+    avatar_url: str | None
+
+
+@dataclass(slots=True)
+class RoomResult:
+    """One entry of ``rooms``; ``None`` fields are left out of the answer."""
+
+    room_id: str
+    membership: str
+    initial: bool = False
+    name: str | None = None
+    avatar: str | None = None
+    heroes: list[Hero] | None = None
+    is_dm: bool = False
+    required_state: list[Event] | None = None
+    #: None for invites and a ``timeline_limit`` of 0 (no timeline fields at all).
+    timeline: Timeline | None = None
+    expanded_timeline: bool = False
+    num_live: int | None = None
+    bump_stamp: int | None = None
+    joined_count: int | None = None
+    invited_count: int | None = None
+    unread: tuple[int, int] | None = None
+    invite_state: list[Event] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoomContext:
+    """What every room of one answer shares."""
+
+    store: Store
+    user_id: str
+    now: StreamToken
+    #: The position the connection had reached (None: a new connection).
+    since: StreamToken | None
+
+
+def _content_str(event: Event | None, key: str) -> str | None:
+    value = event.content.get(key) if event is not None else None
+    return value if isinstance(value, str) and value else None
+
+
+def _hero(room: Room, user_id: str, depth: int) -> Hero:
+    member = room.state_event_at((MEMBER, user_id), depth)
+    return Hero(user_id, _content_str(member, "displayname"), _content_str(member, "avatar_url"))
+
+
+def _newly_joined(room: Room, user_id: str, after_stream: int) -> bool:
+    """Whether the join that began the user's current stay came after ``after_stream``."""
+    joined_at = room.joined_at(user_id)
+    return joined_at > 0 and room.stream_of_depth(joined_at) > after_stream
+
+
+def _lazy_users(timeline: Timeline | None) -> set[str]:
+    """The members ``$LAZY`` asks for: senders of the timeline's events and their targets."""
+    if timeline is None:
+        return set()
+    users = {event.sender for event in timeline.events}
+    users.update(e.state_key for e in timeline.events if e.type == MEMBER and e.state_key)
+    return users
+
+
+def _state_entries(
+    room: Room,
+    keys: set[StateKey] | None,
+    depth: int,
+    wanted: RequiredState,
+    user_id: str,
+    lazy: set[str],
+) -> dict[StateKey, Event]:
+    """Entries of the state at ``depth`` (all of it, or ``keys``) that ``wanted`` or ``lazy`` ask for."""
+    found: dict[StateKey, Event] = {}
+    if keys is None:
+        if not wanted.pairs:
+            return found
+        for key, event in room.state_at(depth).items():
+            if wanted.matches(key, user_id) or (key[0] == MEMBER and key[1] in lazy):
+                found[key] = event
+        return found
+    for key in keys:
+        if wanted.matches(key, user_id) or (key[0] == MEMBER and key[1] in lazy):
+            current = room.state_event_at(key, depth)
+            if current is not None:
+                found[key] = current
+    return found
+
+
+def room_result(
+    context: RoomContext,
+    entry: ListedRoom,
+    config: RoomConfig,
+    sent: RoomSent | None,
+    is_dm: bool,
+) -> tuple[RoomResult | None, RoomSent]:
+    """The room's entry (None when the connection lacks nothing of it) and what it then has."""
+    store, user_id, now, since = context.store, context.user_id, context.now, context.since
+    room, member = entry.room, entry.member
+    membership = entry.membership
+    after_stream = 0
+    initial = sent is None or since is None
+    if sent is not None and since is not None:
+        after_stream = since.room if sent.live else sent.upto
+        if membership == "join" and _newly_joined(room, user_id, after_stream):
+            initial = True
+        elif membership in NO_HISTORY and sent.membership != membership:
+            initial = True  # invited (again) since
+    if initial:
+        after_stream = 0
+    unread = None
+    if membership == "join":
+        unread = unread_counts(room, user_id, store.event_index)
+    recorded = RoomSent(
+        live=True,
+        upto=now.room,
+        config=config,
+        membership=membership,
+        bump_stamp=entry.bump_stamp,
+        unread=unread,
+        lazy_members=frozenset() if initial or sent is None else sent.lazy_members,
+    )
+    if membership in NO_HISTORY:
+        if not initial:
+            return None, recorded
+        return _invited(store, room, member, entry, is_dm), recorded
+
+    # Joined, or left/banned: nothing after the user's departure is shown.
+    upto_depth = room.depth if membership == "join" else member.depth
+    after_depth = room.depth_at_stream(after_stream) if after_stream else 0
+    after_depth = min(after_depth, upto_depth)
+    expanded = sent is not None and not initial and sent.config.timeline_limit < config.timeline_limit
+    timeline = None
+    if config.timeline_limit > 0:
+        timeline = select_timeline(
+            room,
+            0 if initial or expanded else after_depth,
+            upto_depth,
+            EventFilter(limit=config.timeline_limit),
+            now,
+        )
+    recorded = replace(recorded, config=_recorded_config(sent, config, initial, timeline))
+    wanted = config.required_state
+    lazy = _lazy_users(timeline) if wanted.lazy_members else set()
+    result = RoomResult(room.room_id, membership, initial=initial)
+    if initial:
+        state = _state_entries(room, None, upto_depth, wanted, user_id, lazy)
+        changed: set[StateKey] = set()
+    else:
+        assert sent is not None
+        changed = room.state_keys_changed(after_depth, upto_depth)
+        previously = sent.config.required_state
+        state = _state_entries(room, changed, upto_depth, wanted, user_id, lazy | sent.lazy_members)
+        if wanted != previously:
+            # Pairs asked for since last time: the entries they add, whatever their age.
+            for key, event in _state_entries(room, None, upto_depth, wanted, user_id, set()).items():
+                if not previously.matches(key, user_id):
+                    state.setdefault(key, event)
+        for user in lazy - sent.lazy_members:
+            key = (MEMBER, user)
+            member_event = room.state_event_at(key, upto_depth)
+            if member_event is not None and not previously.matches(key, user_id):
+                state.setdefault(key, member_event)
+    result.required_state = sorted(state.values(), key=_depth)
+    if lazy:
+        recorded = replace(
+            recorded,
+            lazy_members=recorded.lazy_members | {k[1] for k in state if k[0] == MEMBER and k[1] in lazy},
+        )
+
+    members_changed = initial or any(key[0] == MEMBER for key in changed)
+    name_event = room.state_event_at(("m.room.name", ""), upto_depth)
+    name = _content_str(name_event, "name")
+    if initial or ("m.room.name", "") in changed:
+        result.name = name
+    if initial or ("m.room.avatar", "") in changed:
+        result.avatar = _content_str(room.state_event_at(("m.room.avatar", ""), upto_depth), "url")
+    if name is None and (members_changed or ("m.room.name", "") in changed):
+        result.heroes = [_hero(room, hero, upto_depth) for hero in heroes(room, user_id, upto_depth)]
+    if membership == "join" and members_changed:
+        result.joined_count, result.invited_count = member_counts(room, upto_depth)
+    if timeline is not None:
+        result.timeline = timeline
+        result.expanded_timeline = expanded
+        result.num_live = (
+            0 if since is None else sum(1 for e in timeline.events if e.stream > since.room)
+        )
+    result.is_dm = is_dm and initial
+    bump_moved = sent is None or sent.bump_stamp != entry.bump_stamp
+    if initial or bump_moved:
+        result.bump_stamp = entry.bump_stamp
+    unread_moved = sent is None or sent.unread != unread
+    result.unread = unread
+    if not (
+        initial
+        or expanded
+        or (timeline is not None and timeline.events)
+        or result.required_state
+        or result.name is not None
+        or result.avatar is not None
+        or result.heroes is not None
+        or result.joined_count is not None
+        or bump_moved
+        or unread_moved
+        or (sent is not None and sent.membership != membership)
+    ):
+        return None, recorded
+    return result, recorded
+
+
+def _invited(store: Store, room: Room, invite: Event, entry: ListedRoom, is_dm: bool) -> RoomResult:
+    """An invite as the invitee sees it: stripped state, then the invite itself."""
+    return RoomResult(
+        room.room_id,
+        invite.membership or "invite",
+        initial=True,
+        name=room_name(room),
+        is_dm=is_dm,
+        bump_stamp=entry.bump_stamp,
+        invite_state=[*store.stripped_state(room), invite],
+    )
+
+
+def _recorded_config(
+    sent: RoomSent | None, config: RoomConfig, initial: bool, timeline: Timeline | None
+) -> RoomConfig:
+    """The configuration to remember.
+
+    A ``timeline_limit`` smaller than the history the client already has
+    is not remembered (asking for the larger one again has nothing to
+    send), unless this answer's timeline left a gap (``limited``): then
+    the client has only the smaller window, as Synapse reckons it.
+    """
+    if sent is None or initial or sent.config.timeline_limit <= config.timeline_limit:
+        return config
+    if timeline is not None and timeline.limited:
+        return config
+    return replace(config, timeline_limit=sent.config.timeline_limit)
+
+
+def _depth(event: Event) -> int:
+    return event.depth
