@@ -156,13 +156,8 @@ class MockserverWake:
 
     @classmethod
     async def create(cls, http: Http, clients: int, prefix: str) -> MockserverWake:
-        sender = await register(http, f"{prefix}sender")
-        room_id = await sender.create_room(preset="public_chat")
-        listeners = await gather_limited(
-            [lambda i=i: register(http, f"{prefix}l{i}") for i in range(clients)]
-        )
-        await gather_limited([lambda a=a: a.join(room_id) for a in listeners])
-        self = cls(http, sender, listeners, room_id)
+        self = cls(http, *await listening_room(http, clients, prefix))
+        listeners = self.listeners
         # The control API's GET /_mock/parked when the server has it; else serve.py's own.
         status, _ = await http.raw("GET", "/_mock/parked", params={"count": "0"})
         self.parked_path = "/_mock/parked" if status == 200 else "/_bench/parked"
@@ -196,6 +191,19 @@ class MockserverWake:
         if room is None:
             return False
         return any(e.get("event_id") == marker for e in room["timeline"]["events"])
+
+
+async def listening_room(
+    http: Http, clients: int, prefix: str
+) -> tuple[Account, list[Account], str]:
+    """A fresh sender's public room with ``clients`` fresh users joined: (sender, them, room)."""
+    sender = await register(http, f"{prefix}sender")
+    room_id = await sender.create_room(preset="public_chat")
+    listeners = await gather_limited(
+        [lambda i=i: register(http, f"{prefix}l{i}") for i in range(clients)]
+    )
+    await gather_limited([lambda a=a: a.join(room_id) for a in listeners])
+    return sender, listeners, room_id
 
 
 async def gather_limited(

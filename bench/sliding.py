@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from client import Account, Http, register
-from scenarios import LONG_POLL_MS, WAKE_MESSAGE, gather_limited, timed
+from scenarios import LONG_POLL_MS, WAKE_MESSAGE, gather_limited, listening_room, timed
 
 SLIDING_SYNC = "/_matrix/client/unstable/org.matrix.simplified_msc3575/sync"
 ROOM_LIST = {
@@ -86,14 +86,8 @@ class SlidingWake:
 
     @classmethod
     async def create(cls, http: Http, clients: int, prefix: str) -> SlidingWake:
-        sender = await register(http, f"{prefix}sender")
-        room_id = await sender.create_room(preset="public_chat")
-        listeners = await gather_limited(
-            [lambda i=i: register(http, f"{prefix}l{i}") for i in range(clients)]
-        )
-        await gather_limited([lambda a=a: a.join(room_id) for a in listeners])
-        self = cls(http, sender, listeners, room_id)
-        first = await gather_limited([lambda a=a: sliding_sync(http, a) for a in listeners])
+        self = cls(http, *await listening_room(http, clients, prefix))
+        first = await gather_limited([lambda a=a: sliding_sync(http, a) for a in self.listeners])
         self.pos = [orjson.loads(body)["pos"] for body in first]
         return self
 

@@ -25,15 +25,13 @@ from mockserver.api.format import (
     typing_event,
 )
 from mockserver.api.routing import Call, Reply, endpoint
-from mockserver.api.sync import encode_timeline
-from mockserver.core.errors import M_UNKNOWN_TOKEN, MatrixError
+from mockserver.api.sync import encode_timeline, long_poll
 from mockserver.core.model import JsonDict, Session
 from mockserver.core.sliding_sync.compute import SlidingSyncResult, compute_sliding_sync
-from mockserver.core.sliding_sync.connections import ConnectionKey, ConnectionState
+from mockserver.core.sliding_sync.connections import ConnectionKey
 from mockserver.core.sliding_sync.extensions import ExtensionsResult
-from mockserver.core.sliding_sync.request import SlidingSyncRequest, parse_request
+from mockserver.core.sliding_sync.request import parse_request
 from mockserver.core.sliding_sync.rooms import RoomResult
-from mockserver.notifier import room_key, user_key
 
 #: The ``unstable_features`` flag clients look for in ``/versions``.
 FEATURE = "org.matrix.simplified_msc3575"
@@ -50,40 +48,17 @@ async def post_sliding_sync(call: Call) -> Reply:
     store = call.store
     key = ConnectionKey(session.user_id, session.device_id, request.conn_id or "")
     previous = store.connections.state_at(key, pos)
+
+    def compute() -> SlidingSyncResult:
+        return compute_sliding_sync(store, session.user_id, session.device_id, request, previous)
+
     if previous is None or timeout <= 0:
-        result = compute_sliding_sync(store, session.user_id, session.device_id, request, previous)
+        result = compute()
     else:
-        result = await _long_poll(call, session, request, previous, timeout)
+        result = await long_poll(call, compute, timeout)
     new_pos = store.connections.record(key, pos, result.state)
     call.hs.synced(session.user_id)
     return encode(result, new_pos, session, store.now())
-
-
-async def _long_poll(
-    call: Call,
-    session: Session,
-    request: SlidingSyncRequest,
-    previous: ConnectionState,
-    timeout: int,
-) -> SlidingSyncResult:
-    store = call.store
-
-    def compute() -> SlidingSyncResult:
-        current = store.session_for(session.access_token)
-        if current is not session and current != session:
-            raise MatrixError(M_UNKNOWN_TOKEN, "Access token was logged out", soft_logout=False)
-        return compute_sliding_sync(store, session.user_id, session.device_id, request, previous)
-
-    def keys() -> list[str]:
-        return [user_key(session.user_id), *map(room_key, store.joined_rooms(session.user_id))]
-
-    return await call.hs.notifier.wait_for(
-        compute,
-        keys=keys,
-        deadline_ms=store.now() + timeout,
-        label=session.user_id,
-        next_wake_ms=store.next_typing_expiry,
-    )
 
 
 # -- encoding ----------------------------------------------------------------------------

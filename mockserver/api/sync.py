@@ -17,8 +17,9 @@ report or the timeout passes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -53,6 +54,7 @@ from mockserver.notifier import room_key, user_key
 from mockserver.responses import OrjsonResponse
 
 PRESENCE_CHOICES = ("online", "offline", "unavailable")
+T = TypeVar("T")
 
 
 # -- parameters --------------------------------------------------------------------------
@@ -118,20 +120,28 @@ async def run_sync(call: Call, *, stable: bool) -> tuple[SyncResult, SyncRequest
 
 async def _long_poll(call: Call, request: SyncRequest, timeout: int) -> SyncResult:
     store = call.store
+    return await long_poll(call, lambda: compute_sync(store, request), timeout)
+
+
+async def long_poll(call: Call, compute: Callable[[], T], timeout: int) -> T:
+    """``compute()`` once it has something to say, or at the timeout: the long-poll of
+    every sync dialect. Woken by the user's own changes and those of their joined rooms;
+    answers 401 at once if the access token is logged out meanwhile."""
+    store = call.store
     session = call.session
     assert session is not None
 
-    def compute() -> SyncResult:
+    def checked() -> T:
         current = store.session_for(session.access_token)
         if current is not session and current != session:
             raise MatrixError(M_UNKNOWN_TOKEN, "Access token was logged out", soft_logout=False)
-        return compute_sync(store, request)
+        return compute()
 
     def keys() -> list[str]:
         return [user_key(session.user_id), *map(room_key, store.joined_rooms(session.user_id))]
 
     return await call.hs.notifier.wait_for(
-        compute,
+        checked,
         keys=keys,
         deadline_ms=store.now() + timeout,
         label=session.user_id,

@@ -313,6 +313,21 @@ async def test_a_kicked_user_keeps_the_room_in_the_list(
     assert room in window(await connection.sync(body))
 
 
+async def test_a_rejected_invite_shows_only_the_rejection(
+    client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    connection = Connection(bob)
+    body = {"lists": {"all": room_list(timeline_limit=5, required_state=[["*", "*"]])}}
+    room = await alice.create_room(name="Private", invite=[bob.user_id])
+    await connection.sync(body)
+    await alice.send(room, "not for bob's eyes")
+    await bob.leave(room)
+    rejected = (await connection.sync(body))["rooms"][room]
+    assert [e["content"].get("membership") for e in rejected["timeline"]] == ["leave"]
+    assert state_keys(rejected) == {("m.room.member", bob.user_id)}
+    assert "name" not in rejected
+
+
 # -- required_state --------------------------------------------------------------------------
 
 

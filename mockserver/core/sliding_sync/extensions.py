@@ -12,10 +12,11 @@ request's ``since`` moves past them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from mockserver.core.model import AccountData, Receipt, ToDeviceMessage
+from mockserver.core.room import Room
 from mockserver.core.sliding_sync.request import WILDCARD, ExtensionScope, Extensions
 from mockserver.core.store import Store
 from mockserver.core.filters import EMPTY_EVENT_FILTER
@@ -177,6 +178,20 @@ def _account_data(
     return AccountDataResult([e for e in changed if e.room_id is None], rooms)
 
 
+def _joined(
+    store: Store,
+    user_id: str,
+    room_ids: list[str],
+    since: StreamToken | None,
+    fresh: frozenset[str],
+) -> Iterator[tuple[Room, bool]]:
+    """The rooms of ``room_ids`` the user is joined to (ephemeral events are for members),
+    each with whether the connection gets it whole."""
+    for room_id in room_ids:
+        if store.membership(user_id, room_id) == "join":
+            yield store.rooms[room_id], since is None or room_id in fresh
+
+
 def _receipts(
     store: Store,
     user_id: str,
@@ -186,21 +201,13 @@ def _receipts(
     fresh: frozenset[str],
 ) -> dict[str, list[Receipt]]:
     found: dict[str, list[Receipt]] = {}
-    for room_id in room_ids:
-        if store.membership(user_id, room_id) != "join":
-            continue
-        room = store.rooms[room_id]
-        full = since is None or room_id in fresh
-        found_receipts = ephemeral.receipts(
-            room,
-            EMPTY_EVENT_FILTER,
-            user_id,
-            full,
-            0 if since is None else since.receipt,
-            now.receipt,
+    since_receipt = 0 if since is None else since.receipt
+    for room, full in _joined(store, user_id, room_ids, since, fresh):
+        receipts = ephemeral.receipts(
+            room, EMPTY_EVENT_FILTER, user_id, full, since_receipt, now.receipt
         )
-        if found_receipts:
-            found[room_id] = found_receipts
+        if receipts:
+            found[room.room_id] = receipts
     return found
 
 
@@ -212,12 +219,9 @@ def _typing(
     fresh: frozenset[str],
 ) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for room_id in room_ids:
-        if store.membership(user_id, room_id) != "join":
-            continue
-        room = store.rooms[room_id]
-        full = since is None or room_id in fresh
-        users = ephemeral.typing(room, EMPTY_EVENT_FILTER, full, 0 if since is None else since.typing)
+    since_typing = 0 if since is None else since.typing
+    for room, full in _joined(store, user_id, room_ids, since, fresh):
+        users = ephemeral.typing(room, EMPTY_EVENT_FILTER, full, since_typing)
         if users is not None:
-            found[room_id] = users
+            found[room.room_id] = users
     return found

@@ -27,7 +27,13 @@ from mockserver.core.sliding_sync.request import MEMBER, RequiredState, RoomConf
 from mockserver.core.sliding_sync.room_list import ListedRoom, room_name
 from mockserver.core.store import Store
 from mockserver.core.sync.model import Timeline
-from mockserver.core.sync.rooms import heroes, member_counts, select_timeline, unread_counts
+from mockserver.core.sync.rooms import (
+    append,
+    heroes,
+    member_counts,
+    select_timeline,
+    unread_counts,
+)
 from mockserver.core.tokens import StreamToken
 
 SEES_CURRENT_STATE = frozenset({"join"})
@@ -163,20 +169,27 @@ def room_result(
             return None, recorded
         return _invited(store, room, member, entry, is_dm), recorded
 
-    # Joined, or left/banned: nothing after the user's departure is shown.
-    upto_depth = room.depth if membership == "join" else member.depth
+    # Joined; or left, kicked or banned: nothing after the departure from the last stay
+    # is shown (none of the room, for a rejected invite), but the membership change
+    # itself ends the timeline (as v3 /sync shows it).
+    tail: Event | None = None
+    if membership == "join":
+        upto_depth = room.depth
+    else:
+        upto_depth = room.last_departure(user_id, member.depth)
+        if member.depth > upto_depth and (initial or member.stream > after_stream):
+            tail = member
     after_depth = room.depth_at_stream(after_stream) if after_stream else 0
     after_depth = min(after_depth, upto_depth)
     expanded = sent is not None and not initial and sent.config.timeline_limit < config.timeline_limit
     timeline = None
     if config.timeline_limit > 0:
+        timeline_filter = EventFilter(limit=config.timeline_limit)
         timeline = select_timeline(
-            room,
-            0 if initial or expanded else after_depth,
-            upto_depth,
-            EventFilter(limit=config.timeline_limit),
-            now,
+            room, 0 if initial or expanded else after_depth, upto_depth, timeline_filter, now
         )
+        if tail is not None:
+            timeline = append(room, timeline, tail, timeline_filter, now)
     recorded = replace(recorded, config=_recorded_config(sent, config, initial, timeline))
     wanted = config.required_state
     lazy = _lazy_users(timeline) if wanted.lazy_members else set()
@@ -199,6 +212,8 @@ def room_result(
             member_event = room.state_event_at(key, upto_depth)
             if member_event is not None and not previously.matches(key, user_id):
                 state.setdefault(key, member_event)
+    if tail is not None and wanted.matches(tail.state_entry, user_id):
+        state[tail.state_entry] = tail
     result.required_state = sorted(state.values(), key=_depth)
     if lazy:
         recorded = replace(
@@ -233,6 +248,7 @@ def room_result(
         initial
         or expanded
         or (timeline is not None and timeline.events)
+        or tail is not None
         or result.required_state
         or result.name is not None
         or result.avatar is not None
