@@ -11,8 +11,8 @@ JS_STAMP := $(JS_DIR)/node_modules/.installed
 CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8008
-# Scenario files `make run` loads (FIXTURES= for an empty server).
-FIXTURES ?= fixtures/demo.json
+# Scenarios `make run` loads: files, or names of shipped ones (FIXTURES= for an empty server).
+FIXTURES ?= demo
 
 .PHONY: install run test bench bench-profile lint clean
 
@@ -36,8 +36,12 @@ install: $(STAMP) $(JS_STAMP) $(CHROMIUM)
 run: $(STAMP)
 	$(BIN)/mockserver --host $(HOST) --port $(PORT) $(foreach f,$(FIXTURES),--fixture $(f))
 
+# The suite runs in parallel (pytest-xdist), one worker per CPU; TEST_WORKERS=0 runs it
+# in one process. Every server a test starts binds port 0 and every file goes to tmp_path.
+TEST_WORKERS ?= auto
+
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'

@@ -34,7 +34,7 @@ from mockserver.api import (
 from mockserver.api.route_table import RouteTable
 from mockserver.api.routing import Endpoint, mount
 from mockserver.config import ServerConfig
-from mockserver.control import act, clock, inspector, parked, world
+from mockserver.control import act, clock, expectations, inspector, parked, world
 from mockserver.control import voip as control_voip
 from mockserver.control.access import ControlAccess
 from mockserver.control import scenarios as control_scenarios
@@ -88,6 +88,7 @@ CONTROL_ENDPOINTS: list[Endpoint] = [
     *parked.routes,
     *inspector.routes,
     *control_voip.routes,
+    *expectations.routes,
 ]
 
 

@@ -4,6 +4,9 @@ Each option maps to one field of :class:`~mockserver.config.ServerConfig`;
 the CLI builds the config, loads the scenarios, binds, prints what a client
 developer needs (the URL, each user and their access token) and serves.
 It exits 1 with one line on stderr, and no traceback, when it cannot start.
+
+``mockserver check FILE...`` checks scenario files (or shipped scenarios, by
+name) without serving: one line per problem, exit 1 if there is any.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from pathlib import Path
 
 from mockserver import __version__
 from mockserver.config import ServerConfig
+from mockserver.core.store import Store
 from mockserver.homeserver import Homeserver
-from mockserver.scenarios import ScenarioError
+from mockserver.scenarios import ScenarioError, check_scenario, read_file
 from mockserver.server import bind, uvicorn_server
 
 EXIT_STARTUP_FAILURE = 1
@@ -26,7 +30,7 @@ DEFAULTS = ServerConfig()
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"mockserver: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -41,7 +45,8 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
 def parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="mockserver",
-        description="An in-memory Matrix homeserver for client tests and demos.",
+        description="An in-memory Matrix homeserver for client tests and demos. "
+        "'mockserver check FILE...' checks scenario files without serving.",
         formatter_class=_Formatter,
     )
     p.add_argument("--host", default=DEFAULTS.host, help="address to listen on")
@@ -57,7 +62,8 @@ def parser() -> argparse.ArgumentParser:
         default=[],
         type=Path,
         metavar="PATH",
-        help="scenario file to load at start (repeatable, applied in order)",
+        help="scenario file, or name of a shipped scenario (demo, invites...), to load at "
+        "start (repeatable, applied in order)",
     )
     p.add_argument(
         "--seed", default=DEFAULTS.seed, help="seed for generated room, event and device ids"
@@ -78,6 +84,34 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.add_argument("--version", action="version", version=f"mockserver {__version__}")
     return p
+
+
+def check_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="mockserver check",
+        description="Check scenario files without serving them: one line per problem "
+        "(file: json.path: problem), exit status 1 if there is any.",
+    )
+    p.add_argument(
+        "files", nargs="+", metavar="FILE", help="scenario file, or name of a shipped scenario"
+    )
+    return p
+
+
+def check(argv: Sequence[str]) -> int:
+    """``mockserver check FILE...``: each file against an empty server, every problem shown."""
+    args = check_parser().parse_args(argv)
+    failed = False
+    for path in args.files:
+        try:
+            check_scenario(Store(), read_file(path), source=path)
+        except ScenarioError as exc:
+            failed = True
+            for line in exc.lines():
+                print(line)
+        else:
+            print(f"{path}: ok")
+    return EXIT_STARTUP_FAILURE if failed else 0
 
 
 def config_from(args: argparse.Namespace) -> ServerConfig:
@@ -129,6 +163,9 @@ def banner(homeserver: Homeserver) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["check"]:
+        return check(argv[1:])
     args = parser().parse_args(argv)
     try:
         config = config_from(args)

@@ -14,8 +14,8 @@ class ServerConfig:
     #: 0 picks a free port.
     port: int = 8008
     server_name: str = "localhost"
-    #: Scenario files loaded at start, in order.
-    fixtures: tuple[Path, ...] = field(default_factory=tuple)
+    #: Scenario files (or names of shipped scenarios) loaded at start, in order.
+    fixtures: tuple[str | Path, ...] = field(default_factory=tuple)
     #: Serve the ``/_mock`` control API (and journal client requests for it).
     control: bool = True
     #: When set, every ``/_mock`` call must carry ``Authorization: Bearer <control_token>``.

@@ -1,8 +1,8 @@
 """Everything a request handler may use, passed explicitly: config, store, notifier, script.
 
 Next to the domain state it holds the harness's own state: the request
-journal and the fault rules, which the traffic middleware and the control
-API use.
+journal, the fault rules and the expectations, which the traffic middleware
+and the control API use.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from mockserver.config import ServerConfig
 from mockserver.core.clock import Clock
 from mockserver.core.store import Store
 from mockserver.notifier import Notifier
+from mockserver.traffic.expectations import Expectations
 from mockserver.traffic.faults import Faults
 from mockserver.traffic.journal import Journal
 from mockserver.watch import Watch
@@ -33,6 +34,7 @@ class Homeserver:
     bound_port: int | None = None
     journal: Journal = field(default_factory=Journal)
     faults: Faults = field(default_factory=Faults)
+    expectations: Expectations = field(default_factory=Expectations)
     #: Scenario documents applied since the world was last emptied: (document, source).
     fixtures: list[tuple[Any, str]] = field(default_factory=list)
     #: Moves on any change of the world, the journal, parked long-polls, clock or faults.

@@ -1,13 +1,15 @@
 """The pytest plugin: a mockserver for your client's tests, registered by installing mockserver.
 
-Fixtures (see the README, "Testing your client with pytest"):
+Fixtures (see docs/pytest.md):
 
 ``homeserver``
     A :class:`~mockserver.remote.RemoteHomeserver` for one test: ``base_url``
     to point a client at, a fresh world (reset through the control API, so a
     test pays milliseconds, not a server start), the scenarios named by the
     ``mockserver_scenario`` marker loaded, and the control operations as
-    methods.
+    methods. Expectations declared with ``homeserver.expect(...)`` are
+    verified when the test ends: an unmet one fails it, saying what was
+    called instead.
 ``mockserver_config`` (session)
     The :class:`~mockserver.config.ServerConfig` of the server; override it
     in a ``conftest.py`` to change the server name, seed or the scenarios
@@ -16,11 +18,13 @@ Fixtures (see the README, "Testing your client with pytest"):
     The running :class:`~mockserver.server.ThreadedServer`: one per test run,
     and under pytest-xdist one per worker, each on its own free port.
 
-Marker: ``@pytest.mark.mockserver_scenario("scenarios/x.json", {...})``
+Marker: ``@pytest.mark.mockserver_scenario("scenarios/x.json", "demo", {...})``
 loads each scenario (a path, relative to the test file or else to the
-rootdir, or the document itself) in order, after the reset and the
-config's ``fixtures``. Markers on the module and class apply before those
-on the function.
+rootdir; the name of a shipped scenario; or the document itself) in order,
+after the reset and the config's ``fixtures``. Markers on the module and
+class apply before those on the function. A scenario that does not load
+fails the test with its problems, one line each (file, JSON path, problem),
+and no traceback.
 
 This module is imported by every pytest run in an environment that has
 mockserver installed, so it imports nothing of mockserver until a fixture
@@ -47,7 +51,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(*scenarios): load these scenarios (JSON file paths, relative to the test "
-        "file or the rootdir, or documents) into the `homeserver` fixture's fresh world",
+        "file or the rootdir; names of shipped scenarios; or documents) into the "
+        "`homeserver` fixture's fresh world",
     )
 
 
@@ -79,7 +84,7 @@ def homeserver(
     request: pytest.FixtureRequest,
 ) -> Iterator[RemoteHomeserver]:
     """The run's server, reset to a fresh world for this test, with its control API."""
-    from mockserver.remote import RemoteHomeserver
+    from mockserver.remote import ControlError, ExpectationError, RemoteHomeserver
 
     remote = RemoteHomeserver(
         mockserver_server.base_url,
@@ -89,8 +94,21 @@ def homeserver(
     try:
         remote.reset()
         for scenario in [*mockserver_config.fixtures, *_scenarios(request)]:
-            remote.load(scenario)
+            refused = None
+            try:
+                remote.load(scenario)
+            except ControlError as exc:
+                refused = str(exc.error)  # one line per problem: file, JSON path, problem
+            if refused is not None:
+                pytest.fail(refused, pytrace=False)
         yield remote
+        unmet = None
+        try:
+            remote.verify()
+        except ExpectationError as exc:
+            unmet = str(exc)
+        if unmet is not None:
+            pytest.fail(unmet, pytrace=False)
     finally:
         remote.close()
 
@@ -112,6 +130,8 @@ def _scenarios(request: pytest.FixtureRequest) -> list[Path | Mapping[str, Any]]
 
 
 def _resolve(path: Path, request: pytest.FixtureRequest) -> Path:
+    from mockserver.scenarios.shipped import shipped_names, shipped_scenario
+
     if path.is_absolute():
         candidates = [path]
     else:
@@ -119,5 +139,12 @@ def _resolve(path: Path, request: pytest.FixtureRequest) -> Path:
     for candidate in candidates:
         if candidate.is_file():
             return candidate
+    shipped = shipped_scenario(str(path))
+    if shipped is not None:
+        return shipped
     tried = ", ".join(str(c) for c in candidates)
-    raise FileNotFoundError(f"@pytest.mark.{MARKER}: no scenario file {path} (tried {tried})")
+    pytest.fail(
+        f"@pytest.mark.{MARKER}: no scenario file {path} (tried {tried}), nor a shipped "
+        f"scenario of that name ({', '.join(shipped_names())})",
+        pytrace=False,
+    )

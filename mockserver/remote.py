@@ -2,9 +2,10 @@
 
 :class:`RemoteHomeserver` is what the pytest plugin's ``homeserver`` fixture
 gives a test, and it works the same outside pytest (a demo script, another
-test runner). Every method is one HTTP call to ``/_mock`` with httpx, so it
-never touches the server's state or event loop directly: the server may run
-on another thread or in another process. The calls are blocking and return
+test runner). Every method is one HTTP call to ``/_mock``, made with the
+standard library's ``http.client`` (the installed package needs no HTTP client
+library), so it never touches the server's state or event loop directly: the
+server may run on another thread or in another process. The calls are blocking and return
 in milliseconds, which is fine from an async test too; to wait for the
 client under test (whose requests run on the test's own event loop), use
 the one async method, :meth:`RemoteHomeserver.until_parked`.
@@ -12,19 +13,33 @@ the one async method, :meth:`RemoteHomeserver.until_parked`.
 
 from __future__ import annotations
 
+import functools
+import http.client
 import json
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
-import httpx
+import anyio.to_thread
+
+from mockserver.scenarios.shipped import resolve_scenario
 
 _UNSET: Any = object()
 MAX_PARKED_WAIT_S = 60.0
 
 JsonDict = dict[str, Any]
+
+
+class ExpectationError(AssertionError):
+    """Expectations not met: one message per expectation, saying what was called instead."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
 
 
 class ControlError(Exception):
@@ -78,9 +93,7 @@ class RemoteHomeserver:
         self._initial_server_name = server_name
         self._headers = {"Authorization": f"Bearer {control_token}"} if control_token else {}
         self._timeout = timeout
-        self._http = httpx.Client(
-            base_url=self.base_url + "/_mock", headers=self._headers, timeout=timeout
-        )
+        self._http = _Http(self.base_url, self._headers, timeout)
         self.journal = Journal(self)
         self.clock = Clock(self)
 
@@ -108,12 +121,7 @@ class RemoteHomeserver:
         params: Mapping[str, Any] | None = None,
     ) -> JsonDict:
         """One control call (``path`` under ``/_mock``); raises :class:`ControlError` if refused."""
-        response = self._http.request(
-            method,
-            path,
-            json=dict(body) if body is not None else None,
-            params={k: v for k, v in (params or {}).items() if v is not None},
-        )
+        response = self._http.request(method, path, body, params)
         return dict(_answer(response, f"{method} /_mock{path}"))
 
     # -- the world ----------------------------------------------------------------------
@@ -130,7 +138,7 @@ class RemoteHomeserver:
         return list(body["fixtures"])
 
     def load(self, scenario: str | Path | Mapping[str, Any]) -> JsonDict:
-        """Load a scenario: a path to its JSON file, or the document itself.
+        """Load a scenario: a path to its JSON file, a shipped scenario's name, or the document.
 
         Returns what it made (``server_name``, ``users`` with their devices and
         access tokens, ``rooms``). A refused scenario raises :class:`ControlError`
@@ -141,12 +149,12 @@ class RemoteHomeserver:
         else:
             source = str(scenario)
             try:
-                document = json.loads(Path(scenario).read_text(encoding="utf-8"))
+                document = json.loads(resolve_scenario(scenario).read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 raise ControlError(
-                    400, {"errcode": "M_NOT_JSON", "error": str(exc)}, source
+                    400, {"errcode": "M_NOT_JSON", "error": f"{source}: $: {exc}"}, source
                 ) from None
-        response = self._http.post("/fixtures", json=document, params={"source": source})
+        response = self._http.request("POST", "/fixtures", document, {"source": source})
         loaded: JsonDict = _answer(response, f"loading {source}")
         self.server_name = loaded.get("server_name", self.server_name)
         return loaded
@@ -342,7 +350,7 @@ class RemoteHomeserver:
         probability: float | None = None,
         seed: int | str | None = None,
     ) -> JsonDict:
-        """Add a fault rule (see the README's "Faults"); returns it, with its ``id``."""
+        """Add a fault rule (see docs/control-api.md, "Faults"); returns it, with its ``id``."""
         rule = _present(
             method=method,
             path=path,
@@ -370,6 +378,58 @@ class RemoteHomeserver:
     def clear_faults(self) -> None:
         self.call("DELETE", "/faults")
 
+    # -- expectations -----------------------------------------------------------------------
+
+    def expect(
+        self,
+        path: str | None = None,
+        *,
+        method: str | None = None,
+        user_id: str | None = None,
+        query: Mapping[str, str | None] | None = None,
+        body: Mapping[str, Any] | None = None,
+        times: int | None = None,
+        min: int | None = None,
+        max: int | None = None,
+        never: bool = False,
+        name: str | None = None,
+    ) -> JsonDict:
+        """Declare that the client must make (or, ``never``, must not make) such calls.
+
+        ``path`` is a glob (``*/rooms/*/send/*``); ``query`` maps a parameter to a
+        glob its value matches (None: absent); ``body`` is an object the JSON body
+        contains. The count: exactly ``times``, ``min``/``max``, or by default at
+        least one. Checked by :meth:`verify`, which the pytest plugin calls when
+        the test ends. Returns the expectation, with its ``id``.
+        """
+        spec = _present(
+            path=path,
+            method=method,
+            user_id=user_id,
+            query=dict(query) if query is not None else None,
+            body=dict(body) if body is not None else None,
+            times=times,
+            min=min,
+            max=max,
+            name=name,
+        )
+        if never:
+            spec["never"] = True
+        return self.call("POST", "/expectations", spec)
+
+    def expectations(self) -> list[JsonDict]:
+        """Each expectation with its ``calls`` so far, ``met`` and ``problem``."""
+        return list(self.call("GET", "/expectations")["expectations"])
+
+    def verify(self) -> None:
+        """Raise :class:`ExpectationError` (an AssertionError) unless every expectation is met."""
+        answer = self.call("POST", "/expectations/verify", {})
+        if not answer["met"]:
+            raise ExpectationError(list(answer["problems"]))
+
+    def clear_expectations(self) -> None:
+        self.call("DELETE", "/expectations")
+
     # -- parked long-polls ------------------------------------------------------------------
 
     def parked(self) -> JsonDict:
@@ -384,33 +444,23 @@ class RemoteHomeserver:
         For clients running on another thread or process. A client on the
         test's own event loop needs :meth:`until_parked` instead.
         """
-        deadline = time.monotonic() + timeout
-        while True:
-            wait = max(0.0, min(deadline - time.monotonic(), MAX_PARKED_WAIT_S))
-            body = self.call("GET", "/parked", params=_parked_query(user_id, count, wait))
-            if body["reached"]:
-                return body
-            if time.monotonic() >= deadline:
-                raise TimeoutError(_not_parked(user_id, count, timeout, body))
+        return _wait_parked(self._http, user_id, count, timeout)
 
     async def until_parked(
         self, user_id: str | None = None, count: int = 1, timeout: float = 10.0
     ) -> JsonDict:
-        """Wait, without blocking the event loop, until ``count`` long-polls are parked."""
-        deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient(
-            base_url=self.base_url + "/_mock",
-            headers=self._headers,
-            timeout=self._timeout + timeout,
-        ) as http:
-            while True:
-                wait = max(0.0, min(deadline - time.monotonic(), MAX_PARKED_WAIT_S))
-                response = await http.get("/parked", params=_parked_query(user_id, count, wait))
-                body = dict(_answer(response, "GET /_mock/parked"))
-                if body["reached"]:
-                    return body
-                if time.monotonic() >= deadline:
-                    raise TimeoutError(_not_parked(user_id, count, timeout, body))
+        """Wait, without blocking the event loop, until ``count`` long-polls are parked.
+
+        The wait runs on a worker thread, on a connection of its own.
+        """
+        http = _Http(self.base_url, self._headers, self._timeout)
+        try:
+            return await anyio.to_thread.run_sync(
+                functools.partial(_wait_parked, http, user_id, count, timeout),
+                abandon_on_cancel=True,
+            )
+        finally:
+            http.close()
 
 
 class Actor:
@@ -530,14 +580,112 @@ class Clock:
         return int(self._homeserver.call("POST", path, body)["now_ms"])
 
 
-def _answer(response: httpx.Response, what: str) -> Any:
+class _Http:
+    """Blocking JSON calls to ``<base_url>/_mock`` over one kept-alive ``http.client`` connection.
+
+    A connection the server closed while idle is opened again once, and the
+    call repeated: the server had not read it. Calls from several threads
+    take turns.
+    """
+
+    def __init__(self, base_url: str, headers: Mapping[str, str], timeout: float) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {base_url!r}")
+        self._https = parts.scheme == "https"
+        self._host = parts.hostname
+        self._port = parts.port
+        self._prefix = parts.path.rstrip("/") + "/_mock"
+        self._headers = dict(headers)
+        self._timeout = timeout
+        self._connection: http.client.HTTPConnection | None = None
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> tuple[int, Any]:
+        """``(status, parsed JSON body or text)``; ``params`` that are None are left out."""
+        query = urlencode({k: v for k, v in (params or {}).items() if v is not None})
+        target = self._prefix + path + (f"?{query}" if query else "")
+        headers = dict(self._headers)
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        with self._lock:
+            for attempt in (1, 2):
+                reused = self._connection is not None
+                connection = self._connection or self._connect()
+                connection.timeout = timeout or self._timeout
+                if connection.sock is not None:
+                    connection.sock.settimeout(connection.timeout)
+                try:
+                    connection.request(method, target, body=data, headers=headers)
+                    response = connection.getresponse()
+                    raw = response.read()
+                except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                    self._drop()
+                    if reused and attempt == 1:
+                        continue
+                    raise
+                except BaseException:
+                    self._drop()
+                    raise
+                if response.will_close:
+                    self._drop()
+                return response.status, _parsed(raw)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _connect(self) -> http.client.HTTPConnection:
+        kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+        self._connection = kind(self._host, self._port, timeout=self._timeout)
+        return self._connection
+
+    def _drop(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+def _parsed(raw: bytes) -> Any:
     try:
-        body = response.json()
+        return json.loads(raw)
     except ValueError:
-        body = response.text
-    if response.status_code >= 400:
-        raise ControlError(response.status_code, body, what)
+        return raw.decode("utf-8", "replace")
+
+
+def _answer(response: tuple[int, Any], what: str) -> Any:
+    status, body = response
+    if status >= 400:
+        raise ControlError(status, body, what)
     return body
+
+
+def _wait_parked(http: _Http, user_id: str | None, count: int, timeout: float) -> JsonDict:
+    """Ask ``/_mock/parked`` to wait (60 s at most per call) until the count is reached."""
+    deadline = time.monotonic() + timeout
+    while True:
+        wait = max(0.0, min(deadline - time.monotonic(), MAX_PARKED_WAIT_S))
+        response = http.request(
+            "GET", "/parked", None, _parked_query(user_id, count, wait), timeout=wait + 30
+        )
+        body = dict(_answer(response, "GET /_mock/parked"))
+        if body["reached"]:
+            return body
+        if time.monotonic() >= deadline:
+            raise TimeoutError(_not_parked(user_id, count, timeout, body))
 
 
 def _registered(body: JsonDict) -> Registered:

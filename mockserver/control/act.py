@@ -13,10 +13,34 @@ from typing import Any
 from mockserver.api import params
 from mockserver.api.rooms import create_room_options
 from mockserver.api.routing import Call, Reply, endpoint
-from mockserver.core.errors import M_USER_IN_USE, MatrixError, bad_json, invalid_param
+from mockserver.control.body import control_body
+from mockserver.core.errors import (
+    M_UNRECOGNIZED,
+    M_USER_IN_USE,
+    MatrixError,
+    bad_json,
+    invalid_param,
+)
 from mockserver.core.ids import is_event_id
 from mockserver.core.model import JsonDict
 from mockserver.core.store import Store
+
+
+#: What ``POST /createRoom`` takes, which ``create_room`` passes on.
+CREATE_ROOM_KEYS = (
+    "preset",
+    "visibility",
+    "name",
+    "topic",
+    "invite",
+    "initial_state",
+    "is_direct",
+    "room_alias_name",
+    "room_version",
+    "creation_content",
+    "power_level_content_override",
+)
+MEMBER_KEYS = ("user_id", "room_id", "target", "reason")
 
 
 def _actor(store: Store, body: JsonDict) -> str:
@@ -57,7 +81,7 @@ def _session(user_id: str, store: Store, body: JsonDict) -> JsonDict:
 @endpoint("/act/register", "POST", public=True)
 async def post_register(call: Call) -> Reply:
     """Create a user (no user-interactive auth) and, unless ``login`` is false, a device."""
-    body = await call.json()
+    body = await control_body(call, ("username", "user_id", "password", "displayname", "avatar_url", "login", "access_token", "device_id", "device_display_name"))
     store = call.store
     username = params.field(body, "username", str)
     user_id = params.field(body, "user_id", str)
@@ -87,7 +111,7 @@ async def post_register(call: Call) -> Reply:
 @endpoint("/act/login", "POST", public=True)
 async def post_login(call: Call) -> Reply:
     """A new access token (and device, unless ``device_id`` names an existing one)."""
-    body = await call.json()
+    body = await control_body(call, ("user_id", "device_id", "device_display_name", "access_token"))
     user_id = _actor(call.store, body)
     return _session(user_id, call.store, body)
 
@@ -95,7 +119,7 @@ async def post_login(call: Call) -> Reply:
 @endpoint("/act/create_room", "POST", public=True)
 async def post_create_room(call: Call) -> Reply:
     """The ``POST /createRoom`` body, plus ``user_id`` and an optional fixed ``room_id``."""
-    body = await call.json()
+    body = await control_body(call, ("user_id", "room_id", *CREATE_ROOM_KEYS))
     user_id = _actor(call.store, body)
     room_id = params.field(body, "room_id", str)
     if room_id is not None:
@@ -107,7 +131,7 @@ async def post_create_room(call: Call) -> Reply:
 @endpoint("/act/send", "POST", public=True)
 async def post_send(call: Call) -> Reply:
     """Send ``content`` as ``type`` (m.room.message by default); ``body`` is a text shortcut."""
-    body = await call.json()
+    body = await control_body(call, ("user_id", "room_id", "type", "content", "body"))
     user_id = _actor(call.store, body)
     room_id = _room_id(body)
     event_type = params.field(body, "type", str, "m.room.message")
@@ -123,7 +147,7 @@ async def post_send(call: Call) -> Reply:
 
 @endpoint("/act/state", "POST", public=True)
 async def post_state(call: Call) -> Reply:
-    body = await call.json()
+    body = await control_body(call, ("user_id", "room_id", "type", "state_key", "content"))
     user_id = _actor(call.store, body)
     room_id = _room_id(body)
     event_type = params.required(body, "type", str)
@@ -135,7 +159,7 @@ async def post_state(call: Call) -> Reply:
 
 @endpoint("/act/redact", "POST", public=True)
 async def post_redact(call: Call) -> Reply:
-    body = await call.json()
+    body = await control_body(call, ("user_id", "room_id", "event_id", "reason"))
     user_id = _actor(call.store, body)
     room_id = _room_id(body)
     event_id = _event_id(body)
@@ -147,14 +171,15 @@ async def post_redact(call: Call) -> Reply:
 @endpoint("/act/join", "POST", public=True)
 async def post_join(call: Call) -> Reply:
     """Join by room id or alias (``room_id`` may be either)."""
-    body = await call.json()
+    body = await control_body(call, ("user_id", "room_id"))
     user_id = _actor(call.store, body)
     room = params.required(body, "room_id", str)
     return {"room_id": call.store.join(user_id, room)}
 
 
 async def _membership(call: Call, membership: str, *, with_target: bool = True) -> Reply:
-    body = await call.json()
+    keys = MEMBER_KEYS if with_target else ("user_id", "room_id", "reason")
+    body = await control_body(call, keys)
     user_id = _actor(call.store, body)
     room_id = _room_id(body)
     target = _target(body) if with_target else user_id
@@ -185,7 +210,7 @@ async def post_ban(call: Call) -> Reply:
 
 @endpoint("/act/unban", "POST", public=True)
 async def post_unban(call: Call) -> Reply:
-    body = await call.json()
+    body = await control_body(call, MEMBER_KEYS)
     _actor(call.store, body)
     room_id = _room_id(body)
     target = _target(body)
@@ -196,7 +221,7 @@ async def post_unban(call: Call) -> Reply:
 
 @endpoint("/act/typing", "POST", public=True)
 async def post_typing(call: Call) -> Reply:
-    body = await call.json()
+    body = await control_body(call, ("user_id", "room_id", "typing", "timeout"))
     user_id = _actor(call.store, body)
     room_id = _room_id(body)
     typing = params.field(body, "typing", bool, True)
@@ -207,7 +232,7 @@ async def post_typing(call: Call) -> Reply:
 
 @endpoint("/act/presence", "POST", public=True)
 async def post_presence(call: Call) -> Reply:
-    body = await call.json()
+    body = await control_body(call, ("user_id", "presence", "status_msg", "last_active_ago"))
     user_id = _actor(call.store, body)
     presence = params.required(body, "presence", str)
     options: dict[str, Any] = {}
@@ -221,7 +246,7 @@ async def post_presence(call: Call) -> Reply:
 
 @endpoint("/act/receipt", "POST", public=True)
 async def post_receipt(call: Call) -> Reply:
-    body = await call.json()
+    body = await control_body(call, ("user_id", "room_id", "event_id", "receipt_type", "thread_id"))
     user_id = _actor(call.store, body)
     room_id = _room_id(body)
     event_id = _event_id(body)
@@ -234,7 +259,7 @@ async def post_receipt(call: Call) -> Reply:
 @endpoint("/act/profile", "POST", public=True)
 async def post_profile(call: Call) -> Reply:
     """Change ``displayname`` and/or ``avatar_url`` (null removes one)."""
-    body = await call.json()
+    body = await control_body(call, ("user_id", "displayname", "avatar_url"))
     user_id = _actor(call.store, body)
     changes: dict[str, Any] = {}
     for key in ("displayname", "avatar_url"):
@@ -244,6 +269,17 @@ async def post_profile(call: Call) -> Reply:
         raise bad_json("Give 'displayname' and/or 'avatar_url'")
     call.store.set_profile(user_id, **changes)
     return {}
+
+
+@endpoint("/act/{action}", "POST", public=True)
+async def post_unknown_action(call: Call) -> Reply:
+    """Any other action: 404, listing the actions there are."""
+    actions = ", ".join(sorted(ACTIONS))
+    raise MatrixError(
+        M_UNRECOGNIZED,
+        f"Unknown action {call.path['action']!r}; the actions are: {actions}",
+        actions=sorted(ACTIONS),
+    )
 
 
 routes = [
@@ -264,3 +300,6 @@ routes = [
     post_receipt,
     post_profile,
 ]
+#: The action names, from the routes above.
+ACTIONS = tuple(route.path.removeprefix("/act/") for route in routes)
+routes.append(post_unknown_action)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from mockserver.api import params
 from mockserver.api.routing import Call, Reply, endpoint
+from mockserver.control.body import control_body
 from mockserver.core.clock import Clock
 from mockserver.core.errors import invalid_param
 from mockserver.core.model import JsonDict
@@ -27,7 +28,7 @@ async def get_clock(call: Call) -> Reply:
 @endpoint("/clock/freeze", "POST", public=True)
 async def post_clock_freeze(call: Call) -> Reply:
     """Stop the clock, at ``at_ms`` if given (else now)."""
-    body = await call.json()
+    body = await control_body(call, ("at_ms",))
     at_ms = params.field(body, "at_ms", int)
     if at_ms is not None and at_ms < 0:
         raise invalid_param("'at_ms' must not be negative")
@@ -38,7 +39,7 @@ async def post_clock_freeze(call: Call) -> Reply:
 @endpoint("/clock/advance", "POST", public=True)
 async def post_clock_advance(call: Call) -> Reply:
     """Move the clock forward by ``ms`` (frozen or not)."""
-    body = await call.json()
+    body = await control_body(call, ("ms",))
     ms = params.required(body, "ms", int)
     if ms < 0:
         raise invalid_param("'ms' must not be negative: the clock only moves forward")
@@ -49,7 +50,7 @@ async def post_clock_advance(call: Call) -> Reply:
 @endpoint("/clock/unfreeze", "POST", public=True)
 async def post_clock_unfreeze(call: Call) -> Reply:
     """Let the clock run again, from where it stood (the offset to wall time is kept)."""
-    await call.json()
+    await control_body(call, ())
     call.hs.clock.unfreeze()
     return clock_json(call.hs.clock)
 

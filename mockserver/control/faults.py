@@ -16,9 +16,28 @@ from __future__ import annotations
 
 from mockserver.api import params
 from mockserver.api.routing import Call, Reply, endpoint
+from mockserver.control.body import control_body
 from mockserver.core.errors import bad_json
 from mockserver.core.model import JsonDict
 from mockserver.traffic.faults import Drop, FaultAction, FaultRule
+
+
+#: The keys of a rule in ``POST /_mock/faults``.
+RULE_KEYS = (
+    "method",
+    "path",
+    "user_id",
+    "times",
+    "probability",
+    "seed",
+    "status",
+    "errcode",
+    "error",
+    "retry_after_ms",
+    "soft_logout",
+    "delay_ms",
+    "drop",
+)
 
 
 def fault_json(rule: FaultRule) -> JsonDict:
@@ -73,7 +92,7 @@ def _seed(body: JsonDict) -> int | str:
 
 @endpoint("/faults", "POST", public=True)
 async def post_fault(call: Call) -> Reply:
-    body = await call.json()
+    body = await control_body(call, RULE_KEYS)
     action = FaultAction(
         status=params.field(body, "status", int),
         errcode=params.field(body, "errcode", str),

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from mockserver.api.routing import Call, Reply, endpoint
+from mockserver.control.body import control_body
 from mockserver.core.errors import M_BAD_JSON, M_NOT_JSON, M_TOO_LARGE, MatrixError, not_found
 from mockserver.scenarios import Scenario, ScenarioError, export_scenario
 
@@ -70,6 +71,7 @@ async def get_export(call: Call) -> Reply:
 
 @endpoint("/script/next", "POST", public=True)
 async def post_script_next(call: Call) -> Reply:
+    await control_body(call, ())
     release = call.hs.script.next()
     if release is None:
         raise not_found("No script step is waiting")

@@ -6,8 +6,7 @@
 - :func:`load_file` does the same for a file;
 - :func:`export_scenario` writes the current world as such a document.
 
-The format is described by ``fixtures/scenario.schema.json`` and the README
-section "Scenario fixtures".
+The format is described by ``fixtures/scenario.schema.json`` and docs/scenarios.md.
 """
 
 from __future__ import annotations
@@ -22,9 +21,16 @@ from mockserver.scenarios.apply import LoadedUser, Scenario, replay
 from mockserver.scenarios.export import export_scenario
 from mockserver.scenarios.plan import Plan, Script
 from mockserver.scenarios.reader import ScenarioError
+from mockserver.scenarios.shipped import (
+    SCHEMA_PATH,
+    resolve_scenario,
+    shipped_names,
+    shipped_scenario,
+)
 from mockserver.scenarios.validate import check
 
 __all__ = [
+    "SCHEMA_PATH",
     "LoadedUser",
     "Scenario",
     "ScenarioError",
@@ -34,6 +40,9 @@ __all__ = [
     "load_file",
     "load_scenario",
     "read_file",
+    "resolve_scenario",
+    "shipped_names",
+    "shipped_scenario",
 ]
 
 
@@ -52,12 +61,15 @@ def load_scenario(store: Store, document: Any, *, source: str) -> Scenario:
 
 
 def read_file(path: str | Path) -> Any:
-    """The JSON document in ``path``, or ScenarioError naming the file."""
+    """The JSON document in ``path`` (or the shipped scenario it names), or ScenarioError."""
     source = str(path)
     try:
-        raw = Path(path).read_bytes()
+        raw = resolve_scenario(path).read_bytes()
     except OSError as exc:
-        raise ScenarioError(source, "", f"cannot read the file: {exc.strerror or exc}") from None
+        problem = f"cannot read the file: {exc.strerror or exc}"
+        if "/" not in source:
+            problem += f" (nor is it a shipped scenario: {', '.join(shipped_names())})"
+        raise ScenarioError(source, "", problem) from None
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:

@@ -8,7 +8,7 @@ raise :class:`ScenarioError` with the source, that path and the problem.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -18,14 +18,36 @@ _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 ROOT = "$"
 
 
-class ScenarioError(Exception):
-    """A scenario refused as a whole: ``"<source>: <json.path>: <problem>"``."""
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a document: where (a JSON path) and what."""
 
-    def __init__(self, source: str, path: str, problem: str) -> None:
+    path: str
+    problem: str
+
+
+class ScenarioError(Exception):
+    """A scenario refused as a whole: one ``"<source>: <json.path>: <problem>"`` line per problem.
+
+    ``path`` and ``problem`` are the first problem's; ``problems`` lists them all.
+    """
+
+    def __init__(
+        self, source: str, path: str, problem: str, *, more: Sequence[Problem] = ()
+    ) -> None:
         self.source = source
         self.path = path or ROOT
         self.problem = problem
-        super().__init__(f"{source}: {self.path}: {problem}")
+        self.problems = (Problem(self.path, problem), *more)
+        super().__init__("\n".join(self.lines()))
+
+    @classmethod
+    def of(cls, source: str, problems: Sequence[Problem]) -> ScenarioError:
+        first, *rest = problems
+        return cls(source, first.path, first.problem, more=rest)
+
+    def lines(self) -> list[str]:
+        return [f"{self.source}: {p.path}: {p.problem}" for p in self.problems]
 
 
 def child_path(path: str, key: str | int) -> str:
@@ -65,6 +87,9 @@ class Node:
     def fail(self, problem: str) -> NoReturn:
         raise ScenarioError(self.source, self.path, problem)
 
+    def problem(self, problem: str) -> Problem:
+        return Problem(self.path or ROOT, problem)
+
     def _expect(self, ok: bool, wanted: str) -> None:
         if not ok:
             self.fail(f"expected {wanted}, got {_kind(self.value)}")
@@ -72,15 +97,24 @@ class Node:
     # -- containers ------------------------------------------------------------------
 
     def fields(self, allowed: Iterable[str], required: Iterable[str] = ()) -> Node:
-        """This value as an object with only ``allowed`` keys and every ``required`` one."""
+        """This value as an object with only ``allowed`` keys and every ``required`` one.
+
+        Every unknown and missing key is reported at once.
+        """
         self._expect(isinstance(self.value, dict), "an object")
         allowed = tuple(allowed)
-        for key in self.value:
-            if key not in allowed:
-                self.at(key).fail(f"unknown key (expected one of: {', '.join(allowed)})")
-        for key in required:
-            if key not in self.value:
-                self.fail(f"missing required key {key!r}")
+        problems = [
+            self.at(key).problem(f"unknown key (expected one of: {', '.join(allowed)})")
+            for key in self.value
+            if key not in allowed
+        ]
+        problems += [
+            self.problem(f"missing required key {key!r}")
+            for key in required
+            if key not in self.value
+        ]
+        if problems:
+            raise ScenarioError.of(self.source, problems)
         return self
 
     def items(self) -> Iterator[tuple[str, Node]]:

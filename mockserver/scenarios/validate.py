@@ -3,10 +3,12 @@
 :func:`check` reads the document top to bottom in the order the loader will
 replay it, keeping a model of what the store will then hold (users, their
 devices, each room's memberships and event ids), and returns a
-:class:`~mockserver.scenarios.plan.Plan`. Any problem raises
-:class:`~mockserver.scenarios.reader.ScenarioError` naming the JSON path, so
-a bad fixture changes nothing. The format is documented by
-``fixtures/scenario.schema.json`` and the README; this module must agree
+:class:`~mockserver.scenarios.plan.Plan`. A problem in one item (a user, a
+room, an event, a step...) is noted and the reading goes on with the next, so
+that :class:`~mockserver.scenarios.reader.ScenarioError` reports every
+problem of the document at once, each naming its JSON path; a bad fixture
+changes nothing. The format is documented by
+``fixtures/scenario.schema.json`` and docs/scenarios.md; this module must agree
 with both (a test checks the shipped fixtures and a table of bad documents
 against the schema and this checker).
 """
@@ -14,8 +16,9 @@ against the schema and this checker).
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from mockserver.core.errors import MatrixError
 from mockserver.core.filters import parse_filter
@@ -46,7 +49,14 @@ from mockserver.scenarios.plan import (
     TypingSpec,
     UserSpec,
 )
-from mockserver.scenarios.reader import Node
+from mockserver.scenarios.reader import Node, Problem, ScenarioError
+
+T = TypeVar("T")
+
+
+class _Unsure(Exception):
+    """An item that depends on one already reported (a member whose entry was refused):
+    left out without a problem of its own, so that one mistake makes one line."""
 
 MAX_GENERATED = 100_000
 JOIN_RULE_PRESETS = {"public": "public_chat", "invite": "private_chat"}
@@ -56,6 +66,7 @@ OTHER_MEMBERSHIPS = ("invite", "leave", "ban")
 MEMBER_MEMBERSHIPS = ("join", "invite", "leave", "ban")
 
 TOP_KEYS = (
+    "$schema",
     "description",
     "server_name",
     "users",
@@ -149,6 +160,15 @@ class _Room:
     membership: dict[str, str] = field(default_factory=dict)
     event_ids: set[str] = field(default_factory=set)
     has_events: bool = False
+    #: Users whose membership entry was refused (``*``: one naming no user): whether
+    #: they are joined later is not known, so it is not checked.
+    unsure: set[str] = field(default_factory=set)
+
+    def require_joined(self, user_id: str, node: Node, problem: str) -> None:
+        if self.membership.get(user_id) != "join":
+            if user_id in self.unsure or "*" in self.unsure:
+                raise _Unsure
+            node.fail(problem)
 
     def joined(self) -> list[str]:
         return [user for user, membership in self.membership.items() if membership == "join"]
@@ -172,33 +192,58 @@ class _Checker:
         self.room_ids: set[str] = set()
         self.aliases: set[str] = set()
         self.rooms: dict[str, _Room] = {}
+        #: Every problem found so far, in document order.
+        self.problems: list[Problem] = []
+
+    def _guard(self, read: Callable[[], T]) -> T | None:
+        """``read()``, or None with its problems noted: the checker goes on after them."""
+        try:
+            return read()
+        except ScenarioError as exc:
+            self.problems.extend(exc.problems)
+        except _Unsure:
+            pass
+        return None
+
+    def _each(self, nodes: list[Node], read: Callable[[Node], T]) -> list[T]:
+        """``read`` of each node that reads without a problem (the others' problems noted)."""
+        found = []
+        for node in nodes:
+            try:
+                found.append(read(node))
+            except ScenarioError as exc:
+                self.problems.extend(exc.problems)
+            except _Unsure:
+                pass
+        return found
 
     # -- the document ---------------------------------------------------------------------
 
     def document(self, root: Node) -> Plan:
-        root.fields(TOP_KEYS)
-        if root.get("description") is not None:
-            root.at("description").string()
+        root.json_object()
+        self._guard(lambda: root.fields(TOP_KEYS))
+        for key in ("$schema", "description"):
+            if root.get(key) is not None:
+                self._guard(root.at(key).string)
         server = root.get("server_name")
         if server is not None:
-            self._server_name(server)
+            self._guard(lambda: self._server_name(server))
         plan = Plan(self.source, self.server_name)
-        for node in self._list(root, "users"):
-            plan.users.append(self._user(node))
-        rooms = [self._room(node, index) for index, node in enumerate(self._list(root, "rooms"))]
+        plan.users = self._each(self._list(root, "users"), self._user)
+        rooms = self._each(self._list(root, "rooms"), self._room)
         plan.rooms = [room.spec for room in rooms]
-        for node in self._list(root, "events"):
-            plan.events.append(self._top_event(node))
+        plan.events = self._each(self._list(root, "events"), self._top_event)
         for room in rooms:
             self._room_extras(room)
-        for node in self._list(root, "presence"):
-            plan.presence.append(self._presence(node))
+        plan.presence = self._each(self._list(root, "presence"), self._presence)
         turn_server = root.get("turn_server")
         if turn_server is not None:
-            plan.turn_server = self._turn_server(turn_server)
+            plan.turn_server = self._guard(lambda: self._turn_server(turn_server))
         script = root.get("script")
         if script is not None:
-            plan.script = self._script(script)
+            plan.script = self._guard(lambda: self._script(script))
+        if self.problems:
+            raise ScenarioError.of(self.source, self.problems)
         return plan
 
     def _turn_server(self, node: Node) -> TurnServer:
@@ -208,8 +253,11 @@ class _Checker:
             node.fail(error.error)
 
     def _list(self, node: Node, key: str) -> list[Node]:
+        """The items of the list at ``key`` (none when absent, or when it is not a list)."""
         child = node.get(key)
-        return [] if child is None else child.array()
+        if child is None:
+            return []
+        return self._guard(child.array) or []
 
     def _server_name(self, node: Node) -> None:
         name = node.string(non_empty=True)
@@ -235,6 +283,10 @@ class _Checker:
         if user_id in self.profiles:
             id_node.fail(f"user {user_id} already exists")
         localpart = user_id[1:].split(":", 1)[0]
+        # Known from here on, so that a problem further in does not make every later
+        # mention of the user a problem too.
+        self.profiles[user_id] = (localpart, None)
+        self.devices[user_id] = []
         displayname = self._nullable_str(node, "displayname", localpart)
         avatar_url = self._nullable_str(node, "avatar_url", None)
         devices: list[DeviceSpec] = []
@@ -309,7 +361,7 @@ class _Checker:
 
     # -- rooms ------------------------------------------------------------------------------
 
-    def _room(self, node: Node, index: int) -> _Room:
+    def _room(self, node: Node) -> _Room:
         node.fields(ROOM_KEYS)
         if node.get("description") is not None:
             node.at("description").string()
@@ -339,17 +391,19 @@ class _Checker:
         visibility = node.get("visibility")
         if visibility is not None:
             room.spec.public = visibility.choice(("public", "private")) == "public"
-        for member in self._list(node, "members"):
-            room.spec.events.extend(self._member(room, member))
-        for state in self._list(node, "state"):
-            room.spec.events.append(self._state(room, state))
-        for item in self._list(node, "timeline"):
-            if item.has("generate"):
-                item.fields(("generate",))
-                room.spec.events.extend(self._generate(room, item.at("generate")))
-            else:
-                room.spec.events.append(self._event(room, item, EVENT_KEYS))
+        for events in self._each(self._list(node, "members"), lambda n: self._member(room, n)):
+            room.spec.events.extend(events)
+
+        room.spec.events.extend(self._each(self._list(node, "state"), lambda n: self._state(room, n)))
+        for events in self._each(self._list(node, "timeline"), lambda n: self._timeline(room, n)):
+            room.spec.events.extend(events)
         return room
+
+    def _timeline(self, room: _Room, item: Node) -> list[EventSpec]:
+        if item.has("generate"):
+            item.fields(("generate",))
+            return self._generate(room, item.at("generate"))
+        return [self._event(room, item, EVENT_KEYS)]
 
     def _aliases(self, node: Node) -> list[str]:
         nodes = []
@@ -412,6 +466,14 @@ class _Checker:
             )
 
     def _member(self, room: _Room, node: Node) -> list[EventSpec]:
+        try:
+            return self._read_member(room, node)
+        except ScenarioError:
+            user_id = node.at("user_id").value
+            room.unsure.add(user_id if isinstance(user_id, str) else "*")
+            raise
+
+    def _read_member(self, room: _Room, node: Node) -> list[EventSpec]:
         node.fields(MEMBER_KEYS, required=("user_id", "membership"))
         user_id = self._known_user(node.at("user_id"))
         membership = node.at("membership").choice(MEMBER_MEMBERSHIPS)
@@ -480,10 +542,11 @@ class _Checker:
             if membership == "join" and current == "ban":
                 node.fail(f"{target} is banned from the room")
         else:
-            if room.membership.get(sender) != "join":
-                sender_node.fail(
-                    f"{sender} is not joined to the room, so cannot {membership} {target}"
-                )
+            room.require_joined(
+                sender,
+                sender_node,
+                f"{sender} is not joined to the room, so cannot {membership} {target}",
+            )
             if membership not in OTHER_MEMBERSHIPS:
                 node.fail(f"only {target} can {membership} themself")
             if membership == "invite" and current in ("join", "ban"):
@@ -526,8 +589,8 @@ class _Checker:
             membership_node = node.at("content").at("membership")
             membership = membership_node.choice(("join", "invite", "leave", "ban", "knock"))
             self._apply_membership(room, membership_node, sender_node, sender, target, membership)
-        elif room.membership.get(sender) != "join":
-            sender_node.fail(f"{sender} is not joined to the room at this point")
+        else:
+            room.require_joined(sender, sender_node, f"{sender} is not joined to the room at this point")
         try:
             self.store.check_event_size(
                 room.spec.room_id or "!x:x", event_type, sender, content, state_key
@@ -583,11 +646,8 @@ class _Checker:
         if not senders:
             node.fail("missing required key 'sender' (or 'senders')")
         for index, sender in enumerate(senders):
-            if room.membership.get(sender) != "join":
-                where = (
-                    node.at("sender") if node.has("sender") else node.at("senders").array()[index]
-                )
-                where.fail(f"{sender} is not joined to the room at this point")
+            where = node.at("sender") if node.has("sender") else node.at("senders").array()[index]
+            room.require_joined(sender, where, f"{sender} is not joined to the room at this point")
         bodies = self._one_or_many(node, "body", "bodies", lambda n: n.string()) or ["Message {n}"]
         msgtype = node.optional_string("msgtype", "m.text")
         start = None
@@ -636,54 +696,56 @@ class _Checker:
 
     def _room_extras(self, room: _Room) -> None:
         node = room.node
-        typing = []
-        for item in self._list(node, "typing"):
-            if isinstance(item.value, str):
-                user_id, timeout = self._known_user(item), None
-            else:
-                item.fields(("user_id", "timeout_ms"), required=("user_id",))
-                user_id = self._known_user(item.at("user_id"))
-                timeout = None
-                if item.get("timeout_ms") is not None:
-                    timeout = item.at("timeout_ms").integer(
-                        minimum=1, maximum=MAX_TYPING_TIMEOUT_MS
-                    )
-            if room.membership.get(user_id) != "join":
-                item.fail(f"{user_id} is not joined to the room, so cannot be typing")
-            typing.append(TypingSpec(user_id, timeout))
-        receipts = []
-        for item in self._list(node, "receipts"):
-            item.fields(
-                ("user_id", "event_id", "receipt_type", "thread_id", "ts"), required=("user_id",)
-            )
+        room.spec.typing = tuple(
+            self._each(self._list(node, "typing"), lambda item: self._typing(room, item))
+        )
+        room.spec.receipts = tuple(
+            self._each(self._list(node, "receipts"), lambda item: self._receipt(room, item))
+        )
+        room.spec.account_data = tuple(
+            self._each(self._list(node, "account_data"), self._room_account_data)
+        )
+
+    def _typing(self, room: _Room, item: Node) -> TypingSpec:
+        if isinstance(item.value, str):
+            user_id, timeout = self._known_user(item), None
+        else:
+            item.fields(("user_id", "timeout_ms"), required=("user_id",))
             user_id = self._known_user(item.at("user_id"))
-            if room.membership.get(user_id) != "join":
-                item.at("user_id").fail(f"{user_id} is not joined to the room")
-            event_id = item.optional_string("event_id")
-            if event_id is not None and event_id not in room.event_ids:
-                item.at("event_id").fail(f"{event_id} is not an event of this room")
-            if event_id is None and not room.has_events:
-                item.fail("the room has no event to mark as read")
-            receipt_type = "m.read"
-            if item.get("receipt_type") is not None:
-                receipt_type = item.at("receipt_type").choice(RECEIPT_TYPES)
-            ts = item.at("ts").integer(minimum=0) if item.get("ts") is not None else None
-            receipts.append(
-                ReceiptSpec(user_id, event_id, receipt_type, item.optional_string("thread_id"), ts)
-            )
-        account_data = []
-        for item in self._list(node, "account_data"):
-            item.fields(("user_id", "type", "content"), required=("user_id", "type", "content"))
-            account_data.append(
-                RoomAccountDataSpec(
-                    self._known_user(item.at("user_id")),
-                    item.at("type").string(non_empty=True),
-                    copy.deepcopy(item.at("content").json_object()),
+            timeout = None
+            if item.get("timeout_ms") is not None:
+                timeout = item.at("timeout_ms").integer(
+                    minimum=1, maximum=MAX_TYPING_TIMEOUT_MS
                 )
-            )
-        room.spec.typing = tuple(typing)
-        room.spec.receipts = tuple(receipts)
-        room.spec.account_data = tuple(account_data)
+        room.require_joined(user_id, item, f"{user_id} is not joined to the room, so cannot be typing")
+        return TypingSpec(user_id, timeout)
+
+    def _receipt(self, room: _Room, item: Node) -> ReceiptSpec:
+        item.fields(
+            ("user_id", "event_id", "receipt_type", "thread_id", "ts"), required=("user_id",)
+        )
+        user_id = self._known_user(item.at("user_id"))
+        room.require_joined(user_id, item.at("user_id"), f"{user_id} is not joined to the room")
+        event_id = item.optional_string("event_id")
+        if event_id is not None and event_id not in room.event_ids:
+            item.at("event_id").fail(f"{event_id} is not an event of this room")
+        if event_id is None and not room.has_events:
+            item.fail("the room has no event to mark as read")
+        receipt_type = "m.read"
+        if item.get("receipt_type") is not None:
+            receipt_type = item.at("receipt_type").choice(RECEIPT_TYPES)
+        ts = item.at("ts").integer(minimum=0) if item.get("ts") is not None else None
+        return ReceiptSpec(
+            user_id, event_id, receipt_type, item.optional_string("thread_id"), ts
+        )
+
+    def _room_account_data(self, item: Node) -> RoomAccountDataSpec:
+        item.fields(("user_id", "type", "content"), required=("user_id", "type", "content"))
+        return RoomAccountDataSpec(
+            self._known_user(item.at("user_id")),
+            item.at("type").string(non_empty=True),
+            copy.deepcopy(item.at("content").json_object()),
+        )
 
     def _presence(self, node: Node) -> PresenceSpec:
         node.fields(
@@ -705,7 +767,7 @@ class _Checker:
     def _script(self, node: Node) -> Script:
         node.fields(("repeat", "steps"), required=("steps",))
         repeat = node.at("repeat").boolean() if node.has("repeat") else False
-        steps = tuple(self._step(step) for step in node.at("steps").array())
+        steps = tuple(self._each(node.at("steps").array(), self._step))
         if repeat and not any(s.trigger.kind != "after_ms" or s.trigger.amount > 0 for s in steps):
             node.at("repeat").fail(
                 "a repeating script needs a step that waits (after_ms > 0, after_sync or on_next)"

@@ -49,6 +49,8 @@ class Journal:
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self._entries: deque[JournalEntry] = deque(maxlen=capacity)
         self._seq = 0
+        #: How many times the journal was cleared (``seq`` starts over each time).
+        self.clears = 0
         #: Called when an entry is opened or completed, and on clear (the inspector's watch).
         self.on_change: Callable[[], None] | None = None
 
@@ -84,6 +86,7 @@ class Journal:
     def clear(self) -> None:
         self._entries.clear()
         self._seq = 0
+        self.clears += 1
         self._changed()
 
     def select(

@@ -80,7 +80,7 @@ def test_banner_lists_users_with_their_fixed_tokens() -> None:
 
 def test_makefile_serves_the_demo_by_default() -> None:
     makefile = (ROOT / "Makefile").read_text()
-    assert re.search(r"^FIXTURES \?= fixtures/demo\.json$", makefile, re.MULTILINE)
+    assert re.search(r"^FIXTURES \?= demo$", makefile, re.MULTILINE)
     assert "$(foreach f,$(FIXTURES),--fixture $(f))" in makefile
 
 

@@ -336,3 +336,96 @@ def test_config_fixtures_start_every_test(pytester: pytest.Pytester) -> None:
         """
     )
     run(pytester).assert_outcomes(passed=2)
+
+
+def test_a_bad_scenario_fails_with_its_problems_and_no_traceback(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(
+        ".json",
+        bad='{"colour": 1, "rooms": [{"creator": "@nobody:localhost"}]}',
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.mockserver_scenario("bad.json")
+        def test_never_runs(homeserver):
+            pass
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*bad.json: colour: unknown key (expected one of: $schema, *",
+            "*/bad.json: rooms[[]0[]].creator: unknown user @nobody:localhost",
+        ]
+    )
+    output = result.stdout.str()
+    assert "Traceback" not in output
+    assert "remote.py" not in output and "pytest_plugin.py" not in output
+
+
+def test_marker_and_load_name_shipped_scenarios(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.mockserver_scenario("limited_timeline")
+        def test_marker(homeserver):
+            assert [r["room_id"] for r in homeserver.export()["rooms"]] == ["!history:localhost"]
+
+        def test_load(homeserver):
+            assert len(homeserver.load("invites.json")["rooms"]) == 3
+
+        @pytest.mark.mockserver_scenario("no_such_scenario")
+        def test_unknown_name(homeserver):
+            pass
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*no scenario file no_such_scenario (tried *), nor a shipped scenario of that name*"]
+    )
+
+
+def test_unmet_expectations_fail_the_test_saying_what_was_called(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import urllib.request
+
+        def test_met(homeserver):
+            homeserver.expect("*/versions", method="GET", times=1)
+            urllib.request.urlopen(homeserver.base_url + "/_matrix/client/versions").read()
+
+        def test_unmet(homeserver):
+            homeserver.expect("*/login", method="POST", name="logs in")
+            urllib.request.urlopen(homeserver.base_url + "/_matrix/client/versions").read()
+
+        def test_verify_mid_test(homeserver):
+            homeserver.expect("*/versions", never=True)
+            urllib.request.urlopen(homeserver.base_url + "/_matrix/client/versions").read()
+            try:
+                homeserver.verify()
+            except AssertionError as exc:
+                assert "expected no call, got 1 call" in str(exc)
+            else:
+                raise AssertionError("verify() passed")
+            homeserver.clear_expectations()
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_unmet*",
+            'expectation e1 "logs in" (POST */login): expected at least 1 call, got 0 calls;'
+            " called instead:",
+            "  #1 GET /_matrix/client/versions by no user -> 200",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()

@@ -83,8 +83,8 @@ CASES = [
     Case(
         "unknown top-level key",
         _set("user", []),
-        "user: unknown key (expected one of: description, server_name, users, rooms,"
-        " events, presence, turn_server, script)",
+        "user: unknown key (expected one of: $schema, description, server_name, users,"
+        " rooms, events, presence, turn_server, script)",
         True,
     ),
     Case(

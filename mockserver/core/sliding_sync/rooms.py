@@ -139,25 +139,13 @@ def room_result(
     is_dm: bool,
 ) -> tuple[RoomResult | None, RoomSent]:
     """The room's entry (None when the connection lacks nothing of it) and what it then has."""
-    store, user_id, now, since = context.store, context.user_id, context.now, context.since
-    room, member = entry.room, entry.member
-    membership = entry.membership
-    after_stream = 0
-    initial = sent is None or since is None
-    if sent is not None and since is not None:
-        after_stream = since.room if sent.live else sent.upto
-        if membership == "join" and _newly_joined(room, user_id, after_stream):
-            initial = True
-        elif membership in NO_HISTORY and sent.membership != membership:
-            initial = True  # invited (again) since
-    if initial:
-        after_stream = 0
-    unread = None
-    if membership == "join":
-        unread = unread_counts(room, user_id, store.event_index)
+    store, user_id = context.store, context.user_id
+    room, membership = entry.room, entry.membership
+    initial, after_stream = _starting_point(context, entry, sent)
+    unread = unread_counts(room, user_id, store.event_index) if membership == "join" else None
     recorded = RoomSent(
         live=True,
-        upto=now.room,
+        upto=context.now.room,
         config=config,
         membership=membership,
         bump_stamp=entry.bump_stamp,
@@ -167,76 +155,23 @@ def room_result(
     if membership in NO_HISTORY:
         if not initial:
             return None, recorded
-        return _invited(store, room, member, entry, is_dm), recorded
+        return _invited(store, room, entry.member, entry, is_dm), recorded
 
-    # Joined; or left, kicked or banned: nothing after the departure from the last stay
-    # is shown (none of the room, for a rejected invite), but the membership change
-    # itself ends the timeline (as v3 /sync shows it).
-    tail: Event | None = None
-    if membership == "join":
-        upto_depth = room.depth
-    else:
-        upto_depth = room.last_departure(user_id, member.depth)
-        if member.depth > upto_depth and (initial or member.stream > after_stream):
-            tail = member
-    after_depth = room.depth_at_stream(after_stream) if after_stream else 0
-    after_depth = min(after_depth, upto_depth)
-    expanded = sent is not None and not initial and sent.config.timeline_limit < config.timeline_limit
-    timeline = None
-    if config.timeline_limit > 0:
-        timeline_filter = EventFilter(limit=config.timeline_limit)
-        timeline = select_timeline(
-            room, 0 if initial or expanded else after_depth, upto_depth, timeline_filter, now
-        )
-        if tail is not None:
-            timeline = append(room, timeline, tail, timeline_filter, now)
-    recorded = replace(recorded, config=_recorded_config(sent, config, initial, timeline))
-    wanted = config.required_state
-    lazy = _lazy_users(timeline) if wanted.lazy_members else set()
+    seen = _seen(context, entry, config, sent, initial, after_stream)
+    recorded = replace(
+        recorded,
+        config=_recorded_config(sent, config, initial, seen.timeline),
+        lazy_members=recorded.lazy_members | seen.lazy_sent,
+    )
     result = RoomResult(room.room_id, membership, initial=initial)
-    if initial:
-        state = _state_entries(room, None, upto_depth, wanted, user_id, lazy)
-        changed: set[StateKey] = set()
-    else:
-        assert sent is not None
-        changed = room.state_keys_changed(after_depth, upto_depth)
-        previously = sent.config.required_state
-        state = _state_entries(room, changed, upto_depth, wanted, user_id, lazy | sent.lazy_members)
-        if wanted != previously:
-            # Pairs asked for since last time: the entries they add, whatever their age.
-            for key, event in _state_entries(room, None, upto_depth, wanted, user_id, set()).items():
-                if not previously.matches(key, user_id):
-                    state.setdefault(key, event)
-        for user in lazy - sent.lazy_members:
-            key = (MEMBER, user)
-            member_event = room.state_event_at(key, upto_depth)
-            if member_event is not None and not previously.matches(key, user_id):
-                state.setdefault(key, member_event)
-    if tail is not None and wanted.matches(tail.state_entry, user_id):
-        state[tail.state_entry] = tail
-    result.required_state = sorted(state.values(), key=_depth)
-    if lazy:
-        recorded = replace(
-            recorded,
-            lazy_members=recorded.lazy_members | {k[1] for k in state if k[0] == MEMBER and k[1] in lazy},
-        )
-
-    members_changed = initial or any(key[0] == MEMBER for key in changed)
-    name_event = room.state_event_at(("m.room.name", ""), upto_depth)
-    name = _content_str(name_event, "name")
-    if initial or ("m.room.name", "") in changed:
-        result.name = name
-    if initial or ("m.room.avatar", "") in changed:
-        result.avatar = _content_str(room.state_event_at(("m.room.avatar", ""), upto_depth), "url")
-    if name is None and (members_changed or ("m.room.name", "") in changed):
-        result.heroes = [_hero(room, hero, upto_depth) for hero in heroes(room, user_id, upto_depth)]
-    if membership == "join" and members_changed:
-        result.joined_count, result.invited_count = member_counts(room, upto_depth)
-    if timeline is not None:
-        result.timeline = timeline
-        result.expanded_timeline = expanded
+    result.required_state = seen.state
+    _describe(result, room, user_id, seen, initial)
+    if seen.timeline is not None:
+        result.timeline = seen.timeline
+        result.expanded_timeline = seen.expanded
+        since = context.since
         result.num_live = (
-            0 if since is None else sum(1 for e in timeline.events if e.stream > since.room)
+            0 if since is None else sum(1 for e in seen.timeline.events if e.stream > since.room)
         )
     result.is_dm = is_dm and initial
     bump_moved = sent is None or sent.bump_stamp != entry.bump_stamp
@@ -246,9 +181,9 @@ def room_result(
     result.unread = unread
     if not (
         initial
-        or expanded
-        or (timeline is not None and timeline.events)
-        or tail is not None
+        or seen.expanded
+        or (seen.timeline is not None and seen.timeline.events)
+        or seen.tail is not None
         or result.required_state
         or result.name is not None
         or result.avatar is not None
@@ -260,6 +195,135 @@ def room_result(
     ):
         return None, recorded
     return result, recorded
+
+
+def _starting_point(
+    context: RoomContext, entry: ListedRoom, sent: RoomSent | None
+) -> tuple[bool, int]:
+    """Whether the room comes whole (``initial``), else the room stream position the
+    connection has it up to."""
+    since = context.since
+    if sent is None or since is None:
+        return True, 0
+    after_stream = since.room if sent.live else sent.upto
+    membership = entry.membership
+    if membership == "join" and _newly_joined(entry.room, context.user_id, after_stream):
+        return True, 0
+    if membership in NO_HISTORY and sent.membership != membership:
+        return True, 0  # invited (again) since
+    return False, after_stream
+
+
+@dataclass(slots=True)
+class _Seen:
+    """What the user may see of a room they are or were in, and what of it to send."""
+
+    timeline: Timeline | None
+    #: The user's own membership change after their last stay, appended to the timeline.
+    tail: Event | None
+    expanded: bool
+    #: The state entries to send, in depth order.
+    state: list[Event]
+    #: Entries whose key changed since the connection's position (empty when initial).
+    changed: set[StateKey]
+    #: The last depth the user may see (now, or the departure from their last stay).
+    upto_depth: int
+    lazy_sent: frozenset[str]
+
+
+def _seen(
+    context: RoomContext,
+    entry: ListedRoom,
+    config: RoomConfig,
+    sent: RoomSent | None,
+    initial: bool,
+    after_stream: int,
+) -> _Seen:
+    """The timeline and state of a joined room, or of a room left, kicked or banned from.
+
+    Nothing after the departure from the user's last stay is shown (nothing of
+    the room at all, for a rejected invite), but the membership change itself
+    ends the timeline, as v3 ``/sync`` shows it.
+    """
+    room, member, user_id = entry.room, entry.member, context.user_id
+    tail: Event | None = None
+    if entry.membership == "join":
+        upto_depth = room.depth
+    else:
+        upto_depth = room.last_departure(user_id, member.depth)
+        if member.depth > upto_depth and (initial or member.stream > after_stream):
+            tail = member
+    after_depth = min(room.depth_at_stream(after_stream) if after_stream else 0, upto_depth)
+    expanded = (
+        sent is not None and not initial and sent.config.timeline_limit < config.timeline_limit
+    )
+    timeline = None
+    if config.timeline_limit > 0:
+        timeline_filter = EventFilter(limit=config.timeline_limit)
+        timeline = select_timeline(
+            room, 0 if initial or expanded else after_depth, upto_depth, timeline_filter, context.now
+        )
+        if tail is not None:
+            timeline = append(room, timeline, tail, timeline_filter, context.now)
+    wanted = config.required_state
+    lazy = _lazy_users(timeline) if wanted.lazy_members else set()
+    changed: set[StateKey] = set()
+    if initial or sent is None:
+        state = _state_entries(room, None, upto_depth, wanted, user_id, lazy)
+    else:
+        changed = room.state_keys_changed(after_depth, upto_depth)
+        state = _state_entries(room, changed, upto_depth, wanted, user_id, lazy | sent.lazy_members)
+        _add_newly_asked(state, room, upto_depth, wanted, sent, user_id, lazy)
+    if tail is not None and wanted.matches(tail.state_entry, user_id):
+        state[tail.state_entry] = tail
+    lazy_sent = frozenset(k[1] for k in state if k[0] == MEMBER and k[1] in lazy)
+    return _Seen(
+        timeline,
+        tail,
+        expanded,
+        sorted(state.values(), key=_depth),
+        changed,
+        upto_depth,
+        lazy_sent,
+    )
+
+
+def _add_newly_asked(
+    state: dict[StateKey, Event],
+    room: Room,
+    upto_depth: int,
+    wanted: RequiredState,
+    sent: RoomSent,
+    user_id: str,
+    lazy: set[str],
+) -> None:
+    """Entries the connection lacks though unchanged: those matched by pairs added to
+    ``required_state`` since last time, and lazy members not sent before."""
+    previously = sent.config.required_state
+    if wanted != previously:
+        for key, event in _state_entries(room, None, upto_depth, wanted, user_id, set()).items():
+            if not previously.matches(key, user_id):
+                state.setdefault(key, event)
+    for user in lazy - sent.lazy_members:
+        key = (MEMBER, user)
+        member_event = room.state_event_at(key, upto_depth)
+        if member_event is not None and not previously.matches(key, user_id):
+            state.setdefault(key, member_event)
+
+
+def _describe(result: RoomResult, room: Room, user_id: str, seen: _Seen, initial: bool) -> None:
+    """Name, avatar, heroes and member counts: whole when ``initial``, else those that moved."""
+    changed, depth = seen.changed, seen.upto_depth
+    members_changed = initial or any(key[0] == MEMBER for key in changed)
+    name = _content_str(room.state_event_at(("m.room.name", ""), depth), "name")
+    if initial or ("m.room.name", "") in changed:
+        result.name = name
+    if initial or ("m.room.avatar", "") in changed:
+        result.avatar = _content_str(room.state_event_at(("m.room.avatar", ""), depth), "url")
+    if name is None and (members_changed or ("m.room.name", "") in changed):
+        result.heroes = [_hero(room, hero, depth) for hero in heroes(room, user_id, depth)]
+    if result.membership == "join" and members_changed:
+        result.joined_count, result.invited_count = member_counts(room, depth)
 
 
 def _invited(store: Store, room: Room, invite: Event, entry: ListedRoom, is_dm: bool) -> RoomResult:
