@@ -46,7 +46,9 @@ ROOM_LIST_BODY = orjson.dumps(ROOM_LIST)
 TIMELINE_1 = {"room": {"timeline": {"limit": 1}}}
 
 
-async def sliding_sync(http: Http, account: Account, pos: str | None = None, timeout: int = 0) -> bytes:
+async def sliding_sync(
+    http: Http, account: Account, pos: str | None = None, timeout: int = 0
+) -> bytes:
     params = {"timeout": str(timeout)}
     if pos is not None:
         params["pos"] = pos

@@ -63,7 +63,9 @@ class Connection:
             SLIDING_SYNC, params=params, json=full, headers=self.account.headers
         )
 
-    async def sync(self, body: dict[str, Any] | None = None, *, timeout: int | None = None) -> dict[str, Any]:
+    async def sync(
+        self, body: dict[str, Any] | None = None, *, timeout: int | None = None
+    ) -> dict[str, Any]:
         """One request from the connection's position (none yet: a new connection)."""
         response = await self.post(body or {}, pos=self.pos, timeout=timeout)
         assert response.status_code == 200, response.text
@@ -74,7 +76,8 @@ class Connection:
 
 
 async def wait_parked(client: httpx.AsyncClient, user_id: str, count: int = 1) -> None:
-    """Wait (through the control API, no sleep) until ``user_id`` has ``count`` parked long-polls."""
+    """Wait (through the control API, no sleep) until ``user_id`` has ``count`` parked
+    long-polls."""
     response = await client.get(
         "/_mock/parked", params={"user_id": user_id, "count": count, "timeout": 20_000}
     )

@@ -1,4 +1,5 @@
-"""Simplified sliding sync (MSC4186): ``POST /_matrix/client/unstable/org.matrix.simplified_msc3575/sync``.
+"""Simplified sliding sync (MSC4186), served at
+``POST /_matrix/client/unstable/org.matrix.simplified_msc3575/sync``.
 
 The handler reads ``pos`` and ``timeout`` from the query and the whole
 configuration from the body, finds the state the connection reached at

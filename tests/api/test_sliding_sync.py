@@ -37,7 +37,9 @@ def hs() -> Homeserver:
 
 
 @pytest.fixture(params=["in_process", "socket"])
-def transport(request: pytest.FixtureRequest, hs: Homeserver) -> Iterator[httpx.AsyncBaseTransport | str]:
+def transport(
+    request: pytest.FixtureRequest, hs: Homeserver
+) -> Iterator[httpx.AsyncBaseTransport | str]:
     if request.param == "in_process":
         from mockserver.app import create_app
 
@@ -402,6 +404,8 @@ async def test_list_filters_select_rooms(
         "PUT", f"/user/{alice.user_id}/account_data/m.direct", json={bob.user_id: [dm]}
     )
     invite = await bob.create_room(name="Invite", invite=[alice.user_id])
+    old = await alice.create_room(name="Old")
+    await alice.put_state(old, "m.room.tombstone", {"body": "moved", "replacement_room": child})
 
     def listed(filters: dict[str, Any]) -> dict[str, Any]:
         return room_list(timeline_limit=0, required_state=[], filters=filters)
@@ -414,13 +418,15 @@ async def test_list_filters_select_rooms(
                 "spaces": listed({"room_types": ["m.space"]}),
                 "not_spaces": listed({"not_room_types": ["m.space"], "is_invite": False}),
                 "in_space": listed({"spaces": [space]}),
+                "tombstoned": listed({"is_tombstoned": True}),
             }
         }
     )
     assert window(answer, "dms") == [dm]
     assert window(answer, "invites") == [invite]
     assert window(answer, "spaces") == [space]
-    assert set(window(answer, "not_spaces")) == {child, dm}
+    assert set(window(answer, "not_spaces")) == {child, dm, old}
+    assert window(answer, "tombstoned") == [old]
     assert window(answer, "in_space") == [child]
     assert answer["rooms"][dm]["is_dm"] is True
 
@@ -613,7 +619,10 @@ async def test_unknown_positions_are_refused_with_m_unknown_pos(
             b'{"lists": {"a": {"timeline_limit": 1, "required_state": [], "ranges": [[5, 1]]}}}',
             "M_INVALID_PARAM",
         ),
-        (b'{"room_subscriptions": {"nope": {"timeline_limit": 1, "required_state": []}}}', "M_INVALID_PARAM"),
+        (
+            b'{"room_subscriptions": {"nope": {"timeline_limit": 1, "required_state": []}}}',
+            "M_INVALID_PARAM",
+        ),
         (b'{"conn_id": 5}', "M_BAD_JSON"),
         (b'{"extensions": {"to_device": {"enabled": true, "since": "x"}}}', "M_INVALID_PARAM"),
         (b'{"extensions": {"typing": {"enabled": "yes"}}}', "M_BAD_JSON"),

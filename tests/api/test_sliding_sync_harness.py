@@ -78,7 +78,9 @@ async def test_act_as_wakes_a_parked_long_poll_and_the_journal_records_it(
         )
         assert acted.status_code == 200
     assert timeline_bodies(answer["rooms"][room]) == ["acted"]
-    journal = (await client.get("/_mock/journal", params={"path": "*/org.matrix.simplified_msc3575/sync"})).json()
+    journal = (
+        await client.get("/_mock/journal", params={"path": "*/org.matrix.simplified_msc3575/sync"})
+    ).json()
     entries = journal["requests"]
     assert [(e["method"], e["status"], e["user_id"]) for e in entries] == [
         ("POST", 200, alice.user_id),

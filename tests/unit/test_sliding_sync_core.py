@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mockserver.core.errors import MatrixError
+from mockserver.core.sliding_sync.compute import compute_sliding_sync
 from mockserver.core.sliding_sync.connections import (
     KEPT,
     ConnectionKey,
@@ -183,3 +186,48 @@ def test_rooms_are_listed_by_recency_and_windowed() -> None:
     assert found.count == 4
     assert found.window_ids() == (rooms[3], rooms[2])
     assert found.ranges == (((1, 2), (rooms[3], rooms[2])),)
+
+
+# -- any body: a Matrix error or an answer, never an exception -------------------------------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 1200) | st.sampled_from(
+        ["*", "$LAZY", "$ME", "m.room.member", "m.room.name", "", "!r:localhost", "all", "12"]
+    ),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(
+        st.sampled_from(
+            [
+                "lists", "all", "ranges", "timeline_limit", "required_state", "filters",
+                "is_dm", "is_invite", "room_types", "spaces", "room_subscriptions",
+                "!r:localhost", "unsubscribe_rooms", "extensions", "to_device", "e2ee",
+                "typing", "receipts", "account_data", "enabled", "since", "limit", "rooms",
+                "conn_id",
+            ]
+        ),
+        inner,
+        max_size=4,
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    body=st.dictionaries(
+        st.sampled_from(["lists", "room_subscriptions", "unsubscribe_rooms", "extensions", "conn_id"]),
+        _JSON,
+        max_size=4,
+    )
+)
+def test_any_body_is_refused_cleanly_or_answered(body: dict[str, Any]) -> None:
+    store = Store()
+    store.create_user(ME, "pw")
+    store.create_room(ME, CreateRoom(name="r"))
+    try:
+        request = parse_request(body)
+    except MatrixError as refused:
+        assert refused.status == 400
+        return
+    first = compute_sliding_sync(store, ME, "D", request, None)
+    compute_sliding_sync(store, ME, "D", request, first.state)

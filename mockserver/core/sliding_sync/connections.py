@@ -119,7 +119,8 @@ class Connections:
 
     def forget_device(self, user_id: str, device_id: str) -> None:
         """A deleted device's connections go with it."""
-        for key in [k for k in self._by_connection if (k.user_id, k.device_id) == (user_id, device_id)]:
+        device = (user_id, device_id)
+        for key in [k for k in self._by_connection if (k.user_id, k.device_id) == device]:
             for number in self._by_connection.pop(key):
                 self._positions.pop(number, None)
 

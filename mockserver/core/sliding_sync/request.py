@@ -116,6 +116,8 @@ class ListFilters:
     is_dm: bool | None = None
     is_invite: bool | None = None
     is_encrypted: bool | None = None
+    #: Rooms with (True) or without (False) an ``m.room.tombstone`` (sent by matrix-rust-sdk).
+    is_tombstoned: bool | None = None
     #: Room types to keep (``None`` in the tuple: rooms without a type).
     room_types: tuple[str | None, ...] | None = None
     not_room_types: tuple[str | None, ...] = ()
@@ -216,7 +218,7 @@ def _room_types(body: Mapping[str, Any], key: str, path: str) -> tuple[str | Non
     value = body.get(key)
     if value is None:
         return None
-    if not isinstance(value, list) or not all(item is None or isinstance(item, str) for item in value):
+    if not isinstance(value, list) or not all(i is None or isinstance(i, str) for i in value):
         raise _bad(f"{path}.{key}", "a list of strings and nulls")
     return tuple(value)
 
@@ -282,6 +284,7 @@ def parse_filters(value: Any, path: str) -> ListFilters:
         is_dm=_bool(body, "is_dm", path),
         is_invite=_bool(body, "is_invite", path),
         is_encrypted=_bool(body, "is_encrypted", path),
+        is_tombstoned=_bool(body, "is_tombstoned", path),
         room_types=_room_types(body, "room_types", path),
         not_room_types=_room_types(body, "not_room_types", path) or (),
         spaces=spaces,
@@ -355,7 +358,8 @@ def parse_request(body: Mapping[str, Any]) -> SlidingSyncRequest:
         for name, value in _object(raw_lists, "lists").items():
             if len(name) > MAX_LIST_NAME:
                 raise MatrixError(
-                    M_INVALID_PARAM, f"List name {name[:16]!r}... is over {MAX_LIST_NAME} characters"
+                    M_INVALID_PARAM,
+                    f"List name {name[:16]!r}... is over {MAX_LIST_NAME} characters",
                 )
             lists[name] = parse_list(value, f"lists.{name}")
         if len(lists) > MAX_LISTS:

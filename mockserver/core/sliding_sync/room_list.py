@@ -148,6 +148,10 @@ def allows(filters: ListFilters, entry: ListedRoom, facts: RoomFacts) -> bool:
         (room.current("m.room.encryption") is not None) != filters.is_encrypted
     ):
         return False
+    if filters.is_tombstoned is not None and (
+        (room.current("m.room.tombstone") is not None) != filters.is_tombstoned
+    ):
+        return False
     if filters.room_types is not None or filters.not_room_types:
         kind = room_type(room)
         if kind in filters.not_room_types:

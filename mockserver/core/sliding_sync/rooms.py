@@ -114,7 +114,8 @@ def _state_entries(
     user_id: str,
     lazy: set[str],
 ) -> dict[StateKey, Event]:
-    """Entries of the state at ``depth`` (all of it, or ``keys``) that ``wanted`` or ``lazy`` ask for."""
+    """Entries of the state at ``depth`` (all of it, or ``keys``) that ``wanted`` or
+    ``lazy`` ask for."""
     found: dict[StateKey, Event] = {}
     if keys is None:
         if not wanted.pairs:
@@ -260,9 +261,8 @@ def _seen(
     timeline = None
     if config.timeline_limit > 0:
         timeline_filter = EventFilter(limit=config.timeline_limit)
-        timeline = select_timeline(
-            room, 0 if initial or expanded else after_depth, upto_depth, timeline_filter, context.now
-        )
+        start = 0 if initial or expanded else after_depth
+        timeline = select_timeline(room, start, upto_depth, timeline_filter, context.now)
         if tail is not None:
             timeline = append(room, timeline, tail, timeline_filter, context.now)
     wanted = config.required_state
