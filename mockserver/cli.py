@@ -81,6 +81,13 @@ def parser() -> argparse.ArgumentParser:
         help="require 'Authorization: Bearer TOKEN' on /_mock calls; needed when --host is "
         "not a loopback address; also read from $MOCKSERVER_CONTROL_TOKEN",
     )
+    p.add_argument(
+        "--read-timeout",
+        type=float,
+        default=DEFAULTS.read_timeout,
+        metavar="SECONDS",
+        help="close a connection that sends nothing of a begun request for this long",
+    )
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.add_argument("--version", action="version", version=f"mockserver {__version__}")
     return p
@@ -125,6 +132,7 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
         seed=args.seed,
         control=args.control,
         control_token=args.control_token,
+        read_timeout=args.read_timeout,
     )
 
 

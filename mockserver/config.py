@@ -25,8 +25,13 @@ class ServerConfig:
     seed: str = "mockserver"
     #: The base URL advertised in ``/.well-known/matrix/client``; derived from host/port if unset.
     public_baseurl: str | None = None
+    #: Seconds a connection may send nothing of a request it has begun (or of its first)
+    #: before it is closed; answers being computed (long-polls) are not limited.
+    read_timeout: float = 30.0
 
     def __post_init__(self) -> None:
+        if not self.read_timeout > 0:
+            raise ValueError("the read timeout must be a positive number of seconds")
         if self.control_token is not None and not self.control_token.strip():
             raise ValueError("the control token must not be empty")
         if self.control and self.control_token is None and not self.is_loopback:

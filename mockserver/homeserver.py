@@ -20,7 +20,7 @@ from mockserver.traffic.expectations import Expectations
 from mockserver.traffic.faults import Faults
 from mockserver.traffic.journal import Journal
 from mockserver.watch import Watch
-from mockserver.scenarios import Scenario, load_scenario, read_file
+from mockserver.scenarios import Scenario, check_scenario, read_file, replay
 from mockserver.script import ScriptRunner
 
 
@@ -70,8 +70,10 @@ class Homeserver:
         Raises :class:`~mockserver.scenarios.ScenarioError` (and changes nothing)
         when the document is refused.
         """
+        plan = check_scenario(self.store, document, source=source)
+        # Copied once checked: a refused document may be too deep to copy.
         kept = copy.deepcopy(document)
-        scenario = load_scenario(self.store, document, source=source)
+        scenario = replay(self.store, plan)
         self.fixtures.append((kept, source))
         if scenario.script is not None:
             self.script.add(scenario.script)

@@ -9,6 +9,9 @@
 - With the control API on, each client request goes through
   :func:`~mockserver.traffic.middleware.serve_journaled` (journal and fault
   rules); ``/_mock`` requests go straight to the routes.
+- A client that hangs up before its answer (``ClientDisconnect`` while its
+  body is read) is answered with nothing and logged as nothing; the journal
+  notes it as gone.
 - An exception the routes raise before an answer started is answered with
   what :func:`mockserver.errors.error_response` makes of it (a Matrix error,
   Starlette's 404/405, or a logged ``500 M_UNKNOWN``), inside the journal so
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
@@ -38,6 +42,8 @@ async def answered(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> 
     """Run ``app``; if it raises before its answer started, send the error's answer."""
     try:
         await app(scope, receive, send)
+    except ClientDisconnect:
+        raise  # no one to answer (HttpMiddleware lets it end there)
     except Exception as exc:
         if STATUS_KEY in scope:
             raise
@@ -67,12 +73,18 @@ class HttpMiddleware:
             await self.serve_control(self.control, scope, receive, send)
         elif scope["method"] == "OPTIONS":
             await OrjsonResponse({})(scope, receive, send)
-        elif self.journaled is not None and not is_control_path(scope["path"]):
-            # Answered twice over: the routes' errors inside the journal, and
-            # anything the traffic code itself raises, outside it.
-            await answered(self.journaled, scope, receive, send)
         else:
-            await self.answer(scope, receive, send)
+            try:
+                if self.journaled is not None:
+                    # Answered twice over: the routes' errors inside the journal, and
+                    # anything the traffic code itself raises, outside it.
+                    await answered(self.journaled, scope, receive, send)
+                else:
+                    await self.answer(scope, receive, send)
+            except ClientDisconnect:
+                # The client hung up before its answer (the journal noted it): there is
+                # no one to answer, and nothing went wrong here to log.
+                pass
 
     async def serve_control(
         self, control: ControlAccess, scope: Scope, receive: Receive, send: Send
@@ -84,4 +96,7 @@ class HttpMiddleware:
         elif scope["method"] == "OPTIONS":
             await OrjsonResponse({})(scope, receive, send)
         else:
-            await self.answer(scope, receive, send)
+            try:
+                await self.answer(scope, receive, send)
+            except ClientDisconnect:
+                pass  # hung up mid-body: no one to answer

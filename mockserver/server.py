@@ -18,6 +18,7 @@ import threading
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mockserver import http11
 from mockserver.app import create_app
 from mockserver.homeserver import Homeserver
 from mockserver.traffic.middleware import ABORT_KEY
@@ -76,6 +77,7 @@ def uvicorn_server(
         lifespan="on",
         timeout_graceful_shutdown=1,
         ws="none",
+        http=http11.protocol(homeserver.config.read_timeout),
     )
     return _Server(config)
 

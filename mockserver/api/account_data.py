@@ -1,4 +1,8 @@
-"""Account data, global and per room, and room tags (stored as ``m.tag``)."""
+"""Account data, global and per room, and room tags (stored as ``m.tag``).
+
+Account data is not event content: its bodies may hold any JSON number
+(a tag's ``order`` is a fraction in the spec), but not nest too deep.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,18 @@ def _own_user(call: Call) -> str:
     return user_id
 
 
+def _room_of_user(call: Call, user_id: str) -> str:
+    """The path's room, if ``user_id`` has (or had) a membership in it; else 403.
+
+    A room the user never had to do with is refused like one that does not
+    exist, so the answer never tells whether it does.
+    """
+    room_id = room_id_param(call)
+    if call.store.membership(user_id, room_id) is None:
+        raise forbidden(f"User {user_id} not in room {room_id}")
+    return room_id
+
+
 def _writable(data_type: str) -> str:
     if data_type in SERVER_MANAGED:
         raise bad_json(f"Cannot set {data_type} through this API")
@@ -31,7 +47,7 @@ async def get_account_data(call: Call) -> Reply:
 @endpoint("/user/{user_id}/account_data/{type}", "PUT")
 async def put_account_data(call: Call) -> Reply:
     user_id = _own_user(call)
-    content = await call.json()
+    content = await call.json(canonical=False)
     call.store.set_account_data(user_id, None, _writable(call.path["type"]), content)
     return {}
 
@@ -39,14 +55,14 @@ async def put_account_data(call: Call) -> Reply:
 @endpoint("/user/{user_id}/rooms/{room_id}/account_data/{type}", "GET")
 async def get_room_account_data(call: Call) -> Reply:
     user_id = _own_user(call)
-    return call.store.get_account_data(user_id, room_id_param(call), call.path["type"])
+    return call.store.get_account_data(user_id, _room_of_user(call, user_id), call.path["type"])
 
 
 @endpoint("/user/{user_id}/rooms/{room_id}/account_data/{type}", "PUT")
 async def put_room_account_data(call: Call) -> Reply:
     user_id = _own_user(call)
-    room_id = room_id_param(call)
-    content = await call.json()
+    room_id = _room_of_user(call, user_id)
+    content = await call.json(canonical=False)
     call.store.set_account_data(user_id, room_id, _writable(call.path["type"]), content)
     return {}
 
@@ -60,16 +76,15 @@ def _tags(call: Call, user_id: str, room_id: str) -> dict[str, object]:
 @endpoint("/user/{user_id}/rooms/{room_id}/tags", "GET")
 async def get_tags(call: Call) -> Reply:
     user_id = _own_user(call)
-    room_id = room_id_param(call)
-    call.store.room(room_id)
+    room_id = _room_of_user(call, user_id)
     return {"tags": _tags(call, user_id, room_id)}
 
 
 @endpoint("/user/{user_id}/rooms/{room_id}/tags/{tag}", "PUT")
 async def put_tag(call: Call) -> Reply:
     user_id = _own_user(call)
-    room_id = room_id_param(call)
-    body = await call.json()
+    room_id = _room_of_user(call, user_id)
+    body = await call.json(canonical=False)
     order = body.get("order")
     if order is not None and (isinstance(order, bool) or not isinstance(order, int | float)):
         raise bad_json("'order' must be a number")
@@ -84,7 +99,7 @@ async def put_tag(call: Call) -> Reply:
 @endpoint("/user/{user_id}/rooms/{room_id}/tags/{tag}", "DELETE")
 async def delete_tag(call: Call) -> Reply:
     user_id = _own_user(call)
-    room_id = room_id_param(call)
+    room_id = _room_of_user(call, user_id)
     tags = _tags(call, user_id, room_id)
     tags.pop(call.path["tag"], None)
     call.store.set_account_data(user_id, room_id, "m.tag", {"tags": tags})

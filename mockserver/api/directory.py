@@ -5,7 +5,7 @@ from __future__ import annotations
 from mockserver.api import params
 from mockserver.api.rooms import room_id_param
 from mockserver.api.routing import Call, Reply, endpoint
-from mockserver.core.errors import bad_json, not_found
+from mockserver.core.errors import bad_json, forbidden, not_found
 
 
 @endpoint("/directory/room/{room_alias}", "GET")
@@ -21,6 +21,9 @@ async def get_alias(call: Call) -> Reply:
 async def put_alias(call: Call) -> Reply:
     body = await call.json()
     room_id = params.required(body, "room_id", str)
+    if call.store.membership(call.user_id, room_id) != "join":
+        # Synapse's rule; an unknown room is refused the same way.
+        raise forbidden("You must be in the room to create an alias for it")
     call.store.set_alias(call.user_id, call.path["room_alias"], room_id)
     return {}
 
@@ -34,7 +37,7 @@ async def delete_alias(call: Call) -> Reply:
 @endpoint("/directory/list/room/{room_id}", "GET", public=True)
 async def get_room_visibility(call: Call) -> Reply:
     room_id = room_id_param(call)
-    call.store.room(room_id)
+    call.store.known_room(room_id)  # public information: Synapse says 404 too
     return {"visibility": "public" if room_id in call.store.public_rooms else "private"}
 
 
@@ -51,6 +54,7 @@ async def put_room_visibility(call: Call) -> Reply:
 
 @endpoint("/publicRooms", "GET")
 async def get_public_rooms(call: Call) -> Reply:
+    limit = params.query_int(call.query, "limit", minimum=0)
     store = call.store
     chunk = []
     for room_id in store.public_rooms:
@@ -72,7 +76,8 @@ async def get_public_rooms(call: Call) -> Reply:
             if event is not None and isinstance(event.content.get(key), str):
                 entry[name] = event.content[key]
         chunk.append(entry)
-    return {"chunk": chunk, "total_room_count_estimate": len(chunk)}
+    total = len(chunk)
+    return {"chunk": chunk[:limit] if limit is not None else chunk, "total_room_count_estimate": total}
 
 
 routes = [

@@ -15,6 +15,7 @@ import orjson
 from starlette.requests import ClientDisconnect, Request
 from starlette.types import Scope
 
+from mockserver.core.canonical import MAX_DEPTH, find_problem, may_break_rules
 from mockserver.core.errors import (
     M_BAD_JSON,
     M_INVALID_PARAM,
@@ -27,8 +28,6 @@ from mockserver.core.ids import is_room_id, is_user_id
 from mockserver.core.model import JsonDict
 
 MAX_BODY_BYTES = 1024 * 1024
-#: How deep arrays and objects may nest in a request body.
-MAX_JSON_DEPTH = 100
 #: A query integer as Synapse's parse_integer takes it: ASCII digits, optional minus.
 _INTEGER = re.compile(r"-?[0-9]+")
 T = TypeVar("T")
@@ -37,8 +36,12 @@ T = TypeVar("T")
 # -- bodies ----------------------------------------------------------------------------
 
 
-async def body_bytes(request: Request) -> bytes:
-    """The whole body, read from the ASGI ``receive`` channel (at most MAX_BODY_BYTES).
+async def body_bytes(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The whole body, read from the ASGI ``receive`` channel (at most ``limit`` bytes).
+
+    A ``Content-Length`` over the limit is refused before anything is read,
+    and a body without one as soon as it passes the limit: no body is
+    buffered beyond it.
 
     Read as ``Request.stream()`` reads it (a disconnect raises
     ``ClientDisconnect``), without building the request's headers and an
@@ -47,7 +50,7 @@ async def body_bytes(request: Request) -> bytes:
     for key, value in request.scope["headers"]:
         if key == b"content-length":
             length = value.decode("latin-1")
-            if length.isdigit() and int(length) > MAX_BODY_BYTES:
+            if length.isdigit() and (len(length) > 15 or int(length) > limit):
                 raise MatrixError(M_TOO_LARGE, "Request body too large")
             break
     receive = request.receive
@@ -58,7 +61,7 @@ async def body_bytes(request: Request) -> bytes:
         if message["type"] == "http.request":
             chunk: bytes = message.get("body", b"")
             size += len(chunk)
-            if size > MAX_BODY_BYTES:
+            if size > limit:
                 raise MatrixError(M_TOO_LARGE, "Request body too large")
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -67,8 +70,13 @@ async def body_bytes(request: Request) -> bytes:
             raise ClientDisconnect()
 
 
-async def json_body(request: Request) -> Any:
-    """The parsed body; an empty body counts as ``{}`` (clients POST nothing to leave/logout)."""
+async def json_body(request: Request, *, canonical: bool = True) -> Any:
+    """The parsed body; an empty body counts as ``{}`` (clients POST nothing to leave/logout).
+
+    A body that nests deeper than :data:`~mockserver.core.canonical.MAX_DEPTH`
+    or (unless ``canonical`` is off, for the control API's own settings)
+    holds a number canonical JSON forbids is ``400 M_BAD_JSON``.
+    """
     cached = request.scope.get("mockserver.json", _MISSING)
     if cached is not _MISSING:
         return cached
@@ -80,42 +88,22 @@ async def json_body(request: Request) -> Any:
             value = orjson.loads(raw)
         except orjson.JSONDecodeError:
             raise MatrixError(M_NOT_JSON, "Content not JSON.") from None
-        # No more '[' and '{' than levels allowed (counted fast, strings included): no walk.
-        containers = raw.count(b"[") + raw.count(b"{")
-        if containers > MAX_JSON_DEPTH and _too_deep(value):
-            raise MatrixError(M_BAD_JSON, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        if may_break_rules(raw):
+            problem = find_problem(value, MAX_DEPTH, numbers=canonical)
+            if problem is not None:
+                raise MatrixError(M_BAD_JSON, problem.problem)
     request.scope["mockserver.json"] = value
     return value
 
 
-async def json_object(request: Request) -> JsonDict:
-    value = await json_body(request)
+async def json_object(request: Request, *, canonical: bool = True) -> JsonDict:
+    value = await json_body(request, canonical=canonical)
     if not isinstance(value, dict):
         raise MatrixError(M_BAD_JSON, "Content must be a JSON object.")
     return value
 
 
 _MISSING: Any = object()
-
-
-def _too_deep(value: Any) -> bool:
-    """True if arrays and objects nest deeper than :data:`MAX_JSON_DEPTH`.
-
-    Whatever a request stores comes back inside a response (an event's
-    content sits several levels down in a sync), and orjson refuses to
-    encode more than 254 levels, so an over-deep body is refused up front.
-    """
-    level: list[Any] = [value]
-    for _ in range(MAX_JSON_DEPTH + 1):
-        level = [
-            child
-            for item in level
-            if isinstance(item, dict | list)
-            for child in (item.values() if isinstance(item, dict) else item)
-        ]
-        if not level:
-            return False
-    return True
 
 
 def _wrong(key: str, kind: str) -> MatrixError:

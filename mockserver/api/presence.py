@@ -1,4 +1,4 @@
-"""Presence: ``GET/PUT /presence/{userId}/status``."""
+"""Presence: ``GET/PUT /presence/{userId}/status``; only users sharing a room see each other's."""
 
 from __future__ import annotations
 
@@ -8,12 +8,17 @@ from mockserver.api.rooms import user_id_param
 from mockserver.api.routing import Call, Reply, endpoint
 from mockserver.core.errors import forbidden, invalid_param
 from mockserver.core.model import PRESENCE_STATES
+from mockserver.core.sync.presence import shares_room
 
 
 @endpoint("/presence/{user_id}/status", "GET")
 async def get_presence(call: Call) -> Reply:
     user_id = user_id_param(call)
     store = call.store
+    joined = [store.room(room_id) for room_id in store.joined_rooms(call.user_id)]
+    if not shares_room(call.user_id, user_id, joined):
+        # As Synapse: whether the user exists is not told either.
+        raise forbidden("You are not allowed to see their presence.")
     store.user(user_id)
     presence = store.presence.get(user_id)
     if presence is None:

@@ -7,10 +7,14 @@ from typing import Any
 from mockserver.api import params
 from mockserver.api.format import client_event
 from mockserver.api.routing import Call, Reply, endpoint
-from mockserver.core.errors import MatrixError, bad_json
+from mockserver.core.errors import MatrixError, bad_json, forbidden
 from mockserver.core.model import JsonDict
 from mockserver.core.pagination import depth_of_position
 from mockserver.core.store import PRESETS, CreateRoom
+
+
+#: The values /members filters on (the spec's enum).
+MEMBERSHIPS = ("join", "invite", "knock", "leave", "ban")
 
 
 def room_id_param(call: Call) -> str:
@@ -127,8 +131,10 @@ async def post_unban(call: Call) -> Reply:
 @endpoint("/rooms/{room_id}/forget", "POST")
 async def post_forget(call: Call) -> Reply:
     room_id = room_id_param(call)
-    call.store.room(room_id)
-    if call.store.membership(call.user_id, room_id) in ("join", "invite"):
+    membership = call.store.membership(call.user_id, room_id)
+    if membership is None:
+        raise forbidden(f"User {call.user_id} not in room {room_id}")
+    if membership in ("join", "invite"):
         raise MatrixError("M_UNKNOWN", "User is still in the room")
     return {}
 
@@ -147,8 +153,8 @@ async def get_members(call: Call) -> Reply:
     at = call.query.get("at")
     if at is not None:
         depth = min(depth, depth_of_position(room, at, store.position))
-    wanted = call.query.get("membership")
-    unwanted = call.query.get("not_membership")
+    wanted = params.query_choice(call.query, "membership", MEMBERSHIPS)
+    unwanted = params.query_choice(call.query, "not_membership", MEMBERSHIPS)
     now = store.now()
     chunk: list[Any] = []
     for key, event in sorted(room.state_at(depth).items(), key=lambda item: item[1].depth):
@@ -170,9 +176,11 @@ async def get_joined_members(call: Call) -> Reply:
     joined: dict[str, Any] = {}
     for event in store.room(room_id).members("join"):
         assert event.state_key is not None
+        # Optional strings in the spec: a missing (or non-string) one is left out, not null.
         joined[event.state_key] = {
-            "display_name": event.content.get("displayname"),
-            "avatar_url": event.content.get("avatar_url"),
+            name: value
+            for name, key in (("display_name", "displayname"), ("avatar_url", "avatar_url"))
+            if isinstance(value := event.content.get(key), str)
         }
     return {"joined": joined}
 

@@ -62,8 +62,9 @@ class Call:
         """The query parameters; a repeated one has its last value, as in Starlette."""
         return params.query_params(self.request.scope)
 
-    async def json(self) -> JsonDict:
-        return await params.json_object(self.request)
+    async def json(self, *, canonical: bool = True) -> JsonDict:
+        """The body as an object; ``canonical=False`` lets any JSON number through."""
+        return await params.json_object(self.request, canonical=canonical)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,9 +30,14 @@ def check_keys(body: JsonDict, allowed: Collection[str], what: str) -> None:
         )
 
 
-async def control_body(call: Call, allowed: Collection[str]) -> JsonDict:
-    """The call's JSON object body, refused if it has a key the route does not take."""
-    body = await call.json()
+async def control_body(
+    call: Call, allowed: Collection[str], *, canonical: bool = True
+) -> JsonDict:
+    """The call's JSON object body, refused if it has a key the route does not take.
+
+    ``canonical=False`` lets any JSON number through (see ``Call.json``).
+    """
+    body = await call.json(canonical=canonical)
     request = call.request
     check_keys(body, allowed, f"the body of {request.method} {request.url.path}")
     return body

@@ -92,7 +92,8 @@ def _seed(body: JsonDict) -> int | str:
 
 @endpoint("/faults", "POST", public=True)
 async def post_fault(call: Call) -> Reply:
-    body = await control_body(call, RULE_KEYS)
+    # A probability is a fraction: the control API's settings are not canonical JSON.
+    body = await control_body(call, RULE_KEYS, canonical=False)
     action = FaultAction(
         status=params.field(body, "status", int),
         errcode=params.field(body, "errcode", str),

@@ -150,7 +150,7 @@ async def get_world(call: Call) -> Reply:
 
 @endpoint("/inspector/rooms/{room_id}/timeline", "GET", public=True)
 async def get_timeline(call: Call) -> Reply:
-    room = call.store.room(call.path["room_id"])
+    room = call.store.known_room(call.path["room_id"])
     newest = room.depth
     before = params.query_int(call.query, "before", newest + 1, minimum=1) or newest + 1
     limit = params.query_int(call.query, "limit", DEFAULT_TIMELINE_PAGE, minimum=1)

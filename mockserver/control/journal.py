@@ -27,6 +27,7 @@ def entry_json(entry: JournalEntry) -> JsonDict:
         "status": entry.status,
         "fault": entry.fault,
         "dropped": entry.dropped,
+        "client_gone": entry.client_gone,
         "duration_ms": entry.duration_ms,
     }
 

@@ -9,26 +9,22 @@ from typing import Any
 
 import orjson
 
+from mockserver.api import params
 from mockserver.api.routing import Call, Reply, endpoint
 from mockserver.control.body import control_body
-from mockserver.core.errors import M_BAD_JSON, M_NOT_JSON, M_TOO_LARGE, MatrixError, not_found
+from mockserver.core.errors import M_BAD_JSON, M_NOT_JSON, MatrixError, not_found
 from mockserver.scenarios import Scenario, ScenarioError, export_scenario
 
-#: Fixtures can be far larger than a client request (exports of long histories).
+#: Fixtures can be far larger than a client request (exports of long histories); a
+#: larger body is refused by its Content-Length before any of it is read.
 MAX_FIXTURE_BYTES = 64 * 1024 * 1024
 REQUEST_SOURCE = "request body"
 
 
 async def _document(call: Call, source: str) -> Any:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in call.request.stream():
-        size += len(chunk)
-        if size > MAX_FIXTURE_BYTES:
-            raise MatrixError(M_TOO_LARGE, "Fixture too large")
-        chunks.append(chunk)
+    raw = await params.body_bytes(call.request, MAX_FIXTURE_BYTES)
     try:
-        return orjson.loads(b"".join(chunks))
+        return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise MatrixError(M_NOT_JSON, f"{source}: $: not valid JSON: {exc}") from None
 

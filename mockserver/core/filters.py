@@ -6,6 +6,10 @@ ephemeral}``, ``presence``, ``event_fields``) and today's (``room.rooms``,
 Unknown keys are ignored, as real servers do, so the seed example's
 ``emphemeral`` uploads fine and filters nothing. This module does not know
 whether a filter came from the filter API or inline JSON.
+
+``types`` and ``not_types`` are patterns (``*`` matches anything);
+``rooms``, ``senders`` and their ``not_`` lists are exact ids, kept as sets,
+as the spec and Synapse have them.
 """
 
 from __future__ import annotations
@@ -33,11 +37,23 @@ def matches_any(value: str, patterns: Iterable[str]) -> bool:
 
 
 def _allowed(value: str | None, include: tuple[str, ...] | None, exclude: tuple[str, ...]) -> bool:
+    """For ``types``: patterns where ``*`` matches any run of characters."""
     if value is None:
         return include is None
     if exclude and matches_any(value, exclude):
         return False
     return include is None or matches_any(value, include)
+
+
+def _listed(value: str | None, include: frozenset[str] | None, exclude: frozenset[str]) -> bool:
+    """For ``rooms`` and ``senders``: exact ids, looked up in a set (no globbing).
+
+    A filter may list tens of thousands of rooms; matching each id against
+    each pattern made one client's /sync stall every other one.
+    """
+    if value is None:
+        return include is None
+    return value not in exclude and (include is None or value in include)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +63,10 @@ class EventFilter:
     limit: int | None = None
     types: tuple[str, ...] | None = None
     not_types: tuple[str, ...] = ()
-    senders: tuple[str, ...] | None = None
-    not_senders: tuple[str, ...] = ()
-    rooms: tuple[str, ...] | None = None
-    not_rooms: tuple[str, ...] = ()
+    senders: frozenset[str] | None = None
+    not_senders: frozenset[str] = frozenset()
+    rooms: frozenset[str] | None = None
+    not_rooms: frozenset[str] = frozenset()
     contains_url: bool | None = None
     lazy_load_members: bool = False
     include_redundant_members: bool = False
@@ -59,14 +75,14 @@ class EventFilter:
         return self.limit if self.limit is not None else default
 
     def allows_room(self, room_id: str) -> bool:
-        return _allowed(room_id, self.rooms, self.not_rooms)
+        return _listed(room_id, self.rooms, self.not_rooms)
 
     def allows(
         self, event_type: str, sender: str | None, content: Mapping[str, Any] | None = None
     ) -> bool:
         if not _allowed(event_type, self.types, self.not_types):
             return False
-        if not _allowed(sender, self.senders, self.not_senders):
+        if not _listed(sender, self.senders, self.not_senders):
             return False
         if self.contains_url is not None and content is not None:
             if ("url" in content) != self.contains_url:
@@ -98,8 +114,8 @@ EMPTY_EVENT_FILTER = EventFilter()
 class Filter:
     """A whole sync filter (``Filter`` in today's spec, ``sync_filter`` in the seed)."""
 
-    rooms: tuple[str, ...] | None = None
-    not_rooms: tuple[str, ...] = ()
+    rooms: frozenset[str] | None = None
+    not_rooms: frozenset[str] = frozenset()
     include_leave: bool = False
     timeline: EventFilter = EMPTY_EVENT_FILTER
     state: EventFilter = EMPTY_EVENT_FILTER
@@ -112,7 +128,7 @@ class Filter:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def allows_room(self, room_id: str) -> bool:
-        return _allowed(room_id, self.rooms, self.not_rooms)
+        return _listed(room_id, self.rooms, self.not_rooms)
 
 
 EMPTY_FILTER = Filter()
@@ -147,9 +163,13 @@ def parse_event_filter(value: Any, path: str = "filter") -> EventFilter:
             raise bad_json(f"{path}.limit must be a positive integer")
         limit = min(limit, MAX_LIMIT)
     lists: dict[str, tuple[str, ...]] = {}
-    for key in ("types", "not_types", "senders", "not_senders", "rooms", "not_rooms"):
+    for key in ("types", "not_types"):
         if key in data and data[key] is not None:
             lists[key] = _string_list(data[key], f"{path}.{key}")
+    ids: dict[str, frozenset[str]] = {}
+    for key in ("senders", "not_senders", "rooms", "not_rooms"):
+        if key in data and data[key] is not None:
+            ids[key] = frozenset(_string_list(data[key], f"{path}.{key}"))
     flags: dict[str, bool] = {}
     for key in ("lazy_load_members", "include_redundant_members"):
         if key in data:
@@ -161,10 +181,10 @@ def parse_event_filter(value: Any, path: str = "filter") -> EventFilter:
         limit=limit,
         types=lists.get("types"),
         not_types=lists.get("not_types", ()),
-        senders=lists.get("senders"),
-        not_senders=lists.get("not_senders", ()),
-        rooms=lists.get("rooms"),
-        not_rooms=lists.get("not_rooms", ()),
+        senders=ids.get("senders"),
+        not_senders=ids.get("not_senders", frozenset()),
+        rooms=ids.get("rooms"),
+        not_rooms=ids.get("not_rooms", frozenset()),
         contains_url=contains_url,
         **flags,
     )
@@ -185,8 +205,8 @@ def parse_filter(value: Any) -> Filter:
     if event_format not in ("client", "federation"):
         raise bad_json("event_format must be 'client' or 'federation'")
     return Filter(
-        rooms=_string_list(rooms, "room.rooms") if rooms is not None else None,
-        not_rooms=_string_list(not_rooms, "room.not_rooms"),
+        rooms=frozenset(_string_list(rooms, "room.rooms")) if rooms is not None else None,
+        not_rooms=frozenset(_string_list(not_rooms, "room.not_rooms")),
         include_leave=_bool(room.get("include_leave", False), "room.include_leave"),
         timeline=sections.get("timeline", EMPTY_EVENT_FILTER),
         state=sections.get("state", EMPTY_EVENT_FILTER),

@@ -40,6 +40,7 @@ __all__ = [
     "load_file",
     "load_scenario",
     "read_file",
+    "replay",
     "resolve_scenario",
     "shipped_names",
     "shipped_scenario",

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from mockserver.core.canonical import FIXTURE_FRAME_DEPTH, MAX_DEPTH, find_problem
 from mockserver.core.errors import MatrixError
 from mockserver.core.filters import parse_filter
 from mockserver.core.ids import is_event_id, is_room_alias, is_room_id, is_user_id
@@ -49,7 +50,7 @@ from mockserver.scenarios.plan import (
     TypingSpec,
     UserSpec,
 )
-from mockserver.scenarios.reader import Node, Problem, ScenarioError
+from mockserver.scenarios.reader import Node, Problem, ScenarioError, child_path
 
 T = TypeVar("T")
 
@@ -863,5 +864,38 @@ class _Checker:
 
 
 def check(store: Store, document: Any, source: str) -> Plan:
-    """The plan for ``document`` against the world ``store`` holds now, or ScenarioError."""
+    """The plan for ``document`` against the world ``store`` holds now, or ScenarioError.
+
+    First of all the document must obey the limits a client request body
+    does (:mod:`mockserver.core.canonical`: canonical JSON's numbers, and
+    nesting, with a few levels more for the document's own structure), so a
+    fixture can never store what no answer could encode. Account data, which
+    is not event content (a tag's order is a fraction), may hold any number.
+    """
+    problem = find_problem(document, MAX_DEPTH + FIXTURE_FRAME_DEPTH, numbers=False)
+    problem = problem or find_problem(
+        _without_account_data(document), MAX_DEPTH + FIXTURE_FRAME_DEPTH
+    )
+    if problem is not None:
+        path = ""
+        for key in problem.path:
+            path = child_path(path, key)
+        raise ScenarioError(source, path, problem.problem)
     return _Checker(store, source).document(Node(document, "", source))
+
+
+def _without_account_data(document: Any) -> Any:
+    """The document with the users' and rooms' ``account_data`` left out (paths unchanged)."""
+    if not isinstance(document, dict):
+        return document
+    trimmed = dict(document)
+    for key in ("users", "rooms"):
+        items = document.get(key)
+        if isinstance(items, list):
+            trimmed[key] = [
+                {k: v for k, v in item.items() if k != "account_data"}
+                if isinstance(item, dict)
+                else item
+                for item in items
+            ]
+    return trimmed

@@ -39,6 +39,8 @@ class JournalEntry:
     fault: str | None = None
     #: True if the connection was dropped instead of answering.
     dropped: bool = False
+    #: True if the client hung up before its request was answered (status stays None).
+    client_gone: bool = False
     #: Real (not server-clock) milliseconds from arrival to completion; None while in flight.
     duration_ms: float | None = None
     #: ``time.monotonic()`` at arrival, for the duration.

@@ -24,6 +24,7 @@ from typing import Any
 
 import anyio
 import orjson
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.api.auth import scope_access_token
@@ -131,6 +132,10 @@ async def serve_journaled(app: ASGIApp, scope: Scope, receive: Receive, send: Se
         else:
             entry.fault = rule.id
             await _apply(app, rule, scope, body, send, entry)
+    except ClientDisconnect:
+        # The client hung up (mid-body, say): it was sent nothing, not a 500.
+        entry.client_gone = True
+        raise
     except Exception:
         # Unless the answer had started, the client gets a 500 for this.
         entry.status = scope.get(STATUS_KEY, 500)

@@ -92,7 +92,7 @@ async def test_txn_ids_with_slashes_and_custom_types(alice: Account) -> None:
 @pytest.mark.parametrize(
     ("room", "body", "status", "errcode"),
     [
-        ("!unknown:localhost", TEXT, 404, "M_NOT_FOUND"),
+        ("!unknown:localhost", TEXT, 403, "M_FORBIDDEN"),
         ("bad", TEXT, 400, "M_INVALID_PARAM"),
         (None, [1, 2], 400, "M_BAD_JSON"),
         (None, {"body": "x" * 70000}, 413, "M_TOO_LARGE"),
@@ -219,7 +219,7 @@ async def test_state_reads_need_membership(
         response = await bob.client.get(f"{V3}/rooms/{room}{path}", headers=bob.headers)
         assert_error(response, 403, "M_FORBIDDEN")
     unknown = await bob.client.get(f"{V3}/rooms/!unknown:localhost/state", headers=bob.headers)
-    assert_error(unknown, 404, "M_NOT_FOUND")
+    assert_error(unknown, 403, "M_FORBIDDEN")
 
 
 async def test_a_user_who_left_sees_state_as_of_leaving(alice: Account, bob: Account) -> None:

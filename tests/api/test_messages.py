@@ -215,7 +215,7 @@ async def test_messages_need_membership(alice: Account, bob: Account) -> None:
     unknown = await bob.client.get(
         f"{V3}/rooms/!unknown:localhost/messages", params={"dir": "b"}, headers=bob.headers
     )
-    assert_error(unknown, 404, "M_NOT_FOUND")
+    assert_error(unknown, 403, "M_FORBIDDEN")
 
 
 async def test_a_token_from_another_room_is_refused(alice: Account) -> None:

@@ -71,7 +71,7 @@ async def test_account_data_refusals(hs: Homeserver, alice: Account, bob: Accoun
         hs, alice, "PUT", f"{own}/account_data/x", {"a": "x" * 70000}, 413, "M_TOO_LARGE"
     )
     await refused(
-        hs, alice, "PUT", f"{own}/rooms/!unknown:localhost/account_data/x", {}, 404, "M_NOT_FOUND"
+        hs, alice, "PUT", f"{own}/rooms/!unknown:localhost/account_data/x", {}, 403, "M_FORBIDDEN"
     )
     await refused(hs, alice, "PUT", f"{own}/rooms/bad/account_data/x", {}, 400, "M_INVALID_PARAM")
     await refused(hs, alice, "GET", f"{own}/rooms/{room}/account_data/x", None, 404, "M_NOT_FOUND")
@@ -99,7 +99,7 @@ async def test_aliases(hs: Homeserver, alice: Account, bob: Account) -> None:
     assert await bob.call("GET", alias) == {"room_id": room, "servers": ["localhost"]}
     await refused(hs, alice, "PUT", alias, {"room_id": room}, 400, "M_ROOM_IN_USE")
     await refused(hs, alice, "PUT", "/directory/room/%23x:elsewhere", {"room_id": room}, 400, "M_INVALID_PARAM")
-    await refused(hs, alice, "PUT", "/directory/room/%23y:localhost", {"room_id": "!no:localhost"}, 404, "M_NOT_FOUND")
+    await refused(hs, alice, "PUT", "/directory/room/%23y:localhost", {"room_id": "!no:localhost"}, 403, "M_FORBIDDEN")
     await refused(hs, alice, "PUT", "/directory/room/%23y:localhost", {}, 400, "M_MISSING_PARAM")
     await refused(hs, bob, "DELETE", alias, None, 403, "M_FORBIDDEN")
     assert await alice.call("DELETE", alias) == {}

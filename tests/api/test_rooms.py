@@ -299,7 +299,7 @@ async def test_invite_refusals(hs: Homeserver, alice: Account, bob: Account, car
         hs, alice, "POST", f"/rooms/{room}/invite", {"user_id": "@ghost:localhost"}, 404, "M_NOT_FOUND"
     )
     await refused(
-        hs, alice, "POST", "/rooms/!unknown:localhost/invite", {"user_id": carol.user_id}, 404, "M_NOT_FOUND"
+        hs, alice, "POST", "/rooms/!unknown:localhost/invite", {"user_id": carol.user_id}, 403, "M_FORBIDDEN"
     )
 
 
@@ -329,7 +329,7 @@ async def test_leave_accepts_no_body(client: httpx.AsyncClient, alice: Account, 
 async def test_leave_refusals(hs: Homeserver, alice: Account, bob: Account) -> None:
     room = await alice.create_room(preset="public_chat")
     await refused(hs, bob, "POST", f"/rooms/{room}/leave", {}, 403, "M_FORBIDDEN")
-    await refused(hs, bob, "POST", "/rooms/!unknown:localhost/leave", {}, 404, "M_NOT_FOUND")
+    await refused(hs, bob, "POST", "/rooms/!unknown:localhost/leave", {}, 403, "M_FORBIDDEN")
     await refused(hs, bob, "POST", f"/rooms/{room}/leave", {"reason": 5}, 400, "M_BAD_JSON")
 
 
@@ -394,7 +394,7 @@ async def test_ban_rules(hs: Homeserver, alice: Account, bob: Account, carol: Ac
     ban = f"/rooms/{room}/ban"
     await refused(hs, bob, "POST", ban, {"user_id": carol.user_id}, 403, "M_FORBIDDEN")
     await refused(hs, alice, "POST", ban, {}, 400, "M_MISSING_PARAM")
-    await refused(hs, alice, "POST", "/rooms/!unknown:localhost/ban", {"user_id": bob.user_id}, 404, "M_NOT_FOUND")
+    await refused(hs, alice, "POST", "/rooms/!unknown:localhost/ban", {"user_id": bob.user_id}, 403, "M_FORBIDDEN")
     outsider = await alice.create_room()
     await refused(hs, bob, "POST", f"/rooms/{outsider}/ban", {"user_id": alice.user_id}, 403, "M_FORBIDDEN")
 
@@ -408,7 +408,7 @@ async def test_unban_rules(hs: Homeserver, alice: Account, bob: Account, carol: 
     await refused(hs, alice, "POST", unban, {"user_id": carol.user_id}, 403, "M_FORBIDDEN")
     await refused(hs, alice, "POST", unban, {}, 400, "M_MISSING_PARAM")
     await refused(
-        hs, alice, "POST", "/rooms/!unknown:localhost/unban", {"user_id": bob.user_id}, 404, "M_NOT_FOUND"
+        hs, alice, "POST", "/rooms/!unknown:localhost/unban", {"user_id": bob.user_id}, 403, "M_FORBIDDEN"
     )
 
 

@@ -72,18 +72,26 @@ async def test_typing_refusals(hs: Homeserver, alice: Account, bob: Account) -> 
     await refused(hs, alice, "PUT", own, {"typing": True, "timeout": 1.5}, 400, "M_BAD_JSON")
     await refused(
         hs, alice, "PUT", f"/rooms/!unknown:localhost/typing/{alice.user_id}", {"typing": True},
-        404, "M_NOT_FOUND",
+        403, "M_FORBIDDEN",
     )
 
 
 # -- presence -----------------------------------------------------------------------------
 
 
+async def share_a_room(alice: Account, bob: Account) -> None:
+    """Presence is seen only by users who share a room."""
+    room = await alice.create_room(preset="public_chat")
+    await bob.call("POST", f"/rooms/{room}/join", json={})
+
+
 async def test_presence_of_a_user_never_seen_is_offline(alice: Account, bob: Account) -> None:
+    await share_a_room(alice, bob)
     assert await alice.call("GET", f"/presence/{bob.user_id}/status") == {"presence": "offline"}
 
 
 async def test_presence_put_then_get(hs: Homeserver, alice: Account, bob: Account) -> None:
+    await share_a_room(alice, bob)
     hs.store.clock.freeze()
     path = f"/presence/{alice.user_id}/status"
     body = {"presence": "online", "status_msg": "coding"}
@@ -125,7 +133,7 @@ async def test_presence_refusals(hs: Homeserver, alice: Account, bob: Account) -
     await refused(hs, alice, "PUT", own, {"presence": 1}, 400, "M_BAD_JSON")
     await refused(hs, alice, "PUT", own, {"presence": "online", "status_msg": 5}, 400, "M_BAD_JSON")
     unknown = await alice.client.get(f"{V3}/presence/@ghost:localhost/status", headers=alice.headers)
-    assert_error(unknown, 404, "M_NOT_FOUND")
+    assert_error(unknown, 403, "M_FORBIDDEN")  # as Synapse: whether they exist is not told
 
 
 # -- profile ------------------------------------------------------------------------------

@@ -119,7 +119,7 @@ def test_not_lists_win_over_positive_lists() -> None:
             "not_types": ["m.room.member"],
             "senders": ["@a:x", "@b:x"],
             "not_senders": ["@b:x"],
-            "rooms": ["*"],
+            "rooms": ["!yes:x", "!no:x"],
             "not_rooms": ["!no:x"],
         }
     )
@@ -130,6 +130,19 @@ def test_not_lists_win_over_positive_lists() -> None:
     assert event_filter.allows_room("!yes:x")
     assert not event_filter.allows_room("!no:x")
     assert parse_event_filter({"types": ["*"], "not_types": ["*"]}).allows("t", "@a:x") is False
+
+
+@pytest.mark.parametrize("key", ["rooms", "senders"])
+def test_room_and_sender_lists_are_exact_ids_not_patterns(key: str) -> None:
+    # The spec has wildcards in types only; Synapse compares rooms and senders exactly.
+    listed = parse_event_filter({key: ["*", "!a*", "@a*"]})
+    excluded = parse_event_filter({f"not_{key}": ["*", "!a*", "@a*"]})
+    for value in ["!ab:x", "@ab:x"]:
+        allowed = listed.allows_room(value) if key == "rooms" else listed.allows("t", value)
+        assert not allowed
+        allowed = excluded.allows_room(value) if key == "rooms" else excluded.allows("t", value)
+        assert allowed
+    assert listed.allows_room("*") if key == "rooms" else listed.allows("t", "*")
 
 
 def test_sender_lists_and_events_without_sender() -> None:
@@ -181,7 +194,7 @@ def test_room_level_and_section_filters_are_parsed_separately() -> None:
     assert parsed.state.lazy_load_members and parsed.state.types == ("m.room.name",)
     assert not parsed.ephemeral.allows("m.typing", None)
     assert parsed.room_account_data.types == ("m.tag",)
-    assert parsed.presence == EventFilter(limit=2, senders=("@a:x",))
+    assert parsed.presence == EventFilter(limit=2, senders=frozenset({"@a:x"}))
     assert not parsed.account_data.allows("m.direct", None)
     assert parsed.event_fields == ("content.body",)
     assert parsed.event_format == "federation"
@@ -191,7 +204,7 @@ def test_is_limit_only() -> None:
     assert EventFilter(limit=4).is_limit_only()
     assert EMPTY_EVENT_FILTER.is_limit_only()
     assert not EventFilter(types=("*",)).is_limit_only()
-    assert not EventFilter(not_rooms=("!a:x",)).is_limit_only()
+    assert not EventFilter(not_rooms=frozenset({"!a:x"})).is_limit_only()
 
 
 @pytest.mark.parametrize(
@@ -199,7 +212,7 @@ def test_is_limit_only() -> None:
 )
 def test_is_limit_only_is_false_once_any_other_field_is_set(name: str) -> None:
     default = getattr(EMPTY_EVENT_FILTER, name)
-    changed = {None: ("x",), (): ("x",), False: True}[default]
+    changed = {None: ("x",), (): ("x",), frozenset(): frozenset("x"), False: True}[default]
     if name == "contains_url":
         changed = False
     assert not dataclasses.replace(EMPTY_EVENT_FILTER, **{name: changed}).is_limit_only()

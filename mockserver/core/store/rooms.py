@@ -100,6 +100,19 @@ class Rooms:
     # -- rooms: reading ------------------------------------------------------------------------
 
     def room(self, room_id: str) -> Room:
+        """The room, or ``403 M_FORBIDDEN`` as for a room the caller is not in.
+
+        As in Synapse, a status must never tell a stranger whether a room
+        exists; where Synapse says ``404`` (joining, the directory), the
+        caller uses :meth:`known_room`.
+        """
+        room = self.rooms.get(room_id)
+        if room is None:
+            raise forbidden(f"You are not in room {room_id}")
+        return room
+
+    def known_room(self, room_id: str) -> Room:
+        """The room, or ``404 M_NOT_FOUND`` (where Synapse says so too)."""
         room = self.rooms.get(room_id)
         if room is None:
             raise not_found(f"Unknown room {room_id}")
@@ -136,8 +149,7 @@ class Rooms:
         A joined user sees everything; a user who left, was kicked or banned
         after having joined sees up to and including that event, and no
         further even if re-invited later (see :meth:`Room.last_departure`).
-        Anyone else is refused with ``M_FORBIDDEN`` (an unknown room is
-        ``M_NOT_FOUND``).
+        Anyone else is refused with ``M_FORBIDDEN``, as is an unknown room.
         """
         room = self.room(room_id)
         last = room.current("m.room.member", user_id)
@@ -161,7 +173,7 @@ class Rooms:
             return room_id
         if not is_room_id(room_id_or_alias):
             raise MatrixError(M_INVALID_PARAM, f"{room_id_or_alias!r} is not a room id or alias")
-        self.room(room_id_or_alias)
+        self.known_room(room_id_or_alias)
         return room_id_or_alias
 
     # -- rooms: writing --------------------------------------------------------------------

@@ -308,7 +308,12 @@ class Store:
     # -- rooms: reading -------------------------------------------------------------------
 
     def room(self, room_id: str) -> Room:
+        """The room, or ``403 M_FORBIDDEN`` (see :meth:`Rooms.room`)."""
         return self._rooms.room(room_id)
+
+    def known_room(self, room_id: str) -> Room:
+        """The room, or ``404 M_NOT_FOUND`` (see :meth:`Rooms.known_room`)."""
+        return self._rooms.known_room(room_id)
 
     def event(self, event_id: str) -> Event | None:
         return self._rooms.event(event_id)
