@@ -69,6 +69,13 @@ class Ids:
     def event_id(self) -> str:
         return f"${self._text(24)}:{self.server_name}"
 
+    def event_ids(self, count: int) -> list[str]:
+        """The next ``count`` event ids, as ``count`` calls of :meth:`event_id` would give
+        them (the characters are drawn in one go: a bulk import's ids)."""
+        text = self._text(24 * count)
+        suffix = f":{self.server_name}"
+        return [f"${text[i : i + 24]}{suffix}" for i in range(0, 24 * count, 24)]
+
     def device_id(self) -> str:
         return self._text(10, _DEVICE_LETTERS)
 

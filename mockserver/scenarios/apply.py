@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mockserver.core.store import Store
+from mockserver.core.store.rooms import ImportedEvent
 from mockserver.scenarios.plan import EventSpec, Plan, RoomSpec, Script
 
 
@@ -108,31 +109,29 @@ class _Replay:
         else:
             room_id = store.ensure_room(spec.room_id).room_id
         self.room_ids[spec.key] = room_id
-        for event in spec.events:
-            self._event(room_id, event)
+        store.import_events(room_id, [self._imported(event) for event in spec.events])
         for alias in spec.aliases:
             store.set_alias(spec.creator or "", alias, room_id)
         if spec.public:
             store.publish_room(room_id, True)
 
     def _event(self, room_id: str, event: EventSpec) -> None:
+        self.store.import_events(room_id, [self._imported(event)])
+
+    def _imported(self, event: EventSpec) -> ImportedEvent:
         txn = None
         if event.txn is not None:
             device_id, txn_id = event.txn
             txn = (event.sender, device_id or self._device_of(event.sender), txn_id)
-        self.store.import_event(
-            room_id,
+        ts = event.origin_server_ts
+        return (
             event.type,
             event.sender,
             event.content,
-            state_key=event.state_key,
-            origin_server_ts=(
-                event.origin_server_ts
-                if event.origin_server_ts is not None
-                else self.now - event.age_ms
-            ),
-            event_id=event.event_id,
-            txn=txn,
+            event.state_key,
+            self.now - event.age_ms if ts is None else ts,
+            event.event_id,
+            txn,
         )
 
     def _device_of(self, user_id: str) -> str:

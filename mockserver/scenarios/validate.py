@@ -60,6 +60,11 @@ class _Unsure(Exception):
     left out without a problem of its own, so that one mistake makes one line."""
 
 MAX_GENERATED = 100_000
+#: How many times one ``rooms[]`` entry may be made (``repeat``).
+MAX_REPEAT = 10_000
+#: What ``{n}`` stands for in a generated user id, display name or room template.
+COUNTER = "{n}"
+REPEAT_COUNTER = "{i}"
 JOIN_RULE_PRESETS = {"public": "public_chat", "invite": "private_chat"}
 RECEIPT_TYPES = ("m.read", "m.read.private")
 SELF_MEMBERSHIPS = ("join", "leave", "knock")
@@ -110,6 +115,7 @@ ROOM_KEYS = (
     "typing",
     "receipts",
     "account_data",
+    "repeat",
 )
 CREATE_ONLY_KEYS = ("preset", "join_rule", "name", "topic", "room_version", "is_direct")
 MEMBER_KEYS = ("user_id", "membership", "by", "reason")
@@ -134,6 +140,8 @@ GENERATE_KEYS = (
     "origin_server_ts",
     "interval_ms",
 )
+GENERATE_USER_KEYS = ("count", "first", "user_id", "displayname", "password")
+GENERATE_MEMBER_KEYS = ("count", "first", "user_id", "membership")
 STEP_TRIGGERS = ("after_ms", "after_sync", "on_next")
 ACTION_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # action: (allowed keys, required keys)
@@ -230,8 +238,12 @@ class _Checker:
         if server is not None:
             self._guard(lambda: self._server_name(server))
         plan = Plan(self.source, self.server_name)
-        plan.users = self._each(self._list(root, "users"), self._user)
-        rooms = self._each(self._list(root, "rooms"), self._room)
+        plan.users = [
+            user for users in self._each(self._list(root, "users"), self._users) for user in users
+        ]
+        rooms = [
+            room for made in self._each(self._list(root, "rooms"), self._rooms) for room in made
+        ]
         plan.rooms = [room.spec for room in rooms]
         plan.events = self._each(self._list(root, "events"), self._top_event)
         for room in rooms:
@@ -272,6 +284,46 @@ class _Checker:
         self.server_name = name
 
     # -- users ------------------------------------------------------------------------------
+
+    def _users(self, node: Node) -> list[UserSpec]:
+        """One ``users[]`` entry: a user, or ``{"generate": {...}}`` many alike."""
+        if not node.has("generate"):
+            return [self._user(node)]
+        node.fields(("generate",))
+        return self._generate_users(node.at("generate"))
+
+    def _generate_users(self, node: Node) -> list[UserSpec]:
+        node.fields(GENERATE_USER_KEYS, required=("count", "user_id"))
+        count = node.at("count").integer(minimum=1, maximum=MAX_GENERATED)
+        first = node.at("first").integer(minimum=0) if node.has("first") else 1
+        template = self._template(node.at("user_id"))
+        displayname = node.optional_string("displayname")
+        password = node.optional_string("password")
+        ids = [template.replace(COUNTER, str(first + i)) for i in range(count)]
+        id_node = node.at("user_id")
+        for user_id in (ids[0], ids[-1]):
+            if not is_user_id(user_id) or user_id.split(":", 1)[1] != self.server_name:
+                id_node.fail(f"{user_id!r} is not a user id on this server (@localpart:{self.server_name})")
+        taken = [user_id for user_id in ids if user_id in self.profiles]
+        if taken:
+            id_node.fail(f"user {taken[0]} already exists")
+        users = []
+        for index, user_id in enumerate(ids):
+            name = (
+                displayname.replace(COUNTER, str(first + index))
+                if displayname is not None
+                else user_id[1:].split(":", 1)[0]
+            )
+            self.profiles[user_id] = (name, None)
+            self.devices[user_id] = []
+            users.append(UserSpec(user_id, password, name, None))
+        return users
+
+    def _template(self, node: Node) -> str:
+        template = node.string(non_empty=True)
+        if COUNTER not in template:
+            node.fail(f"must contain {COUNTER} (the counter), or every one would be the same")
+        return template
 
     def _user(self, node: Node) -> UserSpec:
         node.fields(USER_KEYS, required=("user_id",))
@@ -362,8 +414,36 @@ class _Checker:
 
     # -- rooms ------------------------------------------------------------------------------
 
-    def _room(self, node: Node) -> _Room:
+    def _rooms(self, node: Node) -> list[_Room]:
+        """One ``rooms[]`` entry: a room, or ``repeat`` rooms made from it as a template.
+
+        In a template, ``{i}`` in any string becomes the room's number (1, 2, ...).
+        The first room is checked in full; one that fails stops the repetition, so
+        that one mistake makes one line.
+        """
+        if not node.has("repeat"):
+            return [self._room(node)]
         node.fields(ROOM_KEYS)
+        count = node.at("repeat").integer(minimum=1, maximum=MAX_REPEAT)
+        template = {key: value for key, value in node.value.items() if key != "repeat"}
+        if count > 1 and isinstance(template.get("room_id"), str) and REPEAT_COUNTER not in template["room_id"]:
+            node.at("room_id").fail(f"a repeated room's id must contain {REPEAT_COUNTER} (its number)")
+        for key in ("alias", "aliases"):
+            if count > 1 and key in template and REPEAT_COUNTER not in str(template[key]):
+                node.at(key).fail(f"a repeated room's aliases must contain {REPEAT_COUNTER} (its number)")
+        rooms = []
+        for number in range(1, count + 1):
+            made = _substitute(template, str(number))
+            known = len(self.problems)
+            rooms.append(self._room(Node(made, node.path, node.source), key=f"{node.path}#{number}"))
+            if len(self.problems) > known:
+                break
+        return rooms
+
+    def _room(self, node: Node, key: str | None = None) -> _Room:
+        node.fields(ROOM_KEYS)
+        if node.has("repeat"):
+            node.at("repeat").fail("'repeat' is read by the rooms list only")
         if node.get("description") is not None:
             node.at("description").string()
         room_id = node.optional_string("room_id")
@@ -374,7 +454,7 @@ class _Checker:
             if room_id in self.room_ids or room_id in self.store.rooms:
                 id_node.fail(f"room {room_id} already exists")
             self.room_ids.add(room_id)
-        room = _Room(RoomSpec(key=node.path, room_id=room_id), node)
+        room = _Room(RoomSpec(key=key or node.path, room_id=room_id), node)
         if room_id is not None:
             self.rooms[room_id] = room
         aliases = self._aliases(node)
@@ -468,11 +548,37 @@ class _Checker:
 
     def _member(self, room: _Room, node: Node) -> list[EventSpec]:
         try:
+            if node.has("generate"):
+                node.fields(("generate",))
+                return self._generate_members(room, node.at("generate"))
             return self._read_member(room, node)
         except ScenarioError:
             user_id = node.at("user_id").value
             room.unsure.add(user_id if isinstance(user_id, str) else "*")
             raise
+
+    def _generate_members(self, room: _Room, node: Node) -> list[EventSpec]:
+        """Many members alike: joined (or invited by the creator) users ``first`` to ``first+count-1``."""
+        node.fields(GENERATE_MEMBER_KEYS, required=("count", "user_id"))
+        count = node.at("count").integer(minimum=1, maximum=MAX_GENERATED)
+        first = node.at("first").integer(minimum=0) if node.has("first") else 1
+        template = self._template(node.at("user_id"))
+        membership = "join"
+        if node.get("membership") is not None:
+            membership = node.at("membership").choice(("join", "invite"))
+        id_node = node.at("user_id")
+        events = []
+        for number in range(first, first + count):
+            user_id = template.replace(COUNTER, str(number))
+            if user_id not in self.profiles:
+                id_node.fail(f"unknown user {user_id} (number {number})")
+            if room.membership.get(user_id) is not None:
+                id_node.fail(f"{user_id} is already a member (number {number})")
+            sender = user_id if membership == "join" else self._default_actor(room, node, user_id)
+            events.append(
+                self._membership(room, id_node, node, sender, user_id, membership, None)
+            )
+        return events
 
     def _read_member(self, room: _Room, node: Node) -> list[EventSpec]:
         node.fields(MEMBER_KEYS, required=("user_id", "membership"))
@@ -861,6 +967,17 @@ class _Checker:
             typing=node.at("typing").boolean() if node.has("typing") else True,
             timeout_ms=timeout,
         )
+
+
+def _substitute(value: Any, number: str) -> Any:
+    """``value`` with ``{i}`` replaced by ``number`` in every string (keys too)."""
+    if isinstance(value, str):
+        return value.replace(REPEAT_COUNTER, number)
+    if isinstance(value, dict):
+        return {_substitute(k, number): _substitute(v, number) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(item, number) for item in value]
+    return value
 
 
 def check(store: Store, document: Any, source: str) -> Plan:

@@ -205,6 +205,7 @@ async def test_every_shipped_scenario_is_covered_here_or_in_test_scenarios() -> 
         "archived_rooms.json",
         "seed_example.json",
         "limited_timeline.json",
+        "big_account.json",
     }
     assert names == covered
 

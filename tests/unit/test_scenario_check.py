@@ -298,6 +298,44 @@ CASES = [
         False,
     ),
     Case(
+        "generated users without the counter",
+        _append("users", {"generate": {"count": 3, "user_id": "@same:localhost"}}),
+        "users[2].generate.user_id: must contain {n} (the counter), or every one would be the same",
+        True,
+    ),
+    Case(
+        "generated users that already exist",
+        lambda doc: doc["users"].extend(
+            [{"user_id": "@b2:localhost"}, {"generate": {"count": 3, "user_id": "@b{n}:localhost"}}]
+        ),
+        "users[3].generate.user_id: user @b2:localhost already exists",
+        False,
+    ),
+    Case(
+        "generated users with an unknown key",
+        _append("users", {"generate": {"count": 3, "user_id": "@u{n}:localhost", "tokens": 1}}),
+        "users[2].generate.tokens: unknown key",
+        True,
+    ),
+    Case(
+        "generated members who are not users",
+        _append("rooms.0.members", {"generate": {"count": 2, "user_id": "@nobody{n}:localhost"}}),
+        "rooms[0].members[1].generate.user_id: unknown user @nobody1:localhost (number 1)",
+        False,
+    ),
+    Case(
+        "a repeated room with one fixed id",
+        _set("rooms.0.repeat", 2),
+        "rooms[0].room_id: a repeated room's id must contain {i} (its number)",
+        False,
+    ),
+    Case(
+        "a repeat of zero rooms",
+        _set("rooms.0.repeat", 0),
+        "rooms[0].repeat: must be at least 1",
+        True,
+    ),
+    Case(
         "account data that is not an object",
         _set("users.0.account_data", {"m.direct": []}),
         'users[0].account_data["m.direct"]: expected an object, got a list',

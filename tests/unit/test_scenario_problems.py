@@ -113,6 +113,7 @@ def test_shipped_scenarios_are_named_without_a_path(
     monkeypatch.chdir(tmp_path)  # no fixtures/ here
     assert shipped_names() == [
         "archived_rooms",
+        "big_account",
         "demo",
         "invites",
         "limited_timeline",
@@ -140,7 +141,7 @@ def test_an_unknown_name_says_what_is_shipped(
         read_file("dmeo")
     assert str(caught.value) == (
         "dmeo: $: cannot read the file: No such file or directory (nor is it a shipped"
-        " scenario: archived_rooms, demo, invites, limited_timeline, seed_example)"
+        " scenario: archived_rooms, big_account, demo, invites, limited_timeline, seed_example)"
     )
     with pytest.raises(ScenarioError, match="No such file") as caught:
         read_file("nowhere/demo")

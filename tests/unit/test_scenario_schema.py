@@ -39,7 +39,13 @@ def test_shipped_fixtures_are_all_there() -> None:
         "limited_timeline.json",
         "invites.json",
         "archived_rooms.json",
+        "big_account.json",
     }
+
+
+#: The shipped fixtures small enough to export in a unit test (big_account's 160,000 events
+#: are exported by the bench's load, not here).
+SMALL = [p for p in SHIPPED if p.name != "big_account.json"]
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
@@ -47,7 +53,7 @@ def test_shipped_fixture_is_valid_under_the_schema(validator: Any, path: Path) -
     assert _errors(validator, load_json(path)) == []
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
+@pytest.mark.parametrize("path", SMALL, ids=[p.name for p in SMALL])
 def test_export_of_a_shipped_fixture_is_valid_under_the_schema(validator: Any, path: Path) -> None:
     store = Store()
     load_file(store, path)

@@ -80,8 +80,8 @@ class Whole(Protocol):
         """The server clock, in milliseconds."""
         ...
 
-    def bump(self, stream: Stream) -> int:
-        """Move ``stream`` one step forward and return its new value."""
+    def bump(self, stream: Stream, steps: int = 1) -> int:
+        """Move ``stream`` ``steps`` forward and return its new value."""
         ...
 
     def touch(self, rooms: Iterable[str] = (), users: Iterable[str] = ()) -> None:

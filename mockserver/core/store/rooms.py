@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -42,6 +42,11 @@ from mockserver.core.store.ephemeral import stop_typing
 ALIAS_LOCALPART = re.compile(r"^[^\s:]+$")
 NOTIFYING_TYPES = frozenset({"m.room.message", "m.room.encrypted"})
 DEFAULT_ROOM_VERSION = "10"
+#: One event of a bulk import: (type, sender, content, state_key, origin_server_ts,
+#: event_id, (user_id, device_id, txn_id)); None for each part not given.
+ImportedEvent = tuple[
+    str, str, JsonDict, str | None, int | None, str | None, tuple[str, str, str] | None
+]
 SUPPORTED_ROOM_VERSIONS = tuple(str(v) for v in range(1, 12))
 
 #: Stripped state shown to an invitee, in this order (spec "Stripped state").
@@ -233,13 +238,11 @@ class Rooms:
         body = body if isinstance(body, str) else ""
         if not mentioned and not body:
             return
+        sender = event.sender
         for user_id, name in room.joined_names():
-            if user_id == event.sender:
-                continue
-            if (
+            if user_id != sender and (
                 user_id in mentioned
-                or (body and user_id in body)
-                or (body and name is not None and name in body)
+                or (body and (user_id in body or (name is not None and name in body)))
             ):
                 yield user_id
 
@@ -371,6 +374,71 @@ class Rooms:
             if target is not None and target.room_id == room_id:
                 self._apply_redaction(room, target, event)
         return event
+
+    def import_events(self, room_id: str, events: Sequence[ImportedEvent]) -> None:
+        """:meth:`import_event` for each of ``events`` in order: a scenario room's history.
+
+        The store takes the events' contents as they are: the caller gives them away.
+
+        Ids left out are drawn in one go (the ids one call each would give). Plain
+        messages (no state key, transaction or redaction: most of a big history) take
+        a short way in: the same event, size check and indexes as :meth:`persist`
+        gives, with their stream positions taken in one step.
+        """
+        room = self.rooms.get(room_id)
+        if room is None:
+            room = self.rooms[room_id] = Room(room_id)
+        fresh = iter(self._whole.ids.event_ids(sum(1 for e in events if e[5] is None)))
+        whole, index = self._whole, self.event_index
+        now = whole.now()
+        #: Messages given a stream position not yet taken from the store.
+        taken = 0
+        base = whole.position.room
+        for event_type, sender, content, state_key, ts, event_id, txn in events:
+            if event_id is None:
+                event_id = next(fresh)
+                if event_id in index:
+                    event_id = self._fresh_event_id()
+            elif event_id in index:
+                raise MatrixError(M_INVALID_PARAM, f"Event id {event_id} is already used")
+            if state_key is not None or txn is not None or event_type == "m.room.redaction":
+                if taken:
+                    whole.bump("room", taken)
+                    taken = 0
+                self.import_event(
+                    room_id,
+                    event_type,
+                    sender,
+                    content,
+                    state_key=state_key,
+                    origin_server_ts=ts,
+                    event_id=event_id,
+                    txn=txn,
+                )
+                base = whole.position.room
+                continue
+            # The store keeps ``content`` as it is (the caller gives it away: no copy).
+            if not isinstance(content, dict):
+                raise bad_json("Event content must be a JSON object")
+            self.check_event_size(room_id, event_type, sender, content, None)
+            taken += 1
+            event = Event(
+                event_id,
+                room_id,
+                event_type,
+                sender,
+                content,
+                now if ts is None else ts,
+                base + taken,
+                len(room.events) + 1,
+            )
+            room.append(event)
+            index[event_id] = (room_id, event.depth)
+            if event_type in NOTIFYING_TYPES:
+                room.index_notification(event, self._highlighted(room, event))
+        if taken:
+            whole.bump("room", taken)
+        whole.touch(rooms=(room_id,))
 
     def _apply_redaction(self, room: Room, target: Event, redaction: Event) -> None:
         if target.redacted_because is not None:

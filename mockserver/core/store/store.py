@@ -21,7 +21,7 @@ profile change announced in every joined room) is written here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from mockserver.core.clock import Clock
@@ -37,7 +37,7 @@ from mockserver.core.store.ephemeral import Ephemeral, read_up_to
 from mockserver.core.store.filters import StoredFilters
 from mockserver.core.store.keys import Keys
 from mockserver.core.store.pushers import Pusher, Pushers
-from mockserver.core.store.rooms import CreateRoom, Rooms
+from mockserver.core.store.rooms import CreateRoom, ImportedEvent, Rooms
 from mockserver.core.store.to_device import ToDeviceQueues
 from mockserver.core.tokens import StreamToken
 from mockserver.core.user_interactive_auth import UserInteractiveAuth
@@ -121,9 +121,9 @@ class Store:
     def now(self) -> int:
         return self.clock.now_ms()
 
-    def bump(self, stream: Stream) -> int:
-        """Move one stream of the position a step forward; return its new value."""
-        value: int = getattr(self.position, stream) + 1
+    def bump(self, stream: Stream, steps: int = 1) -> int:
+        """Move one stream of the position ``steps`` forward; return its new value."""
+        value: int = getattr(self.position, stream) + steps
         self.position = self.position.advance(**{stream: value})
         return value
 
@@ -397,6 +397,11 @@ class Store:
         )
         self._commit()
         return event
+
+    def import_events(self, room_id: str, events: Sequence[ImportedEvent]) -> None:
+        """:meth:`import_event` for each of ``events`` in order, told to listeners once."""
+        self._rooms.import_events(room_id, events)
+        self._commit()
 
     def ensure_room(self, room_id: str | None = None) -> Room:
         """An empty room (the scenario loader's first step for a room without m.room.create)."""
