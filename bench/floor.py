@@ -7,7 +7,11 @@ passes). A send is ``PUT /_matrix/client/v3/rooms/{room}/send/{type}/{txn}``,
 the very request that wakes mockserver's long-polls in the benchmark, body
 and all (``POST /wake`` does the same without one). ``GET /parked?count=N`` answers once N requests are
 parked, the same introspection the benchmark uses on mockserver, so both
-are measured by the same client code.
+are measured by the same client code. ``PUT /same_bytes`` stores a body (a big
+answer of mockserver's, pre-encoded) that ``GET /same_bytes`` then serves: the
+floor for answers that are big by nature. ``POST /_matrix/media/v3/upload`` keeps
+each body it is sent (``await request.body()``): the floor of memory per
+stored media byte.
 """
 
 from __future__ import annotations
@@ -66,9 +70,25 @@ def create_floor_app() -> Starlette:
                 await park.changed.wait()
         return Response(b'{"parked":%d}' % park.parked, media_type="application/json")
 
+    #: The same-bytes floor: an answer of mockserver's, pre-encoded, served as it is.
+    stored = {"body": BODY}
+
+    async def same_bytes(request: Request) -> Response:
+        if request.method == "PUT":
+            stored["body"] = await request.body()
+            return _fixed()
+        return Response(stored["body"], media_type="application/json")
+
     async def fixed(request: Request) -> Response:
         await request.body()
         return _fixed()
+
+    async def upload(request: Request) -> Response:
+        # The least a media repository can do: keep the body Starlette read.
+        stored.append(await request.body())
+        return Response(b'{"content_uri":"mxc://floor/%d"}' % len(stored), media_type="application/json")
+
+    stored: list[bytes] = []
 
     methods = ["GET", "POST", "PUT"]
     return Starlette(
@@ -77,6 +97,8 @@ def create_floor_app() -> Starlette:
             Route("/wake", wake, methods=["POST"]),
             Route(SEND_PATH, wake, methods=["PUT"]),
             Route("/parked", parked),
+            Route("/_matrix/media/v3/upload", upload, methods=["POST"]),
+            Route("/same_bytes", same_bytes, methods=["GET", "PUT"]),
             Route("/{path:path}", fixed, methods=methods),
         ]
     )

@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 
 from client import BENCH_DIR, Http, ServerProcess, pin, register, serve_argv, spawn
+from big_account import measure_big_account
 from sliding import SlidingWake, first_window
 from scenarios import (
     TIMELINE_20,
@@ -64,6 +65,8 @@ class Sizes:
     many_room_events: int = 50
     memory_events: int = 100_000
     memory_rooms: int = 10
+    media_files: int = 32
+    media_file_bytes: int = 1024 * 1024
     starts: int = 5
     resets: int = 50
     floor_requests: int = 1000
@@ -72,6 +75,11 @@ class Sizes:
     sliding_repeats: int = 30
     sliding_wake_clients: tuple[int, ...] = (1, 50)
     sliding_wake_rounds: tuple[int, ...] = (200, 24)
+    #: The big account (fixtures/big_account.json; smaller counts: the same shape scaled).
+    big_rooms: int = 1000
+    big_crowd: int = 10_000
+    big_history: int = 100_000
+    big_repeats: int = 5
 
 
 QUICK = Sizes(
@@ -86,6 +94,8 @@ QUICK = Sizes(
     many_room_events=30,
     memory_events=2_000,
     memory_rooms=2,
+    media_files=4,
+    media_file_bytes=256 * 1024,
     starts=1,
     resets=3,
     floor_requests=50,
@@ -93,6 +103,10 @@ QUICK = Sizes(
     sliding_repeats=3,
     sliding_wake_clients=(1, 5),
     sliding_wake_rounds=(3, 3),
+    big_rooms=20,
+    big_crowd=200,
+    big_history=2_000,
+    big_repeats=2,
 )
 
 SERVER_CPU: int | None = None
@@ -336,6 +350,39 @@ async def measure_memory(sizes: Sizes) -> dict[str, Any]:
         await server.stop()
 
 
+async def measure_media_memory(sizes: Sizes) -> dict[str, Any]:
+    """Resident memory growth per stored media byte, mockserver beside the floor.
+
+    Each side gets ``media_files`` uploads of ``media_file_bytes`` (after one to warm up);
+    the floor keeps each body as Starlette reads it, the least an app can hold.
+    """
+    results: dict[str, Any] = {"files": sizes.media_files, "file_bytes": sizes.media_file_bytes}
+    for side in ("mockserver", "floor"):
+        server, _ = await spawn(serve_argv(side), SERVER_CPU)
+        http = Http(server.base_url)
+        try:
+            token = (await register(http, "media_uploader")).token if side == "mockserver" else None
+            path = "/_matrix/media/v3/upload"
+            for index in range(sizes.media_files + 1):
+                if index == 1:
+                    before = server.rss_bytes()
+                content = bytes([index % 256]) * sizes.media_file_bytes
+                status, data = await http.raw("POST", path, body=content, token=token)
+                if status != 200:
+                    raise RuntimeError(f"{side}: upload {index}: {status} {data[:200]!r}")
+            after = server.rss_bytes()
+            stored = sizes.media_files * sizes.media_file_bytes
+            results[side] = {
+                "rss_before_mib": before / 2**20,
+                "rss_after_mib": after / 2**20,
+                "bytes_per_stored_byte": (after - before) / stored,
+            }
+        finally:
+            await http.close()
+            await server.stop()
+    return results
+
+
 # -- report -------------------------------------------------------------------------------------
 
 
@@ -544,7 +591,70 @@ def build_rows(r: dict[str, Any], sizes: Sizes) -> tuple[list[Row], list[dict[st
             "",
         )
     )
+    media = r["media_memory"]
+    mock_media = media["mockserver"]["bytes_per_stored_byte"]
+    floor_media = media["floor"]["bytes_per_stored_byte"]
+    rows.append(
+        (
+            f"memory per stored media byte ({media['files']} x {media['file_bytes'] // 1024} KiB)",
+            f"{mock_media:.2f} B",
+            f"{floor_media:.2f} B",
+            f"{mock_media / floor_media:.2f}x" if floor_media > 0 else "",
+            target("memory per stored media byte", mock_media, "<= 1.1 B", mock_media <= 1.1),
+            "",
+        )
+    )
+    rows.extend(big_rows(r["big_account"], target))
     return rows, targets
+
+
+def big_rows(big: dict[str, Any], target: Any) -> list[Row]:
+    load = big["load"]
+    rate, cpu_rate = load["events"] / load["seconds"], load["events"] / load["cpu_seconds"]
+    rows: list[Row] = [
+        (
+            f"big account: load {load['events']} events",
+            f"{load['seconds']:.2f} s",
+            "",
+            f"{rate:,.0f}/s",
+            target("big account load, events per second", rate, ">= 50,000/s", rate >= 50_000),
+            f"{cpu_rate:,.0f} events per CPU-second",
+        ),
+        (
+            "big account: memory per room",
+            f"{load['rss_growth_bytes'] / load['rooms'] / 1024:.1f} KiB",
+            "",
+            "",
+            "",
+            f"{load['rss_growth_bytes'] / load['events']:.0f} B per event,"
+            f" {load['rss_growth_bytes'] / max(load['memberships'], 1):.0f} B per member (all of it)",
+        ),
+    ]
+    labels = {
+        "initial_sync": ("v3 initial sync, full", 3.0),
+        "initial_sync_lazy": ("v3 initial sync, timeline.limit 1, lazy members", 3.0),
+        "incremental_sync": ("v3 incremental sync after one event", None),
+        "sliding_0_19": ("sliding sync, first window [[0,19]]", 2.0),
+        "sliding_0_99": ("sliding sync, first window [[0,99]]", None),
+        "members_crowd": ("/members of the crowd room (10,000 members)", None),
+    }
+    for key, (label, limit) in labels.items():
+        figure = big[key]
+        m, f = figure["mockserver"]["p50_ms"], figure["floor"]["p50_ms"]
+        ratio = m / f
+        rows.append(
+            (
+                f"big account: {label} p50",
+                f"{m:.2f} ms",
+                f"{f:.2f} ms",
+                f"{ratio:.2f}x",
+                target(f"big account {label}, vs same bytes", ratio, f"<= {limit}x", ratio <= limit)
+                if limit is not None
+                else "",
+                f"{figure['bytes']:,} B, same-bytes floor",
+            )
+        )
+    return rows
 
 
 def render(rows: list[Row]) -> str:
@@ -580,7 +690,26 @@ async def main_async(sizes: Sizes, profile: Path | None) -> dict[str, Any]:
     results["reset"] = await measure_reset(sizes)
     log(f"memory, {sizes.memory_events} events")
     results["memory"] = await measure_memory(sizes)
+    log(f"memory, {sizes.media_files} uploads of {sizes.media_file_bytes} bytes")
+    results["media_memory"] = await measure_media_memory(sizes)
+    log(f"big account, {sizes.big_rooms} rooms")
+    results["big_account"] = await measure_big(sizes)
     return results
+
+
+async def measure_big(sizes: Sizes) -> dict[str, Any]:
+    floor_server, _ = await spawn(serve_argv("floor"), SERVER_CPU)
+    mock_server, _ = await spawn(serve_argv("mockserver"), SERVER_CPU)
+    http, floor = Http(mock_server.base_url), Http(floor_server.base_url)
+    try:
+        return await measure_big_account(
+            http, floor, sizes.big_rooms, sizes.big_crowd, sizes.big_history, sizes.big_repeats
+        )
+    finally:
+        await http.close()
+        await floor.close()
+        await mock_server.stop()
+        await floor_server.stop()
 
 
 def start_profiler(server: ServerProcess, output: Path) -> subprocess.Popen[bytes]:

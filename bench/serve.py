@@ -19,6 +19,7 @@ the app. For mockserver it adds three bench-only routes under ``/_bench``
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from typing import Any, cast
@@ -40,6 +41,11 @@ UVICORN_OPTIONS: dict[str, Any] = {
     "timeout_graceful_shutdown": 1,
     "ws": "none",
 }
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 def _json(body: Any) -> Response:
@@ -80,6 +86,26 @@ def bench_routes(hs: Any) -> list[Route]:
             {"count": body["count"], "json_bytes": json_bytes, "seconds": time.perf_counter() - started}
         )
 
+    async def load(request: Request) -> Response:
+        """Load the scenario in the body; how long it took (wall and CPU) and what it holds."""
+        from mockserver.scenarios import load_scenario
+
+        document = orjson.loads(await request.body())
+        before = _rss_bytes()
+        wall, cpu = time.perf_counter(), time.process_time()
+        load_scenario(store, document, source="bench")
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        return _json(
+            {
+                "seconds": wall,
+                "cpu_seconds": cpu,
+                "rss_growth_bytes": _rss_bytes() - before,
+                "events": sum(len(room.events) for room in store.rooms.values()),
+                "rooms": len(store.rooms),
+                "memberships": sum(len(room.joined_names()) for room in store.rooms.values()),
+            }
+        )
+
     async def reset(request: Request) -> Response:
         store.reset()
         return _json({})
@@ -88,6 +114,7 @@ def bench_routes(hs: Any) -> list[Route]:
         Route("/_bench/parked", parked),
         Route("/_bench/seed", seed, methods=["POST"]),
         Route("/_bench/reset", reset, methods=["POST"]),
+        Route("/_bench/load", load, methods=["POST"]),
     ]
 
 

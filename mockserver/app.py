@@ -19,6 +19,7 @@ from mockserver.api import (
     filters,
     jump_to_date,
     keys,
+    media,
     messages,
     presence,
     profile,
@@ -101,6 +102,8 @@ def client_routes() -> list[BaseRoute]:
         if prefix != "/_matrix/client/api/v1":
             routes += mount(prefix, sync.stable_routes)
         routes += mount(prefix, CLIENT_ENDPOINTS)
+    for prefix, endpoints in media.routes.items():
+        routes += mount(prefix, endpoints)
     return routes
 
 

@@ -69,6 +69,13 @@ def parser() -> argparse.ArgumentParser:
         "--seed", default=DEFAULTS.seed, help="seed for generated room, event and device ids"
     )
     p.add_argument(
+        "--max-upload-size",
+        type=int,
+        default=DEFAULTS.max_upload_size,
+        metavar="BYTES",
+        help="the largest media upload accepted (larger ones get 413 M_TOO_LARGE)",
+    )
+    p.add_argument(
         "--no-control",
         dest="control",
         action="store_false",
@@ -130,6 +137,7 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
         server_name=args.server_name,
         fixtures=tuple(args.fixture),
         seed=args.seed,
+        max_upload_size=args.max_upload_size,
         control=args.control,
         control_token=args.control_token,
         read_timeout=args.read_timeout,

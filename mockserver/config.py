@@ -25,11 +25,15 @@ class ServerConfig:
     seed: str = "mockserver"
     #: The base URL advertised in ``/.well-known/matrix/client``; derived from host/port if unset.
     public_baseurl: str | None = None
+    #: The largest upload accepted, in bytes (Synapse's default, 50 MiB); past it, 413 M_TOO_LARGE.
+    max_upload_size: int = 50 * 1024 * 1024
     #: Seconds a connection may send nothing of a request it has begun (or of its first)
     #: before it is closed; answers being computed (long-polls) are not limited.
     read_timeout: float = 30.0
 
     def __post_init__(self) -> None:
+        if self.max_upload_size < 1:
+            raise ValueError("the largest upload size must be at least 1 byte")
         if not self.read_timeout > 0:
             raise ValueError("the read timeout must be a positive number of seconds")
         if self.control_token is not None and not self.control_token.strip():

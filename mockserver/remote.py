@@ -26,6 +26,8 @@ from urllib.parse import urlencode, urlsplit
 
 import anyio.to_thread
 
+from mockserver.scenarios.media import inline_files
+from mockserver.scenarios.reader import ScenarioError
 from mockserver.scenarios.shipped import resolve_scenario
 
 _UNSET: Any = object()
@@ -147,9 +149,15 @@ class RemoteHomeserver:
         if isinstance(scenario, Mapping):
             source, document = "scenario", dict(scenario)
         else:
+            # Read here, where the file is: its media files are read into it too.
             source = str(scenario)
             try:
-                document = json.loads(resolve_scenario(scenario).read_text(encoding="utf-8"))
+                path = resolve_scenario(scenario)
+                document = inline_files(
+                    json.loads(path.read_text(encoding="utf-8")), path.parent, source
+                )
+            except ScenarioError as exc:  # a media file it names cannot be read
+                raise ControlError(400, {"errcode": "M_BAD_JSON", "error": str(exc)}, source) from None
             except (OSError, ValueError) as exc:
                 raise ControlError(
                     400, {"errcode": "M_NOT_JSON", "error": f"{source}: $: {exc}"}, source

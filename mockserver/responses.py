@@ -1,4 +1,4 @@
-"""The one JSON response: orjson rendering and the CORS headers, nothing else."""
+"""The answers mockserver sends: the orjson JSON response and media bytes, with CORS headers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 from starlette.background import BackgroundTask
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from mockserver.cors import RAW_HEADERS, applies_to
@@ -71,3 +71,52 @@ class OrjsonResponse(JSONResponse):
         await send({"type": "http.response.body", "body": self.body})
         if self.background is not None:
             await self.background()
+
+
+#: How much of a media body :class:`BytesResponse` sends per ASGI message.
+BODY_CHUNK = 64 * 1024
+
+
+class BytesResponse(Response):
+    """A non-JSON answer (media): its bytes sent from a view, never copied whole.
+
+    Like :class:`OrjsonResponse` it sends the CORS headers and notes its
+    status in the scope. The body goes out in :data:`BODY_CHUNK` slices of
+    ``content`` (a read-only view of the stored bytes), so serving a large
+    file holds one slice beside it, not a second copy; a ``HEAD`` gets the
+    headers alone.
+    """
+
+    def __init__(
+        self,
+        content: bytes | memoryview,
+        headers: Mapping[str, str],
+        status_code: int = 200,
+    ) -> None:
+        self.status_code = status_code
+        self.background = None
+        self.content = memoryview(content)
+        self.body = b""
+        self.raw_headers = [
+            (b"content-length", b"%d" % self.content.nbytes),
+            *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()),
+        ]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[STATUS_KEY] = self.status_code
+        await send(
+            {
+                "type": "http.response.start",
+                "status": self.status_code,
+                "headers": self.raw_headers + RAW_HEADERS,
+            }
+        )
+        content = self.content if scope.get("method") != "HEAD" else memoryview(b"")
+        size = content.nbytes
+        for start in range(0, size, BODY_CHUNK):
+            end = min(start + BODY_CHUNK, size)
+            await send(
+                {"type": "http.response.body", "body": bytes(content[start:end]), "more_body": end < size}
+            )
+        if not size:
+            await send({"type": "http.response.body", "body": b""})

@@ -38,6 +38,8 @@ def test_quick_bench_produces_every_figure(tmp_path: Path) -> None:
     assert set(results["mockserver"]["floor_get"]) == rooms
     assert results["start"]["mockserver_s"] > 0 and results["reset"]["samples"] > 0
     assert results["memory"]["events"] > 0
+    for side in ("floor", "mockserver"):
+        assert results["media_memory"][side]["rss_after_mib"] > 0
     sliding = results["mockserver"]["sliding"]
     assert set(sliding["first_window"]) == {"sliding", "v3"}
     for clients in results["sizes"]["sliding_wake_clients"]:

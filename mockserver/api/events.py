@@ -8,6 +8,7 @@ from mockserver.api.rooms import room_id_param
 from mockserver.api.routing import Call, Reply, endpoint
 from mockserver.core.errors import not_found
 from mockserver.core.store import TxnKey
+from mockserver.core.visibility import may_see
 
 
 def txn_key(call: Call, scope: str) -> TxnKey:
@@ -105,7 +106,12 @@ async def get_room_event(call: Call) -> Reply:
     store = call.store
     depth = store.visible_depth(call.user_id, room_id)
     event = store.event(call.path["event_id"])
-    if event is None or event.room_id != room_id or event.depth > depth:
+    if (
+        event is None
+        or event.room_id != room_id
+        or event.depth > depth
+        or not may_see(store.room(room_id), call.user_id, event)
+    ):
         raise not_found("Event not found.")
     return client_event(event, call.session, store.now())
 

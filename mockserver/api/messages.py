@@ -15,6 +15,7 @@ from mockserver.core.filters import EMPTY_EVENT_FILTER, EventFilter, parse_event
 from mockserver.core.model import Event
 from mockserver.core.pagination import depth_of_position, paginate, position_token
 from mockserver.core.room import Room
+from mockserver.core.visibility import may_see
 
 MAX_LIMIT = 1000
 
@@ -72,6 +73,7 @@ async def get_messages(call: Call) -> Reply:
         event_filter=event_filter,
         to_depth=to_depth,
         visible_depth=visible,
+        viewer=call.user_id,
     )
     now = store.now()
     body: dict[str, Any] = {
@@ -96,7 +98,12 @@ async def get_context(call: Call) -> Reply:
     room = store.room(room_id)
     visible = store.visible_depth(call.user_id, room_id)
     event = store.event(call.path["event_id"])
-    if event is None or event.room_id != room_id or event.depth > visible:
+    if (
+        event is None
+        or event.room_id != room_id
+        or event.depth > visible
+        or not may_see(room, call.user_id, event)
+    ):
         raise not_found("Event not found")
     current = store.position
     before_limit = limit // 2
@@ -107,6 +114,7 @@ async def get_context(call: Call) -> Reply:
         limit=before_limit,
         event_filter=event_filter,
         visible_depth=visible,
+        viewer=call.user_id,
     )
     after = paginate(
         room,
@@ -115,6 +123,7 @@ async def get_context(call: Call) -> Reply:
         limit=limit - before_limit,
         event_filter=event_filter,
         visible_depth=visible,
+        viewer=call.user_id,
     )
     now = store.now()
     start_depth = before.chunk[-1].depth - 1 if before.chunk else event.depth - 1

@@ -28,6 +28,9 @@ from mockserver.core.ids import is_room_id, is_user_id
 from mockserver.core.model import JsonDict
 
 MAX_BODY_BYTES = 1024 * 1024
+#: Set in the scope by a handler whose body is binary (an upload) before it reads it:
+#: the journal then records the body's size and none of its bytes.
+BINARY_BODY = "mockserver.binary_body"
 #: A query integer as Synapse's parse_integer takes it: ASCII digits, optional minus.
 _INTEGER = re.compile(r"-?[0-9]+")
 T = TypeVar("T")

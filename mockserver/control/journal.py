@@ -23,6 +23,7 @@ def entry_json(entry: JournalEntry) -> JsonDict:
         "path": entry.path,
         "query": entry.query,
         "body": entry.body,
+        "body_size": entry.body_size,
         "user_id": entry.user_id,
         "status": entry.status,
         "fault": entry.fault,

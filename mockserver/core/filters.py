@@ -159,8 +159,9 @@ def parse_event_filter(value: Any, path: str = "filter") -> EventFilter:
     data = _object(value, path)
     limit = data.get("limit")
     if limit is not None:
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
-            raise bad_json(f"{path}.limit must be a positive integer")
+        # 0 is allowed: an empty timeline (SyTest 13filtered_sync.pl, as Synapse).
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise bad_json(f"{path}.limit must be a non-negative integer")
         limit = min(limit, MAX_LIMIT)
     lists: dict[str, tuple[str, ...]] = {}
     for key in ("types", "not_types"):

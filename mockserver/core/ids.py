@@ -82,6 +82,10 @@ class Ids:
     def session_id(self) -> str:
         return self._text(24)
 
+    def media_id(self) -> str:
+        """The media id of an ``mxc://`` URI: 24 letters, as Synapse's."""
+        return self._text(24)
+
     @staticmethod
     def access_token() -> str:
         return "syt_" + secrets.token_urlsafe(24)

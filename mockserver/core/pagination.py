@@ -16,6 +16,7 @@ from mockserver.core.filters import EventFilter
 from mockserver.core.model import Event
 from mockserver.core.room import Room
 from mockserver.core.tokens import RoomToken, StreamToken, parse_position
+from mockserver.core.visibility import may_see
 
 
 def depth_of_position(room: Room, text: str, current: StreamToken) -> int:
@@ -39,7 +40,8 @@ def position_token(room: Room, depth: int, current: StreamToken) -> RoomToken:
 @dataclass(frozen=True, slots=True)
 class Page:
     chunk: list[Event]
-    #: Boundary after the last event in ``chunk``, or None when nothing lies further.
+    #: Boundary after the last event in ``chunk``, or None when nothing lies further
+    #: (forwards: when the page found nothing).
     end_depth: int | None
 
 
@@ -52,23 +54,31 @@ def paginate(
     event_filter: EventFilter,
     to_depth: int | None = None,
     visible_depth: int,
+    viewer: str | None = None,
 ) -> Page:
     """Up to ``limit`` matching events from ``from_depth`` in one direction.
 
     Backwards returns events at depths <= ``from_depth`` (newest first) and
     stops above ``to_depth``; forwards returns depths > ``from_depth``
     (oldest first) up to ``to_depth``. Nothing past ``visible_depth`` is
-    ever returned.
+    ever returned, nor (with ``viewer``) an event the room's history visibility
+    hides from that user (:mod:`mockserver.core.visibility`).
     """
     chunk: list[Event] = []
     if not event_filter.allows_room(room.room_id):
         return Page([], None)
+
+    def shown(event: Event) -> bool:
+        return event_filter.allows(event.type, event.sender, event.content) and (
+            viewer is None or may_see(room, viewer, event)
+        )
+
     if backwards:
         depth = min(from_depth, visible_depth)
         floor = max(to_depth or 0, 0)
         while depth > floor and len(chunk) < limit:
             event = room.event_at(depth)
-            if event_filter.allows(event.type, event.sender, event.content):
+            if shown(event):
                 chunk.append(event)
             depth -= 1
         return Page(chunk, depth if depth > floor else None)
@@ -77,6 +87,11 @@ def paginate(
     while depth < ceiling and len(chunk) < limit:
         depth += 1
         event = room.event_at(depth)
-        if event_filter.allows(event.type, event.sender, event.content):
+        if shown(event):
             chunk.append(event)
-    return Page(chunk, depth if depth < ceiling else None)
+    # Forwards, newer events can still arrive for a member reading up to now: like
+    # Synapse, a page that found events ends with a token to come back from (SyTest
+    # 04timeline.pl, "A next_batch token can be used in the v1 messages API"). An empty
+    # page, a page that reached ``to_depth`` or the end of what the user may see, has none.
+    more = chunk and to_depth is None and visible_depth >= room.depth
+    return Page(chunk, depth if depth < ceiling or more else None)

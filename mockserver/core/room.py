@@ -64,12 +64,20 @@ class Room:
     highlights: dict[str, list[int]] = field(default_factory=dict)
     #: Depths of events of :data:`BUMP_EVENT_TYPES`, ascending (sliding sync's ``bump_stamp``).
     bumps: list[int] = field(default_factory=list)
+    #: Whether the room ever had ``joined`` or ``invited`` history visibility: only then
+    #: may a member be refused an event (see :mod:`mockserver.core.visibility`).
+    restricted_history: bool = False
     #: Timeline windows already cut at one stream position, for the syncs that one change
     #: wakes together (see :func:`mockserver.core.sync.select_timeline`). Not state.
     windows: dict[tuple[int, int, int], Any] = field(default_factory=dict, repr=False, compare=False)
     #: Joined members and their display names, worked out once per membership change
     #: (see :meth:`joined_names`). Not state.
     _joined_names: list[tuple[str, str | None]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    #: How many members hold each membership now, worked out once per membership change
+    #: (see :meth:`member_count`). Not state.
+    _member_counts: dict[str | None, int] | None = field(
         default=None, init=False, repr=False, compare=False
     )
     #: Per user: (membership now, depth its current stay began), worked out once per
@@ -105,7 +113,12 @@ class Room:
             self.current_state[key] = event.depth
             if event.type == "m.room.member":
                 self._joined_names = None
+                self._member_counts = None
                 self._members_now.pop(event.state_key, None)
+            elif event.type == "m.room.history_visibility" and event.content.get(
+                "history_visibility"
+            ) in ("joined", "invited"):
+                self.restricted_history = True
 
     def index_notification(self, event: Event, highlighted: Iterator[str]) -> None:
         self.notifying.append(event.depth)
@@ -128,6 +141,7 @@ class Room:
         self.windows.clear()
         if event.type == "m.room.member":
             self._joined_names = None
+            self._member_counts = None
             self._members_now.clear()
 
     def bump_stream(self, upto_depth: int | None = None) -> int | None:
@@ -272,6 +286,20 @@ class Room:
         for key, event in self.state_at(depth).items():
             if key[0] == "m.room.member" and event.membership == membership:
                 yield event
+
+    def member_count(self, membership: str, depth: int | None = None) -> int:
+        """How many members hold ``membership`` at ``depth`` (default: now; remembered)."""
+        if depth is not None and depth < self.depth:
+            return sum(1 for _ in self.members(membership, depth))
+        counts = self._member_counts
+        if counts is None:
+            counts = {}
+            for key, at in self.current_state.items():
+                if key[0] == "m.room.member":
+                    held = self.events[at - 1].membership
+                    counts[held] = counts.get(held, 0) + 1
+            self._member_counts = counts
+        return counts.get(membership, 0)
 
     def joined_names(self) -> list[tuple[str, str | None]]:
         """(user id, display name or None) of each member joined now, in state order.

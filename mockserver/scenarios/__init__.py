@@ -19,6 +19,7 @@ import orjson
 from mockserver.core.store import Store
 from mockserver.scenarios.apply import LoadedUser, Scenario, replay
 from mockserver.scenarios.export import export_scenario
+from mockserver.scenarios.media import inline_files
 from mockserver.scenarios.plan import Plan, Script
 from mockserver.scenarios.reader import ScenarioError
 from mockserver.scenarios.shipped import (
@@ -62,19 +63,24 @@ def load_scenario(store: Store, document: Any, *, source: str) -> Scenario:
 
 
 def read_file(path: str | Path) -> Any:
-    """The JSON document in ``path`` (or the shipped scenario it names), or ScenarioError."""
+    """The JSON document in ``path`` (or the shipped scenario it names), or ScenarioError.
+
+    Media it names by ``file`` (relative to it) are read into the document.
+    """
     source = str(path)
+    resolved = resolve_scenario(path)
     try:
-        raw = resolve_scenario(path).read_bytes()
+        raw = resolved.read_bytes()
     except OSError as exc:
         problem = f"cannot read the file: {exc.strerror or exc}"
         if "/" not in source:
             problem += f" (nor is it a shipped scenario: {', '.join(shipped_names())})"
         raise ScenarioError(source, "", problem) from None
     try:
-        return orjson.loads(raw)
+        document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise ScenarioError(source, "", f"not valid JSON: {exc}") from None
+    return inline_files(document, resolved.parent, source)
 
 
 def load_file(store: Store, path: str | Path) -> Scenario:

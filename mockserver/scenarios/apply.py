@@ -2,7 +2,7 @@
 
 The order is fixed, so one document always gives the same stream positions
 and, from the store's seeded ids, the same generated ids: the server name,
-users (with their devices, filters and account data), each room (created or
+users (with their devices, filters and account data), media, each room (created or
 bare, then its events in document order, then its aliases and directory
 listing), the top-level ``events``, each room's typing, receipts and account
 data, and last presence. Events without a timestamp are stamped relative to
@@ -50,6 +50,14 @@ class _Replay:
         store, plan = self.store, self.plan
         store.rename_server(plan.server_name)
         users = [self._user(index) for index in range(len(plan.users))]
+        for media in plan.media:
+            store.import_media(
+                media.media_id,
+                media.content,
+                content_type=media.content_type,
+                filename=media.filename,
+                user_id=media.user_id,
+            )
         for room in plan.rooms:
             self._room(room)
         for room_id, event in plan.events:

@@ -6,7 +6,8 @@ server's stream order, as top-level ``events`` (so rooms interleave as they
 did and each user's rooms keep their order), with ids, timestamps,
 transaction ids and redactions as they are; rooms carry their aliases,
 directory listing, typing, receipts and room account data; users their
-devices and access tokens, filters and account data; presence last.
+devices and access tokens, filters and account data; uploaded media inline
+(base64); presence last.
 Pending to-device messages, uploaded keys and the script are not exported.
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 
 from mockserver.core.model import Event, JsonDict
 from mockserver.core.store import Store
+from mockserver.scenarios.media import export_media
 
 
 def _event(event: Event) -> JsonDict:
@@ -129,6 +131,7 @@ def export_scenario(store: Store) -> JsonDict:
     document: JsonDict = {
         "server_name": store.server_name,
         "users": _users(store),
+        "media": export_media(store),
         "rooms": _rooms(store),
         "events": [_event(event) for event in events],
         "presence": presence,

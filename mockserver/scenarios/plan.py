@@ -42,6 +42,18 @@ class UserSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class MediaSpec:
+    """A file served at ``mxc://<server_name>/<media_id>``."""
+
+    media_id: str
+    content: bytes
+    content_type: str
+    filename: str | None = None
+    #: Its uploader, if any (a user of the scenario or the world).
+    user_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class EventSpec:
     """One event to import; without ``origin_server_ts``, stamped ``age_ms`` before the load."""
 
@@ -175,6 +187,7 @@ class Plan:
     source: str
     server_name: str
     users: list[UserSpec] = field(default_factory=list)
+    media: list[MediaSpec] = field(default_factory=list)
     rooms: list[RoomSpec] = field(default_factory=list)
     #: Top-level events (room id, event), imported after every room's own events, in order.
     events: list[tuple[str, EventSpec]] = field(default_factory=list)

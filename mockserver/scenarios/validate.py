@@ -50,6 +50,7 @@ from mockserver.scenarios.plan import (
     TypingSpec,
     UserSpec,
 )
+from mockserver.scenarios.media import MediaChecker
 from mockserver.scenarios.reader import Node, Problem, ScenarioError, child_path
 
 T = TypeVar("T")
@@ -76,6 +77,7 @@ TOP_KEYS = (
     "description",
     "server_name",
     "users",
+    "media",
     "rooms",
     "events",
     "presence",
@@ -241,6 +243,7 @@ class _Checker:
         plan.users = [
             user for users in self._each(self._list(root, "users"), self._users) for user in users
         ]
+        plan.media = self._each(self._list(root, "media"), MediaChecker(self.profiles, self.store))
         rooms = [
             room for made in self._each(self._list(root, "rooms"), self._rooms) for room in made
         ]

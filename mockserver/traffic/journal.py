@@ -31,8 +31,10 @@ class JournalEntry:
     query: dict[str, str | list[str]]
     #: The user whose access token the request carried (valid tokens only).
     user_id: str | None
-    #: The parsed JSON body, the body as text if it is not JSON, or None if empty.
+    #: The parsed JSON body, the body as text if it is not JSON, or None if empty or binary.
     body: Any = None
+    #: How many bytes of body the request sent (an upload's bytes are never kept).
+    body_size: int = 0
     #: The status the client received; None while in flight or if dropped.
     status: int | None = None
     #: The id of the fault rule applied to this request, if any.

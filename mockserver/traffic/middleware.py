@@ -8,7 +8,8 @@ public lookup), opens a journal entry, asks the fault rules whether one
 fires, and then serves the request normally or as the rule says. The
 request body is recorded as the app reads it (or drained, when a fault
 answers instead of the app); the status, once the request is served, from
-the note the response leaves in the scope (``STATUS_KEY``).
+the note the response leaves in the scope (``STATUS_KEY``). Of an upload,
+only the size is recorded: its handler marks the body binary.
 
 Dropping a connection needs the server's transport: :mod:`mockserver.server`
 puts an ``abort`` callable in the scope under :data:`ABORT_KEY`. Without
@@ -28,7 +29,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.api.auth import scope_access_token
-from mockserver.api.params import query_pairs
+from mockserver.api.params import BINARY_BODY, query_pairs
 from mockserver.core.errors import MatrixError
 from mockserver.core.store import Store
 from mockserver.errors import render
@@ -80,21 +81,26 @@ def query_of(scope: Scope) -> dict[str, str | list[str]]:
 
 
 class _Body:
-    """Records the request body as it passes to the app (up to MAX_RECORDED_BODY)."""
+    """Records the request body as it passes to the app (up to MAX_RECORDED_BODY).
 
-    def __init__(self, receive: Receive) -> None:
+    A handler that marks its body binary in the scope (:data:`BINARY_BODY`, an
+    upload) before reading it has its size recorded and none of its bytes.
+    """
+
+    def __init__(self, receive: Receive, scope: Scope) -> None:
         self._receive = receive
+        self._scope = scope
         self._chunks: list[bytes] = []
-        self._size = 0
+        self.size = 0
         self.complete = False
 
     async def receive(self) -> Message:
         message = await self._receive()
         if message["type"] == "http.request":
             chunk = message.get("body", b"")
-            if self._size < MAX_RECORDED_BODY:
-                self._chunks.append(chunk[: MAX_RECORDED_BODY - self._size])
-            self._size += len(chunk)
+            if self.size < MAX_RECORDED_BODY and not self._scope.get(BINARY_BODY):
+                self._chunks.append(chunk[: MAX_RECORDED_BODY - self.size])
+            self.size += len(chunk)
             if not message.get("more_body", False):
                 self.complete = True
         elif message["type"] == "http.disconnect":
@@ -106,6 +112,8 @@ class _Body:
             await self.receive()
 
     def value(self) -> Any:
+        if self._scope.get(BINARY_BODY):
+            return None
         raw = b"".join(self._chunks)
         if not raw.strip():
             return None
@@ -124,7 +132,7 @@ async def serve_journaled(app: ASGIApp, scope: Scope, receive: Receive, send: Se
     entry = hs.journal.open(
         ts=hs.store.now(), method=method, path=path, query=query_of(scope), user_id=user_id
     )
-    body = _Body(receive)
+    body = _Body(receive, scope)
     rule = hs.faults.pick(method, path, user_id)
     try:
         if rule is None:
@@ -144,6 +152,7 @@ async def serve_journaled(app: ASGIApp, scope: Scope, receive: Receive, send: Se
         if entry.status is None:
             entry.status = scope.get(STATUS_KEY)
         entry.body = body.value()
+        entry.body_size = body.size
         hs.journal.completed(entry)
 
 

@@ -41,6 +41,9 @@ def fill(path: str, values: dict[str, str] | None = None) -> str:
         "type": "m.custom",
         "tag": "u.work",
         "receipt_type": "m.read",
+        "server_name": "localhost",
+        "media_id": "media",
+        "file_name": "file.png",
     }
     defaults.update(values or {})
     return re.sub(r"\{(\w+)\}", lambda m: defaults[m.group(1)], path)
@@ -59,8 +62,13 @@ def test_route_table_is_complete() -> None:
         "versions", "client", "login", "register", "available", "{room_id}", "auth_metadata",
         # Profiles need no token (the spec; Synapse's default), but only to read them.
         "{user_id}", "displayname", "avatar_url",
+        # the deprecated unauthenticated media download ("" after a trailing slash)
+        # and thumbnail
+        "{media_id}", "{file_name}", "",
     }
     assert all(method == "GET" for method, path in PUBLIC if "/profile/" in path)
+    legacy_media = {path for _, path in PUBLIC if path.startswith("/_matrix/media/")}
+    assert all("/download/" in path or "/thumbnail/" in path for path in legacy_media)
 
 
 @pytest.mark.parametrize(("method", "path"), AUTHENTICATED)

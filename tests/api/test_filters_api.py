@@ -73,7 +73,7 @@ async def test_filters_are_per_user(alice: Account, bob: Account) -> None:
         ("GET", "/user/@alice:localhost/filter/01", None, 404, "M_NOT_FOUND"),
         ("POST", "/user/@alice:localhost/filter", [], 400, "M_BAD_JSON"),
         ("POST", "/user/@alice:localhost/filter", {"room": []}, 400, "M_BAD_JSON"),
-        ("POST", "/user/@alice:localhost/filter", {"room": {"timeline": {"limit": 0}}}, 400, "M_BAD_JSON"),
+        ("POST", "/user/@alice:localhost/filter", {"room": {"timeline": {"limit": -1}}}, 400, "M_BAD_JSON"),
         ("POST", "/user/@alice:localhost/filter", {"room": {"timeline": {"limit": "5"}}}, 400, "M_BAD_JSON"),
         ("POST", "/user/@alice:localhost/filter", {"room": {"timeline": {"types": "m.room.message"}}}, 400, "M_BAD_JSON"),
         ("POST", "/user/@alice:localhost/filter", {"room": {"rooms": [5]}}, 400, "M_BAD_JSON"),

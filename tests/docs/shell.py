@@ -4,7 +4,8 @@ CI has only python3, so the blocks are not handed to bash. Understood:
 
 - ``NAME=value`` and ``NAME=$(curl ... | jq -r PATH)`` (``HS=...`` is ignored: ``$HS``
   is the address of the server the page runs against);
-- ``curl`` with ``-s -i -X -H -d/--data (@file) -G --data-urlencode`` and ``> file``;
+- ``curl`` with ``-s -i -X -H -d/--data (@file) --data-binary (@file, as bytes) -G
+  --data-urlencode`` and ``> file``; ``${NAME#prefix}`` drops a prefix;
   every URL starts with ``$HS`` (a page never hard-codes the address);
 - ``mockserver check ...``, run as the command runs;
 - ``mockserver ...`` / ``python -m mockserver ...``: the options are parsed and the
@@ -39,7 +40,8 @@ EXPECT_STATUS = re.compile(r"#\s*->\s*(\d{3})(?:\s+(M_[A-Z_]+))?")
 EXPECT_EXIT = re.compile(r"#\s*->\s*exit\s+(\d+)")
 ASSIGN = re.compile(r"^(\w+)=\$\((.*)\)$", re.S)
 LITERAL = re.compile(r"^(\w+)=(\S+)$")
-VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
+#: ``$NAME``, ``${NAME}``, and ``${NAME#prefix}`` (the value without that prefix).
+VARIABLE = re.compile(r"\$\{(\w+)(?:#([^}]*))?\}|\$(\w+)")
 JQ_STEP = re.compile(r'\.([A-Za-z_]\w*)|\["([^"]*)"\]|\[(\d+)\]')
 HARD_CODED = re.compile(r"(127\.0\.0\.1|localhost):8008")
 MAKE_TARGET = re.compile(r"^([\w-]+):", re.M)
@@ -86,9 +88,9 @@ class Shell:
         )
 
     def _value(self, match: re.Match[str]) -> str:
-        name = match.group(1) or match.group(2)
+        name = match.group(1) or match.group(3)
         assert name in self.variables, f"${name} is used before it is set"
-        return self.variables[name]
+        return self.variables[name].removeprefix(match.group(2) or "")
 
     def path(self, name: str) -> Path:
         written = self.workdir / name
@@ -142,6 +144,10 @@ class Shell:
                 data = next(rest)
                 if data.startswith("@"):
                     data = self.path(data[1:]).read_text(encoding="utf-8")
+            elif arg == "--data-binary":
+                data = next(rest)
+                if data.startswith("@"):
+                    data = self.path(data[1:]).read_bytes()
             elif arg == "-G":
                 get = True
             elif arg == "--data-urlencode":
@@ -160,7 +166,7 @@ class Shell:
         response = self.http.request(
             method,
             url,
-            content=None if data is None else data.encode(),
+            content=data.encode() if isinstance(data, str) else data,
             headers=headers,
             params=query or None,
         )

@@ -68,6 +68,6 @@ def test_the_installed_command_checks_and_serves_nothing(tmp_path: Path) -> None
     assert run.returncode == 1, run.stderr
     assert run.stdout.splitlines() == [
         f"{bad}: colour: unknown key (expected one of: $schema, description, server_name,"
-        " users, rooms, events, presence, turn_server, script)",
+        " users, media, rooms, events, presence, turn_server, script)",
         f"{bad}: users[0].user_id: 'alice' is not a user id (@localpart:localhost)",
     ]

@@ -116,7 +116,13 @@ def test_forwards_pages_until_the_end_or_to() -> None:
         ROOM, from_depth=5, backwards=False, limit=5, event_filter=EMPTY_EVENT_FILTER,
         visible_depth=8,
     )
-    assert depths(rest.chunk) == [6, 7, 8] and rest.end_depth is None
+    # Up to now, newer events may still come: an end to come back from, then nothing.
+    assert depths(rest.chunk) == [6, 7, 8] and rest.end_depth == 8
+    after = paginate(
+        ROOM, from_depth=8, backwards=False, limit=5, event_filter=EMPTY_EVENT_FILTER,
+        visible_depth=8,
+    )
+    assert after.chunk == [] and after.end_depth is None
     bounded = paginate(
         ROOM, from_depth=2, backwards=False, limit=10, event_filter=EMPTY_EVENT_FILTER,
         to_depth=4, visible_depth=8,

@@ -84,7 +84,7 @@ CASES = [
         "unknown top-level key",
         _set("user", []),
         "user: unknown key (expected one of: $schema, description, server_name, users,"
-        " rooms, events, presence, turn_server, script)",
+        " media, rooms, events, presence, turn_server, script)",
         True,
     ),
     Case(
@@ -293,8 +293,32 @@ CASES = [
     ),
     Case(
         "invalid filter",
-        _set("users.0.filters", [{"room": {"timeline": {"limit": 0}}}]),
+        _set("users.0.filters", [{"room": {"timeline": {"limit": -1}}}]),
         "users[0].filters[0]: invalid filter: ",
+        False,
+    ),
+    Case(
+        "media id with a slash",
+        _append("media", {"media_id": "a/b", "base64": ""}),
+        "media[0].media_id: 'a/b' is not a media id",
+        True,
+    ),
+    Case(
+        "media without its bytes",
+        _append("media", {"media_id": "pic", "content_type": "image/png"}),
+        "media[0]: missing the bytes",
+        True,
+    ),
+    Case(
+        "media of an unknown uploader",
+        _append("media", {"media_id": "pic", "user_id": "@carol:localhost", "base64": ""}),
+        "media[0].user_id: unknown user @carol:localhost",
+        False,
+    ),
+    Case(
+        "media bytes that are not base64",
+        _append("media", {"media_id": "pic", "base64": "!!"}),
+        "media[0].base64: not valid base64",
         False,
     ),
     Case(

@@ -41,7 +41,7 @@ def test_every_problem_of_a_document_is_reported_in_document_order() -> None:
 
     assert error.lines() == [
         "test.json: colour: unknown key (expected one of: $schema, description, server_name,"
-        " users, rooms, events, presence, turn_server, script)",
+        " users, media, rooms, events, presence, turn_server, script)",
         "test.json: users[1].displayname: expected a string, got a number",
         "test.json: rooms[0].timeline[1].sender: unknown user @nobody:localhost",
         "test.json: rooms[1].timeline[1]: missing required key 'sender'",

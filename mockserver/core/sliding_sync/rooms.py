@@ -262,7 +262,9 @@ def _seen(
     if config.timeline_limit > 0:
         timeline_filter = EventFilter(limit=config.timeline_limit)
         start = 0 if initial or expanded else after_depth
-        timeline = select_timeline(room, start, upto_depth, timeline_filter, context.now)
+        timeline = select_timeline(
+            room, start, upto_depth, timeline_filter, context.now, viewer=user_id
+        )
         if tail is not None:
             timeline = append(room, timeline, tail, timeline_filter, context.now)
     wanted = config.required_state

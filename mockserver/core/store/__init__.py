@@ -13,7 +13,8 @@ it, one module per area owns its state and its part of the stream position:
 - :mod:`.keys`: device, one-time and fallback keys;
 - :mod:`.to_device`: to-device queues (its stream);
 - :mod:`.filters`: stored filter definitions;
-- :mod:`.pushers`: each user's pushers (``/pushers``).
+- :mod:`.pushers`: each user's pushers (``/pushers``);
+- :mod:`.media`: uploaded files and created ``mxc://`` URIs (the content repository).
 
 Small settings live on the store itself: the TURN server ``/voip/turnServer``
 hands out (:mod:`mockserver.core.voip`), and the open user-interactive auth
@@ -46,6 +47,7 @@ from mockserver.core.store.ephemeral import (
 )
 from mockserver.core.store.filters import StoredFilters
 from mockserver.core.store.keys import NO_ONE_TIME_KEYS, Keys
+from mockserver.core.store.media import Media, MediaRepository
 from mockserver.core.store.rooms import (
     ALIAS_LOCALPART,
     DEFAULT_ROOM_VERSION,
@@ -78,6 +80,8 @@ __all__ = [
     "Ephemeral",
     "Keys",
     "Listener",
+    "Media",
+    "MediaRepository",
     "Rooms",
     "Store",
     "Stream",

@@ -2,7 +2,7 @@
 
 :class:`Store` is what ``api/``, ``control/``, ``scenarios/apply.py`` and the
 tests call. It composes one object per area of state (accounts, rooms,
-ephemeral data, account data, keys, to-device, stored filters; each in its own
+ephemeral data, account data, keys, to-device, stored filters, media; each in its own
 module, which says what it owns) and owns what they share: the stream
 position (:attr:`Store.position`, moved only through :meth:`Store.bump`), the
 transaction ids, and the listeners.
@@ -21,7 +21,7 @@ profile change announced in every joined room) is written here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from mockserver.core.clock import Clock
@@ -36,9 +36,12 @@ from mockserver.core.store.base import UNSET, Change, Listener, Stream, TxnKey
 from mockserver.core.store.ephemeral import Ephemeral, read_up_to
 from mockserver.core.store.filters import StoredFilters
 from mockserver.core.store.keys import Keys
+from mockserver.core.store.media import Media, MediaRepository
 from mockserver.core.store.pushers import Pusher, Pushers
 from mockserver.core.store.rooms import CreateRoom, ImportedEvent, Rooms
+from mockserver.core.store.sent_members import SentMembers
 from mockserver.core.store.to_device import ToDeviceQueues
+from mockserver.core.thumbnail import Thumbnail, ThumbnailRequest
 from mockserver.core.tokens import StreamToken
 from mockserver.core.user_interactive_auth import UserInteractiveAuth
 from mockserver.core.voip import TurnServer
@@ -61,10 +64,13 @@ class Store:
         #: Sliding sync connections: what each was sent at each ``pos``. Not world state
         #: (never exported), but forgotten with the world, so no old ``pos`` outlives it.
         self.connections = Connections()
+        #: Lazy-loaded member events each device was sent (see sent_members.py); likewise.
+        self.sent_members = SentMembers()
         self._clear()
 
     def _clear(self) -> None:
         self.connections.forget_all()
+        self.sent_members.forget_all()
         self.position = StreamToken()
         self.txns: dict[TxnKey, str] = {}
         self._pending_rooms: set[str] = set()
@@ -77,6 +83,7 @@ class Store:
         self._keys = Keys(accounts)
         self._to_device = ToDeviceQueues(self, accounts)
         self._filters = StoredFilters()
+        self._media = MediaRepository(self)
         self.pushers = Pushers()
         self.user_interactive_auth = UserInteractiveAuth(self.ids.session_id)
         #: What ``GET /voip/turnServer`` hands out (None: no TURN, as Synapse by default).
@@ -578,6 +585,78 @@ class Store:
 
     def claim_keys(self, wanted: Mapping[str, Any]) -> dict[str, dict[str, JsonDict]]:
         return self._keys.claim_keys(wanted)
+
+    # -- media -----------------------------------------------------------------------------
+
+    def media_uri(self, media_id: str) -> str:
+        return self._media.mxc(media_id)
+
+    def media(self, server_name: str, media_id: str) -> Media | None:
+        return self._media.get(server_name, media_id)
+
+    def uploaded_media(self, server_name: str, media_id: str) -> Media | None:
+        return self._media.uploaded(server_name, media_id)
+
+    def has_media(self, media_id: str) -> bool:
+        return self._media.exists(media_id)
+
+    def all_media(self) -> Iterator[Media]:
+        return iter(self._media)
+
+    def check_media_put(self, user_id: str, server_name: str, media_id: str) -> Media:
+        return self._media.check_put(user_id, server_name, media_id)
+
+    def known_thumbnail(
+        self, media: Media, request: ThumbnailRequest
+    ) -> tuple[bool, Thumbnail | None]:
+        return self._media.known_thumbnail(media, request)
+
+    def remember_thumbnail(
+        self, media: Media, request: ThumbnailRequest, thumbnail: Thumbnail | None
+    ) -> None:
+        self._media.remember_thumbnail(media, request, thumbnail)
+
+    def upload_media(
+        self,
+        user_id: str,
+        content: bytes | bytearray | memoryview,
+        *,
+        content_type: str | None = None,
+        filename: str | None = None,
+    ) -> Media:
+        return self._media.upload(user_id, content, content_type=content_type, filename=filename)
+
+    def create_media(self, user_id: str) -> Media:
+        return self._media.create(user_id)
+
+    def put_media(
+        self,
+        user_id: str,
+        server_name: str,
+        media_id: str,
+        content: bytes | bytearray | memoryview,
+        *,
+        content_type: str | None = None,
+        filename: str | None = None,
+    ) -> Media:
+        media = self._media.put(
+            user_id, server_name, media_id, content, content_type=content_type, filename=filename
+        )
+        self._commit()
+        return media
+
+    def import_media(
+        self,
+        media_id: str,
+        content: bytes | bytearray | memoryview,
+        *,
+        content_type: str,
+        filename: str | None = None,
+        user_id: str | None = None,
+    ) -> Media:
+        return self._media.import_media(
+            media_id, content, content_type=content_type, filename=filename, user_id=user_id
+        )
 
     # -- stored filters -------------------------------------------------------------------
 

@@ -36,7 +36,6 @@ from mockserver.core.sync.rooms import (
     shows,
     summary,
     timeline_state,
-    unread_changed,
     unread_counts,
 )
 from mockserver.core.sync.to_device import to_device
@@ -56,6 +55,7 @@ class _Computation:
         "account_data",
         "_joined_rooms",
         "state_changes",
+        "sent_members",
     )
 
     def __init__(self, store: Store, request: SyncRequest) -> None:
@@ -79,6 +79,16 @@ class _Computation:
         #: Each of the user's rooms with state events in (since, now]: filled by
         #: :meth:`run` on an incremental sync; after a plain message it is empty.
         self.state_changes: list[StateChange] = []
+        #: Lazy-loaded members this device has, per room, to be recorded at ``now`` (None:
+        #: not remembered, as without lazy loading and in the seed's dialect).
+        self.sent_members: dict[str, frozenset[str]] | None = None
+        state_filter = request.filter.state
+        if request.stable and state_filter.lazy_load_members:
+            self.sent_members = (
+                {}
+                if state_filter.include_redundant_members
+                else dict(store.sent_members.at(self.user_id, request.device_id, request.since))
+            )
 
     def joined_rooms(self) -> list[Room]:
         """The rooms the user is joined to now (asked by presence and device lists)."""
@@ -145,6 +155,10 @@ class _Computation:
                 gone = self._left(room, self._member_event(room, upto_depth))
                 if gone is not None:
                     left.append(gone)
+        if self.sent_members is not None:
+            store.sent_members.record(
+                self.user_id, self.request.device_id, self.now, self.sent_members
+            )
         return SyncResult(
             next_batch=self.now,
             joined=joined,
@@ -195,10 +209,17 @@ class _Computation:
         fresh = state_changed and (self.initial or newly_joined(room, user_id, since_depth))
         full = fresh or request.full_state
         timeline = select_timeline(
-            room, 0 if fresh else since_depth, upto_depth, self.filter.timeline, self.now
+            room,
+            0 if fresh else since_depth,
+            upto_depth,
+            self.filter.timeline,
+            self.now,
+            viewer=user_id,
         )
+        # With lazy-loaded members, the timeline's senders may need their member events
+        # even when no state changed.
         state = self._state(room, timeline, since_depth, upto_depth, full) if (
-            full or state_changed
+            full or state_changed or (self.sent_members is not None and timeline.events)
         ) else []
         # The ephemeral and account-data sections say nothing unless their stream moved.
         typing_now = (
@@ -216,14 +237,13 @@ class _Computation:
         account_data = self._room_account_data(room.room_id) if self.account_data else []
         room_summary: Summary | None = None
         unread = None
-        changed_unread = False
         if request.stable:
             if full or state_changed:
                 room_summary = summary(room, user_id, since_depth, upto_depth, full)
             unread = unread_counts(room, user_id, self.store.event_index)
-            changed_unread = not self.initial and unread_changed(
-                room, user_id, since_depth, upto_depth, from_pos.receipt, self.now.receipt
-            )
+        # As Synapse: a room with nothing in its timeline, state, ephemeral or account
+        # data is left out; a summary or unread count alone does not count (SyTest
+        # 06state.pl, "A change to displayname should not result in a full state sync").
         if not (
             full
             or timeline.events
@@ -231,8 +251,6 @@ class _Computation:
             or typing_now is not None
             or receipts_now
             or account_data
-            or room_summary is not None
-            or changed_unread
         ):
             return None
         return JoinedRoom(
@@ -249,7 +267,8 @@ class _Computation:
     def _state(
         self, room: Room, timeline: Timeline, since_depth: int, upto_depth: int, full: bool
     ) -> list[Event]:
-        return timeline_state(
+        sent = self.sent_members
+        state = timeline_state(
             room,
             timeline,
             since_depth,
@@ -258,7 +277,14 @@ class _Computation:
             state_at=self.request.state_at,
             state_filter=self.filter.state,
             user_id=self.user_id,
+            already_sent=None if sent is None else sent.get(room.room_id, frozenset()),
         )
+        if sent is not None:
+            members = [e for e in (*state, *timeline.events) if e.type == "m.room.member"]
+            if members:
+                had = frozenset() if full else sent.get(room.room_id, frozenset())
+                sent[room.room_id] = had | {e.event_id for e in members}
+        return state
 
     def _room_account_data(self, room_id: str) -> list[AccountData]:
         return account_data_section.of_room(
@@ -301,7 +327,12 @@ class _Computation:
         was_joined = room.membership_at(self.user_id, since_depth)
         full = wholesale or was_joined is None or was_joined.membership != "join"
         timeline = select_timeline(
-            room, 0 if full else since_depth, departed, self.filter.timeline, self.now
+            room,
+            0 if full else since_depth,
+            departed,
+            self.filter.timeline,
+            self.now,
+            viewer=self.user_id,
         )
         state = self._state(room, timeline, since_depth, departed, full)
         if leave.depth > departed:

@@ -18,8 +18,11 @@ from mockserver.core.room import Room
 from mockserver.core.store.ephemeral import read_up_to
 from mockserver.core.sync.model import StateAt, Summary, Timeline
 from mockserver.core.tokens import RoomToken, StreamToken
+from mockserver.core.visibility import may_see
 
 HEROES = 5
+#: The state that names a room, and the content field that holds the name.
+NAMING = (("m.room.name", "name"), ("m.room.canonical_alias", "alias"))
 #: How many timeline windows a room remembers (see select_timeline).
 WINDOW_MEMO = 16
 
@@ -32,14 +35,24 @@ def room_token(room: Room, depth: int, now: StreamToken) -> RoomToken:
 
 
 def select_timeline(
-    room: Room, after_depth: int, upto_depth: int, timeline_filter: EventFilter, now: StreamToken
+    room: Room,
+    after_depth: int,
+    upto_depth: int,
+    timeline_filter: EventFilter,
+    now: StreamToken,
+    viewer: str | None = None,
 ) -> Timeline:
     """The last ``limit`` matching events in (after_depth, upto_depth], oldest first.
 
     ``limited`` says whether matching events before the window were left
     out; ``prev_batch`` is the boundary just before the window's first event
-    (or ``upto_depth`` for an empty window), for ``/messages?dir=b``.
+    (or ``upto_depth`` for an empty window), for ``/messages?dir=b``. In a room that
+    ever had ``joined`` or ``invited`` history visibility, the window holds only events
+    ``viewer`` may see (:mod:`mockserver.core.visibility`), walked back until it is full,
+    and is cut for that viewer alone.
     """
+    if viewer is not None and room.restricted_history:
+        return _visible_window(room, after_depth, upto_depth, timeline_filter, now, viewer)
     limit = timeline_filter.limit_or()
     # The syncs one change wakes ask the same window of the same room at the same
     # position (``now`` is then the very same object): a limit-only window is cut once
@@ -85,6 +98,34 @@ def select_timeline(
             limited = timeline_filter.allows(event.type, event.sender, event.content)
             depth -= 1
         window = picked[::-1]
+    boundary = window[0].depth - 1 if window else upto_depth
+    return Timeline(window, limited, room_token(room, boundary, now))
+
+
+def _visible_window(
+    room: Room,
+    after_depth: int,
+    upto_depth: int,
+    timeline_filter: EventFilter,
+    now: StreamToken,
+    viewer: str,
+) -> Timeline:
+    picked: list[Event] = []
+    limited = False
+    if timeline_filter.allows_room(room.room_id):
+        limit = timeline_filter.limit_or()
+        depth = upto_depth
+        while depth > after_depth:
+            event = room.event_at(depth)
+            depth -= 1
+            if timeline_filter.allows(event.type, event.sender, event.content) and may_see(
+                room, viewer, event
+            ):
+                if len(picked) == limit:
+                    limited = True
+                    break
+                picked.append(event)
+    window = picked[::-1]
     boundary = window[0].depth - 1 if window else upto_depth
     return Timeline(window, limited, room_token(room, boundary, now))
 
@@ -165,10 +206,20 @@ def heroes(room: Room, user_id: str, depth: int | None = None) -> list[str]:
     return [user_id for user_id in chosen if user_id is not None][:HEROES]
 
 
+def named(room: Room, depth: int) -> bool:
+    """Whether the room has a name or a canonical alias as of ``depth``: then it needs
+    no heroes (Synapse sends no ``m.heroes`` then; SyTest 16room-summary.pl)."""
+    for event_type, field in NAMING:
+        event = room.state_event_at((event_type, ""), depth)
+        if event is not None and event.content.get(field):
+            return True
+    return False
+
+
 def member_counts(room: Room, depth: int) -> tuple[int, int]:
     """(joined, invited) member counts as of ``depth``."""
-    joined = sum(1 for _ in room.members("join", depth))
-    invited = sum(1 for _ in room.members("invite", depth))
+    joined = room.member_count("join", depth)
+    invited = room.member_count("invite", depth)
     return joined, invited
 
 
@@ -197,6 +248,7 @@ def timeline_state(
     state_at: StateAt,
     state_filter: EventFilter,
     user_id: str,
+    already_sent: frozenset[str] | None = None,
 ) -> list[Event]:
     """The state section that goes with ``timeline``: at its end (``state_after`` and
     the seed) or at its start (plus what changed after it), filtered; lazy-loaded
@@ -214,22 +266,58 @@ def timeline_state(
         lazy = {event.sender for event in timeline.events}
         if full:
             lazy.add(user_id)
-            lazy.update(heroes(room, user_id))
+            if not named(room, upto_depth):
+                lazy.update(heroes(room, user_id))
         if timeline.limited and not full:
             lazy.update(
                 key[1]
                 for key in room.state_keys_changed(since_depth, at_depth)
                 if key[0] == "m.room.member"
             )
+        if already_sent is not None and not full:
+            state = _with_senders(room, state, timeline, at_depth, user_id, already_sent)
     return _filter_state(state, room.room_id, state_filter, lazy)
+
+
+def _with_senders(
+    room: Room,
+    state: list[Event],
+    timeline: Timeline,
+    at_depth: int,
+    user_id: str,
+    already_sent: frozenset[str],
+) -> list[Event]:
+    """``state`` plus the member events of the timeline's senders as of ``at_depth``
+    that the device lacks (SyTest 15lazy-members.pl, incremental syncs): each one not
+    in ``already_sent`` (empty when redundant members are asked for); never the user's
+    own, which the device had from its first sync."""
+    present = {event.state_key for event in state if event.type == "m.room.member"}
+    added: list[Event] = []
+    for sender in {event.sender for event in timeline.events}:
+        if sender == user_id or sender in present:
+            continue
+        member = room.state_event_at(("m.room.member", sender), at_depth)
+        if member is not None and member.event_id not in already_sent:
+            added.append(member)
+    if not added:
+        return state
+    return sorted([*state, *added], key=lambda event: event.depth)
 
 
 def summary(
     room: Room, user_id: str, since_depth: int, upto_depth: int, full: bool
 ) -> Summary | None:
-    """The room summary: whole when ``full``, else only the fields that changed."""
+    """The room summary: when ``full``, or when a membership change moved any of it.
+
+    Whole each time, as Synapse recomputes it (SyTest 16room-summary.pl expects both
+    counts after a join); ``m.heroes`` only for a room with no name or alias.
+    """
+    unnamed = not named(room, upto_depth)
     if full:
-        return Summary(heroes(room, user_id, upto_depth), *member_counts(room, upto_depth))
+        return Summary(
+            heroes(room, user_id, upto_depth) if unnamed else None,
+            *member_counts(room, upto_depth),
+        )
     if not room.state_changed(since_depth, upto_depth):
         return None
     changed_members = any(
@@ -237,17 +325,13 @@ def summary(
     )
     if not changed_members:
         return None
-    names = heroes(room, user_id, upto_depth)
-    joined, invited = member_counts(room, upto_depth)
-    old_joined, old_invited = member_counts(room, since_depth)
-    found = Summary(
-        heroes=names if names != heroes(room, user_id, since_depth) else None,
-        joined_member_count=joined if joined != old_joined else None,
-        invited_member_count=invited if invited != old_invited else None,
+    now = Summary(
+        heroes(room, user_id, upto_depth) if unnamed else None, *member_counts(room, upto_depth)
     )
-    if found == Summary(None, None, None):
-        return None
-    return found
+    before = Summary(
+        heroes(room, user_id, since_depth) if unnamed else None, *member_counts(room, since_depth)
+    )
+    return None if now == before else now
 
 
 def unread_counts(
@@ -257,27 +341,6 @@ def unread_counts(
     # Only what arrived during the current stay can be unread (nothing before the join).
     read = max(read_up_to(room, user_id, event_index), room.joined_at(user_id))
     return room.unread_counts(user_id, read)
-
-
-def unread_changed(
-    room: Room,
-    user_id: str,
-    since_depth: int,
-    upto_depth: int,
-    since_receipt: int,
-    now_receipt: int,
-) -> bool:
-    """Whether the unread counts may differ from ``since``: new messages or own receipts.
-
-    Checked apart from the timeline and ephemeral sections, so a filter
-    that hides messages or receipts does not hide a change of the counts.
-    """
-    if bisect_right(room.notifying, upto_depth) > bisect_right(room.notifying, since_depth):
-        return True
-    return any(
-        receipt.user_id == user_id
-        for receipt in room.receipts_between(since_receipt, now_receipt)
-    )
 
 
 def shows(event: Event, event_filter: EventFilter, room: Room) -> bool:
