@@ -63,7 +63,8 @@ class Ephemeral:
         self.presence: dict[str, Presence] = {}
         self.presence_log: list[Presence] = []
         self.presence_streams: list[int] = []
-        self._typing_rooms: set[str] = set()
+        #: Rooms where someone may be typing (the store skips expiry while it is empty).
+        self.typing_rooms: set[str] = set()
 
     # -- typing ---------------------------------------------------------------------------
 
@@ -81,7 +82,7 @@ class Ephemeral:
             timeout = max(0, min(timeout, MAX_TYPING_TIMEOUT_MS))
             was_typing = user_id in room.typing
             room.typing[user_id] = self._whole.now() + timeout
-            self._typing_rooms.add(room_id)
+            self.typing_rooms.add(room_id)
             if not was_typing:
                 _typing_changed(self._whole, room)
         else:
@@ -89,11 +90,11 @@ class Ephemeral:
 
     def expire_typing(self) -> None:
         """Drop typing notifications whose timeout has passed (on the server clock)."""
-        if not self._typing_rooms:
+        if not self.typing_rooms:
             return
         now = self._whole.now()
         rooms = self._rooms.rooms
-        for room_id in list(self._typing_rooms):
+        for room_id in list(self.typing_rooms):
             room = rooms[room_id]
             expired = [u for u, expiry in room.typing.items() if expiry <= now]
             for user_id in expired:
@@ -101,11 +102,11 @@ class Ephemeral:
             if expired:
                 _typing_changed(self._whole, room)
             if not room.typing:
-                self._typing_rooms.discard(room_id)
+                self.typing_rooms.discard(room_id)
 
     def next_typing_expiry(self) -> int | None:
         rooms = self._rooms.rooms
-        expiries = [e for r in self._typing_rooms for e in rooms[r].typing.values()]
+        expiries = [e for r in self.typing_rooms for e in rooms[r].typing.values()]
         return min(expiries) if expiries else None
 
     # -- receipts -------------------------------------------------------------------------

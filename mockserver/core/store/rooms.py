@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -147,11 +147,9 @@ class Rooms:
         event = room.current("m.room.member", user_id)
         return event.membership if event is not None else None
 
-    def rooms_of(self, user_id: str) -> Iterable[str]:
-        return self.user_rooms.get(user_id, {}).keys()
-
     def joined_rooms(self, user_id: str) -> list[str]:
-        return [r for r in self.rooms_of(user_id) if self.membership(user_id, r) == "join"]
+        rooms = self.user_rooms.get(user_id, {})
+        return [r for r in rooms if self.membership(user_id, r) == "join"]
 
     def visible_depth(self, user_id: str, room_id: str) -> int:
         """How far into a room's history ``user_id`` may read (``shared`` visibility).

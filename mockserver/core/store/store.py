@@ -139,9 +139,8 @@ class Store:
 
     def bump(self, stream: Stream, steps: int = 1) -> int:
         """Move one stream of the position ``steps`` forward; return its new value."""
-        position = self.position.advance(**{stream: getattr(self.position, stream) + steps})
-        self.position = position
-        value: int = getattr(position, stream)
+        value: int = getattr(self.position, stream) + steps
+        self.position = self.position.advance(**{stream: value})
         return value
 
     def add_listener(self, listener: Listener) -> None:
@@ -371,7 +370,8 @@ class Store:
         return self._rooms.membership(user_id, room_id)
 
     def rooms_of(self, user_id: str) -> Iterable[str]:
-        return self._rooms.rooms_of(user_id)
+        """Every room the user has ever had a membership in (each sync asks it once)."""
+        return self.user_rooms.get(user_id, {}).keys()
 
     def joined_rooms(self, user_id: str) -> list[str]:
         return self._rooms.joined_rooms(user_id)
@@ -533,8 +533,10 @@ class Store:
 
     def expire_typing(self) -> None:
         """Drop typing notifications whose timeout has passed (on the server clock)."""
-        self._ephemeral.expire_typing()
-        self._commit()
+        # Every sync asks first: answer "nobody types" without a call into the area.
+        if self._ephemeral.typing_rooms:
+            self._ephemeral.expire_typing()
+            self._commit()
 
     def next_typing_expiry(self) -> int | None:
         return self._ephemeral.next_typing_expiry()

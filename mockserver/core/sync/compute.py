@@ -171,8 +171,10 @@ class _Computation:
             knocked=knocked,
             left=left,
             presence=self._presence(),
-            account_data=account_data_section.global_entries(
-                self.account_data, self.filter.account_data
+            account_data=(
+                account_data_section.global_entries(self.account_data, self.filter.account_data)
+                if self.account_data
+                else []
             ),
             to_device=(
                 to_device(
