@@ -20,6 +20,21 @@ async def sync(account: Account, filter_id: str, *, again: bool = True) -> dict[
     return body
 
 
+async def bob_spoke_and_alice_synced(
+    alice: Account, bob: Account, charlie: Account
+) -> tuple[str, str]:
+    """The setup most of these tests share: bob and charlie join alice's named room, bob
+    sends 10 fillers, and alice's initial lazy sync has only herself and bob as members."""
+    filter_id = await alice.upload_filter(LAZY)
+    room_id = await public_named_room(alice)
+    await bob.join(room_id)
+    await charlie.join(room_id)
+    await fillers(bob, room_id, 10)
+    body = await sync(alice, filter_id, again=False)
+    assert_room_members(body, room_id, [alice.user_id, bob.user_id])
+    return filter_id, room_id
+
+
 @pytest.fixture
 async def users(client: httpx.AsyncClient) -> list[Account]:
     return [await register(client, name) for name in ("alice", "bob", "charlie", "dave")]
@@ -82,13 +97,7 @@ async def test_the_only_membership_state_in_an_incremental_sync_is_for_the_timel
 
 async def test_gapped_incremental_syncs_include_all_state_changes(users: list[Account]) -> None:
     alice, bob, charlie, dave = users
-    filter_id = await alice.upload_filter(LAZY)
-    room_id = await public_named_room(alice)
-    await bob.join(room_id)
-    await charlie.join(room_id)
-    await fillers(bob, room_id, 10)
-    body = await sync(alice, filter_id, again=False)
-    assert_room_members(body, room_id, [alice.user_id, bob.user_id])
+    filter_id, room_id = await bob_spoke_and_alice_synced(alice, bob, charlie)
     await dave.join(room_id)
     await fillers(charlie, room_id, 20)
     body = await sync(alice, filter_id)
@@ -141,13 +150,7 @@ async def test_old_members_are_included_in_gappy_incr_ll_sync_if_they_start_spea
     users: list[Account],
 ) -> None:
     alice, bob, charlie, _ = users
-    filter_id = await alice.upload_filter(LAZY)
-    room_id = await public_named_room(alice)
-    await bob.join(room_id)
-    await charlie.join(room_id)
-    await fillers(bob, room_id, 10)
-    body = await sync(alice, filter_id, again=False)
-    assert_room_members(body, room_id, [alice.user_id, bob.user_id])
+    filter_id, room_id = await bob_spoke_and_alice_synced(alice, bob, charlie)
     await fillers(bob, room_id, 10)
     await fillers(charlie, room_id, 10)
     body = await sync(alice, filter_id)
@@ -156,13 +159,7 @@ async def test_old_members_are_included_in_gappy_incr_ll_sync_if_they_start_spea
 
 async def test_members_from_the_gap_are_included_in_gappy_incr_ll_sync(users: list[Account]) -> None:
     alice, bob, charlie, dave = users
-    filter_id = await alice.upload_filter(LAZY)
-    room_id = await public_named_room(alice)
-    await bob.join(room_id)
-    await charlie.join(room_id)
-    await fillers(bob, room_id, 10)
-    body = await sync(alice, filter_id, again=False)
-    assert_room_members(body, room_id, [alice.user_id, bob.user_id])
+    filter_id, room_id = await bob_spoke_and_alice_synced(alice, bob, charlie)
     await dave.join(room_id)
     await fillers(charlie, room_id, 10)
     body = await sync(alice, filter_id)
