@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import orjson
 
 from mockserver.api import params
+from mockserver.api.encoded import ENCODED
 from mockserver.api.format import (
     account_data_event,
     client_event,
@@ -284,9 +285,13 @@ def _events(
     now: int,
     fields: tuple[str, ...] | None,
     aggregator: Aggregator | None = None,
-) -> list[JsonDict]:
+) -> list[JsonDict] | orjson.Fragment:
+    """The events as ClientEventWithoutRoomID: pre-encoded (see :mod:`.encoded`) unless
+    ``event_fields`` cuts them."""
     if not events:
         return []
+    if fields is None:
+        return ENCODED.events(events, session, now, aggregator)
     return [
         client_event(
             e, session, now, with_room_id=False, event_fields=fields, aggregator=aggregator
