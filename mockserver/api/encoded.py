@@ -56,7 +56,7 @@ def _head(event: Event) -> bytes:
 
 
 def _tail(event: Event) -> bytes:
-    parts = []
+    parts: list[bytes] = []
     if event.prev_content is not None:
         parts += (b',"prev_content":', _dumps(event.prev_content))
     parts.append(b"}")

@@ -83,6 +83,11 @@ class Room:
     _members_now: dict[str, tuple[str | None, int]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    #: The current state events oldest first, all and all but memberships, worked out
+    #: once per state change or redaction (see :meth:`ordered_state`). Not state.
+    _ordered_state: tuple[list[Event], list[Event]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     # -- timeline ----------------------------------------------------------------
 
@@ -106,6 +111,7 @@ class Room:
             self.bumps.append(event.depth)
         if event.state_key is not None:
             key = event.state_entry
+            self._ordered_state = None
             self.state_history.setdefault(key, []).append(event.depth)
             self.state_log.append(event.depth)
             self.current_state[key] = event.depth
@@ -123,6 +129,7 @@ class Room:
         assert self.events[event.depth - 1].event_id == event.event_id
         self.events[event.depth - 1] = event
         self.windows.clear()
+        self._ordered_state = None
         if event.type == "m.room.member":
             self._joined_names = None
             self._member_counts = None
@@ -179,6 +186,21 @@ class Room:
             if index:
                 state[key] = self.events[history[index - 1] - 1]
         return state
+
+    def ordered_state(self, *, members: bool = True) -> list[Event]:
+        """The current state events, oldest first (``members=False``: all but the
+        memberships), as ``state_at(depth)`` sorted by depth gives them. Every initial sync
+        asks it of every room: remembered until the next state event or redaction, so
+        the caller must not change the list."""
+        ordered = self._ordered_state
+        if ordered is None:
+            events = self.events
+            every = [events[depth - 1] for depth in sorted(self.current_state.values())]
+            ordered = self._ordered_state = (
+                every,
+                [event for event in every if event.type != "m.room.member"],
+            )
+        return ordered[0] if members else ordered[1]
 
     def state_changed(self, after_depth: int, upto_depth: int) -> bool:
         """Whether any state event has a depth in (after_depth, upto_depth]."""
