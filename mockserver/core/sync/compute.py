@@ -2,13 +2,16 @@
 assembled from the sections (:mod:`.rooms`, :mod:`.ephemeral`, :mod:`.account_data`,
 :mod:`.presence`, :mod:`.to_device`, :mod:`.device_lists`).
 
-Work is proportional to what changed: rooms with nothing new since ``since``
-are skipped after a few comparisons. The loop notes the rooms whose state
-moved (``state_changes``), the only ones where anyone's membership can have
-changed, for the presence and device-lists sections.
+Work is proportional to what changed: an incremental sync looks only at the
+rooms the store touched since ``since`` (:meth:`Store.rooms_touched_since`) and
+skips those with nothing new for it after a few comparisons. The loop notes the
+rooms whose state moved (``state_changes``), the only ones where anyone's
+membership can have changed, for the presence and device-lists sections.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from mockserver.core.model import AccountData, Event, Presence
 from mockserver.core.room import Room
@@ -109,7 +112,13 @@ class _Computation:
         since_stream, now_stream = self.from_pos.room, self.now.room
         since_typing, since_receipt = self.from_pos.typing, self.from_pos.receipt
         stable = self.stable
-        for room_id in store.rooms_of(self.user_id):
+        room_ids: Iterable[str] = store.rooms_of(self.user_id)
+        if skip_unchanged:
+            # Only the rooms something happened in since (each still checked below).
+            touched = store.rooms_touched_since(self.user_id, self.from_pos, changed_data_rooms)
+            if touched is not None:
+                room_ids = touched
+        for room_id in room_ids:
             room = store.rooms[room_id]
             moved = room.last_stream > since_stream
             since_depth = upto_depth = -1
