@@ -52,7 +52,7 @@ from mockserver.core.sync import (
     compute_sync,
 )
 from mockserver.core.tokens import ALL_PARTS, SEED_PARTS, StreamToken
-from mockserver.notifier import room_key, user_key
+from mockserver.notifier import user_key
 from mockserver.responses import OrjsonResponse
 
 PRESENCE_CHOICES = ("online", "offline", "unavailable")
@@ -139,15 +139,14 @@ async def long_poll(call: Call, compute: Callable[[], T], timeout: int) -> T:
             raise MatrixError(M_UNKNOWN_TOKEN, "Access token was logged out", soft_logout=False)
         return compute()
 
-    def keys() -> list[str]:
-        return [user_key(session.user_id), *map(room_key, store.joined_rooms(session.user_id))]
-
+    own = [user_key(session.user_id)]
     return await call.hs.notifier.wait_for(
         checked,
-        keys=keys,
+        keys=lambda: own,
         deadline_ms=store.now() + timeout,
         label=session.user_id,
         next_wake_ms=store.next_typing_expiry,
+        member_of=session.user_id,
     )
 
 

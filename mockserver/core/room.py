@@ -73,6 +73,8 @@ class Room:
     _joined_names: list[tuple[str, str | None]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
+    #: The user ids of :attr:`_joined_names`, likewise (see :meth:`joined_members`).
+    _joined_ids: list[str] | None = field(default=None, init=False, repr=False, compare=False)
     #: How many members hold each membership now, worked out once per membership change
     #: (see :meth:`member_count`). Not state.
     _member_counts: dict[str | None, int] | None = field(
@@ -117,6 +119,7 @@ class Room:
             self.current_state[key] = event.depth
             if event.type == "m.room.member":
                 self._joined_names = None
+                self._joined_ids = None
                 self._member_counts = None
                 self._members_now.pop(event.state_key, None)
             elif event.type == "m.room.history_visibility" and event.content.get(
@@ -132,6 +135,7 @@ class Room:
         self._ordered_state = None
         if event.type == "m.room.member":
             self._joined_names = None
+            self._joined_ids = None
             self._member_counts = None
             self._members_now.clear()
 
@@ -323,6 +327,14 @@ class Room:
                 names.append((member.state_key, name if isinstance(name, str) and name else None))
             self._joined_names = names
         return names
+
+    def joined_members(self) -> list[str]:
+        """The user ids of :meth:`joined_names`, remembered alike (the notifier asks it of
+        every room a change touches). The caller must not change the list."""
+        ids = self._joined_ids
+        if ids is None:
+            ids = self._joined_ids = [user_id for user_id, _ in self.joined_names()]
+        return ids
 
     def state_now(self) -> Mapping[StateKey, Event]:
         """The current state as a read-only mapping, without copying it (see :class:`CurrentState`)."""

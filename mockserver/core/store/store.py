@@ -393,6 +393,17 @@ class Store:
     def joined_rooms(self, user_id: str) -> list[str]:
         return self._rooms.joined_rooms(user_id)
 
+    def is_joined(self, room_id: str, user_id: str) -> bool:
+        """Whether ``user_id`` is joined to the room now (an unknown room: no)."""
+        room = self.rooms.get(room_id)
+        return room is not None and room.membership_now(user_id) == "join"
+
+    def joined_members(self, room_id: str) -> list[str]:
+        """The users joined to the room now, remembered by the room until its next
+        membership change (an unknown room: none)."""
+        room = self.rooms.get(room_id)
+        return room.joined_members() if room is not None else []
+
     def visible_depth(self, user_id: str, room_id: str) -> int:
         """How far into a room's history ``user_id`` may read (see :meth:`Rooms.visible_depth`)."""
         return self._rooms.visible_depth(user_id, room_id)

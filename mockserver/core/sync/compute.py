@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from mockserver.core.model import AccountData, Event, Presence
 from mockserver.core.room import Room
 from mockserver.core.store import Store
+from mockserver.core.store.sent_members import EMPTY as EMPTY_SENT
+from mockserver.core.store.sent_members import Sent, layered
 from mockserver.core.sync import account_data as account_data_section
 from mockserver.core.sync.account_data import latest
 from mockserver.core.sync.device_lists import device_list_changes
@@ -59,6 +61,7 @@ class _Computation:
         "_joined_rooms",
         "state_changes",
         "sent_members",
+        "sent_before",
     )
 
     def __init__(self, store: Store, request: SyncRequest) -> None:
@@ -84,14 +87,17 @@ class _Computation:
         self.state_changes: list[StateChange] = []
         #: Lazy-loaded members this device has, per room, to be recorded at ``now`` (None:
         #: not remembered, as without lazy loading and in the seed's dialect).
+        #: Only the rooms this answer adds to, over what the device had (``sent_before``),
+        #: so an answer about one room does not copy what a device of 1,000 rooms had.
         self.sent_members: dict[str, frozenset[str]] | None = None
+        self.sent_before: Sent = EMPTY_SENT
         state_filter = request.filter.state
         if request.stable and state_filter.lazy_load_members:
-            self.sent_members = (
-                {}
-                if state_filter.include_redundant_members
-                else dict(store.sent_members.at(self.user_id, request.device_id, request.since))
-            )
+            self.sent_members = {}
+            if not state_filter.include_redundant_members:
+                self.sent_before = store.sent_members.at(
+                    self.user_id, request.device_id, request.since
+                )
 
     def joined_rooms(self) -> list[Room]:
         """The rooms the user is joined to now (asked by presence and device lists)."""
@@ -171,7 +177,10 @@ class _Computation:
                     left.append(gone)
         if self.sent_members is not None:
             store.sent_members.record(
-                self.user_id, self.request.device_id, self.now, self.sent_members
+                self.user_id,
+                self.request.device_id,
+                self.now,
+                layered(self.sent_before, self.sent_members),
             )
         return SyncResult(
             next_batch=self.now,
@@ -298,14 +307,20 @@ class _Computation:
             state_at=self.request.state_at,
             state_filter=self.filter.state,
             user_id=self.user_id,
-            already_sent=None if sent is None else sent.get(room.room_id, frozenset()),
+            already_sent=None if sent is None else self._had(room.room_id),
         )
         if sent is not None:
             members = [e for e in (*state, *timeline.events) if e.type == "m.room.member"]
             if members:
-                had = frozenset() if full else sent.get(room.room_id, frozenset())
+                had = frozenset() if full else self._had(room.room_id)
                 sent[room.room_id] = had | {e.event_id for e in members}
         return state
+
+    def _had(self, room_id: str) -> frozenset[str]:
+        """The member events of the room the device has (lazy loading)."""
+        sent = self.sent_members
+        found = sent.get(room_id) if sent is not None else None
+        return found if found is not None else self.sent_before.get(room_id, frozenset())
 
     def _room_account_data(self, room_id: str) -> list[AccountData]:
         return account_data_section.of_room(
