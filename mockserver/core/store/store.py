@@ -49,6 +49,7 @@ from mockserver.core.store.to_device import ToDeviceQueues
 from mockserver.core.store.upgrades import upgrade_room
 from mockserver.core.thumbnail import Thumbnail, ThumbnailRequest
 from mockserver.core.tokens import StreamToken
+from mockserver.core.visibility import Reading
 from mockserver.core.user_interactive_auth import UserInteractiveAuth
 from mockserver.core.voip import TurnServer
 
@@ -385,6 +386,10 @@ class Store:
     def visible_depth(self, user_id: str, room_id: str) -> int:
         """How far into a room's history ``user_id`` may read (see :meth:`Rooms.visible_depth`)."""
         return self._rooms.visible_depth(user_id, room_id)
+
+    def reading(self, user_id: str, room_id: str) -> Reading:
+        """What ``user_id`` may read of a room, peeking included (see :meth:`Rooms.reading`)."""
+        return self._rooms.reading(user_id, room_id)
 
     def stripped_state(self, room: Room, depth: int | None = None) -> list[Event]:
         return self._rooms.stripped_state(room, depth)
