@@ -107,6 +107,10 @@ class Rooms:
         self.event_index: dict[str, tuple[str, int]] = {}
         #: Every room a user has ever had a membership in, in order of first membership.
         self.user_rooms: dict[str, dict[str, None]] = {}
+        #: Every room with events -> the stream position of its latest one, the latest
+        #: last: which rooms changed since a position, without a look at the others
+        #: (see :mod:`mockserver.core.store.room_order`).
+        self.changed_rooms: dict[str, int] = {}
 
     # -- rooms: reading ------------------------------------------------------------------------
 
@@ -227,8 +231,14 @@ class Rooms:
             if event.membership != "join":
                 stop_typing(self._whole, room, state_key)
         self._index_message(room, event)
+        self._changed(room)
         self._whole.touch(rooms=(room.room_id,))
         return event
+
+    def _changed(self, room: Room) -> None:
+        changed = self.changed_rooms
+        changed.pop(room.room_id, None)
+        changed[room.room_id] = room.last_stream
 
     def _index_message(self, room: Room, event: Event) -> None:
         """What an event adds to the room's relations and unread counts."""
@@ -460,6 +470,7 @@ class Rooms:
             self._index_message(room, event)
         if taken:
             whole.bump("room", taken)
+            self._changed(room)
         whole.touch(rooms=(room_id,))
 
     def _apply_redaction(self, room: Room, target: Event, redaction: Event) -> None:

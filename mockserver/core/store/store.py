@@ -42,6 +42,7 @@ from mockserver.core.store.keys import Keys
 from mockserver.core.store.media import Media, MediaRepository
 from mockserver.core.store.pushers import Pusher, Pushers
 from mockserver.core.store.relations import Aggregator, Relations, Unread, aggregator, unread_counts
+from mockserver.core.store.room_order import RoomOrder, RoomOrders
 from mockserver.core.store.rooms import CreateRoom, ImportedEvent, Rooms
 from mockserver.core.store.sent_members import SentMembers
 from mockserver.core.store.to_device import ToDeviceQueues
@@ -85,6 +86,7 @@ class Store:
         self._accounts = accounts = Accounts(self)
         self.relations = Relations()
         self._rooms = rooms = Rooms(self, accounts, self.relations)
+        self._room_orders = RoomOrders(rooms)
         self._ephemeral = Ephemeral(self, accounts, rooms)
         self._account_data = AccountDataLog(self, accounts, rooms)
         self.device_lists = device_lists = DeviceListLog(self, rooms)
@@ -248,14 +250,18 @@ class Store:
         return self.sessions.get(access_token)
 
     def logout(self, access_token: str) -> None:
+        """End a session and, as the spec says (and Synapse does), delete its device with
+        its keys, to-device messages and pushers (see :meth:`delete_devices`)."""
         session = self.sessions.get(access_token)
         self._accounts.logout(access_token)
         if session is not None:
-            self.pushers.remove_devices(session.user_id, {session.device_id})
+            self._remove_devices(session.user_id, {session.device_id})
         self._commit()
 
     def logout_all(self, user_id: str) -> None:
+        """End every session of ``user_id`` and delete every device of theirs."""
         self._accounts.logout_all(user_id)
+        self._remove_devices(user_id, list(self.user(user_id).devices))
         self.pushers.remove_all(user_id)
         self._commit()
 
@@ -376,6 +382,10 @@ class Store:
 
     def joined_rooms(self, user_id: str) -> list[str]:
         return self._rooms.joined_rooms(user_id)
+
+    def room_order(self, user_id: str) -> RoomOrder:
+        """The user's rooms in sliding sync's recency order, up to date (see :mod:`.room_order`)."""
+        return self._room_orders.order_of(user_id, self.position.room)
 
     def visible_depth(self, user_id: str, room_id: str) -> int:
         """How far into a room's history ``user_id`` may read (see :meth:`Rooms.visible_depth`)."""
