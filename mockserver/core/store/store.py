@@ -250,14 +250,18 @@ class Store:
         return self.sessions.get(access_token)
 
     def logout(self, access_token: str) -> None:
+        """End a session and, as the spec says (and Synapse does), delete its device with
+        its keys, to-device messages and pushers (see :meth:`delete_devices`)."""
         session = self.sessions.get(access_token)
         self._accounts.logout(access_token)
         if session is not None:
-            self.pushers.remove_devices(session.user_id, {session.device_id})
+            self._remove_devices(session.user_id, {session.device_id})
         self._commit()
 
     def logout_all(self, user_id: str) -> None:
+        """End every session of ``user_id`` and delete every device of theirs."""
         self._accounts.logout_all(user_id)
+        self._remove_devices(user_id, list(self.user(user_id).devices))
         self.pushers.remove_all(user_id)
         self._commit()
 
