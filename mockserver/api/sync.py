@@ -27,6 +27,7 @@ from mockserver.api import params
 from mockserver.api.format import (
     account_data_event,
     client_event,
+    federation_event,
     presence_event,
     receipt_event,
     seed_event,
@@ -451,6 +452,53 @@ def encode_stable(
     return body
 
 
+def federation_format(
+    body: JsonDict,
+    result: SyncResult,
+    store: Store,
+    session: Session,
+    now: int,
+    sync: SyncRequest,
+    bundles: Bundles,
+) -> JsonDict:
+    """A filter's ``event_format`` ``federation``: the rooms' state and timeline events
+    as PDUs, as Synapse serves them (invite and knock state stay stripped, as there). The
+    answer's shared pieces are copied, never changed."""
+    rooms: JsonDict = body["rooms"]
+    entries: list[tuple[str, JoinedRoom | LeftRoom]] = [
+        *(("join", r) for r in result.joined),
+        *(("leave", r) for r in result.left),
+    ]
+    for section, entry in entries:
+        room = store.rooms[entry.room_id]
+
+        def pdus(events: list[Event], aggregator: Aggregator | None = None) -> list[JsonDict]:
+            return [
+                federation_event(
+                    e,
+                    room,
+                    session,
+                    now,
+                    store.server_name,
+                    event_fields=sync.filter.event_fields,
+                    aggregator=aggregator,
+                )
+                for e in events
+            ]
+
+        encoded = dict(rooms[section][entry.room_id])
+        timeline = entry.timeline.events
+        encoded["timeline"] = {
+            **encoded["timeline"],
+            "events": pdus(timeline, bundles.get(entry.room_id)),
+        }
+        for key in ("state", "state_after", "org.matrix.msc4222.state_after"):
+            if key in encoded:
+                encoded[key] = {"events": pdus(entry.state)}
+        rooms[section][entry.room_id] = encoded
+    return body
+
+
 @endpoint("/sync", "GET")
 async def get_stable_sync(call: Call) -> Reply:
     result, request = await run_sync(call, stable=True)
@@ -460,9 +508,17 @@ async def get_stable_sync(call: Call) -> Reply:
     now = store.now()
     keys = DeviceKeys.of(store, session)
     bundles = sync_bundles(store, result, session.user_id)
+
+    def encode() -> JsonDict:
+        body = encode_stable(result, session, now, request, keys, bundles)
+        if request.filter.event_format == "federation":
+            return federation_format(body, result, store, session, now, request, bundles)
+        return body
+
     key = (
         "stable",
         request.filter.event_fields,
+        request.filter.event_format,
         request.state_at,
         keys,
         viewer_key(result, bundles),
@@ -473,7 +529,7 @@ async def get_stable_sync(call: Call) -> Reply:
             session,
             now,
             key,
-            lambda: encode_stable(result, session, now, request, keys, bundles),
+            encode,
         )
     )
 
