@@ -98,6 +98,21 @@ class EventSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class GeneratedMessages:
+    """``generate``: ``count`` plain messages, carried as one item (the store makes each
+    as it imports them: see :class:`~mockserver.core.store.MessageRun`)."""
+
+    count: int
+    senders: tuple[str, ...]
+    #: Body templates, used in turn; ``{n}`` is the message's number (from 1).
+    bodies: tuple[str, ...]
+    msgtype: str
+    #: The first message's timestamp; None: the last one is stamped at the load.
+    origin_server_ts: int | None
+    interval_ms: int
+
+
+@dataclass(frozen=True, slots=True)
 class TypingSpec:
     user_id: str
     timeout_ms: int | None
@@ -133,7 +148,7 @@ class RoomSpec:
     room_id: str | None
     creator: str | None = None
     create: CreateRoom | None = None
-    events: list[EventSpec] = field(default_factory=list)
+    events: list[EventSpec | GeneratedMessages] = field(default_factory=list)
     #: Directory aliases set after the events (a created room's first alias is made by createRoom).
     aliases: tuple[str, ...] = ()
     public: bool = False

@@ -6,7 +6,7 @@ import pytest
 
 from mockserver.core.clock import Clock
 from mockserver.core.errors import MatrixError
-from mockserver.core.store import Store
+from mockserver.core.store import MessageRun, Store
 
 
 def _store() -> Store:
@@ -104,4 +104,70 @@ def test_check_event_size_refuses_over_64_kib() -> None:
         store.check_event_size(
             "!r:localhost", "m.room.message", "@a:localhost", {"b": "x" * 70_000}, None
         )
+    assert caught.value.errcode == "M_TOO_LARGE"
+
+
+def _message_run_world(seed: int) -> tuple[Store, str]:
+    clock = Clock()
+    clock.freeze(1_000_000)
+    store = Store(clock=clock, seed=seed)
+    store.create_user("@alice:localhost", None, displayname="Alice")
+    store.create_user("@bob:localhost", None, displayname="Bob")
+    room = store.ensure_room("!r:localhost")
+    for user in ("@alice:localhost", "@bob:localhost"):
+        store.import_event(
+            room.room_id,
+            "m.room.member",
+            user,
+            {"membership": "join", "displayname": user[1:].split(":")[0].title()},
+            state_key=user,
+        )
+    return store, room.room_id
+
+
+def test_a_message_run_is_the_messages_it_stands_for() -> None:
+    """Expanded by the store, a run gives the events (ids, positions, stamps, highlights)
+    that importing each of its messages gives."""
+    run = MessageRun(
+        7,
+        ("@alice:localhost", "@bob:localhost"),
+        ("hi Bob {n}", "plain {n}", "@alice:localhost?"),
+        "m.notice",
+        500,
+        10,
+    )
+    by_run, room_id = _message_run_world(3)
+    by_run.import_events(room_id, [run])
+    one_by_one, _ = _message_run_world(3)
+    one_by_one.import_events(
+        room_id,
+        [
+            (
+                "m.room.message",
+                run.senders[i % 2],
+                {"msgtype": "m.notice", "body": run.body(i)},
+                None,
+                500 + 10 * i,
+                None,
+                None,
+            )
+            for i in range(7)
+        ],
+    )
+    expanded, single = by_run.rooms[room_id], one_by_one.rooms[room_id]
+    assert expanded.events == single.events
+    bodies = [e.content["body"] for e in expanded.events[2:]]
+    assert bodies[-3:] == ["plain 5", "@alice:localhost?", "hi Bob 7"]
+    assert expanded.notifications == single.notifications
+    # By name or user id, never the sender's own (depth 6: Bob's "hi Bob 4").
+    assert expanded.notifications.highlights == {"@bob:localhost": [3, 9], "@alice:localhost": [8]}
+    assert by_run.position == one_by_one.position
+    assert by_run.event_index == one_by_one.event_index
+
+
+def test_a_message_run_too_large_is_refused() -> None:
+    store, room_id = _message_run_world(0)
+    run = MessageRun(2, ("@alice:localhost",), ("x" * 70_000 + "{n}",), "m.text", 0, 0)
+    with pytest.raises(MatrixError) as caught:
+        store.import_events(room_id, [run])
     assert caught.value.errcode == "M_TOO_LARGE"
