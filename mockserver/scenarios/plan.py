@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from mockserver.core.model import JsonDict
+from mockserver.core.model import JsonDict, frozen_for_checkers
 from mockserver.core.store import CreateRoom
 from mockserver.core.store.pushers import Pusher
 from mockserver.core.voip import TurnServer
@@ -49,7 +49,7 @@ class KeyBackupSpec:
     rooms: dict[str, dict[str, JsonDict]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_for_checkers  # (a plain dataclass at run time: 10,000 of them in the big account)
 class UserSpec:
     user_id: str
     password: str | None
@@ -82,7 +82,7 @@ class MediaSpec:
     user_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_for_checkers  # (a plain dataclass at run time: one per member of a big room)
 class EventSpec:
     """One event to import; without ``origin_server_ts``, stamped ``age_ms`` before the load."""
 

@@ -125,16 +125,18 @@ def _message_run_world(seed: int) -> tuple[Store, str]:
     return store, room.room_id
 
 
-def test_a_message_run_is_the_messages_it_stands_for() -> None:
-    """Expanded by the store, a run gives the events (ids, positions, stamps, highlights)
-    that importing each of its messages gives."""
+ALICE_BOB = ("@alice:localhost", "@bob:localhost")
+
+
+@pytest.mark.parametrize(
+    ("count", "senders"),
+    [(7, ALICE_BOB), (7, (*ALICE_BOB, "@alice:localhost")), (1, ALICE_BOB)],
+)
+def test_a_message_run_is_the_messages_it_stands_for(count: int, senders: tuple[str, ...]) -> None:
+    """Expanded by the store, a run gives the events (ids, positions, stamps, highlights,
+    unread counts' indexes) that importing each of its messages gives."""
     run = MessageRun(
-        7,
-        ("@alice:localhost", "@bob:localhost"),
-        ("hi Bob {n}", "plain {n}", "@alice:localhost?"),
-        "m.notice",
-        500,
-        10,
+        count, senders, ("hi Bob {n}", "plain {n}", "@alice:localhost?"), "m.notice", 500, 10
     )
     by_run, room_id = _message_run_world(3)
     by_run.import_events(room_id, [run])
@@ -144,23 +146,30 @@ def test_a_message_run_is_the_messages_it_stands_for() -> None:
         [
             (
                 "m.room.message",
-                run.senders[i % 2],
+                senders[i % len(senders)],
                 {"msgtype": "m.notice", "body": run.body(i)},
                 None,
                 500 + 10 * i,
                 None,
                 None,
             )
-            for i in range(7)
+            for i in range(count)
         ],
     )
     expanded, single = by_run.rooms[room_id], one_by_one.rooms[room_id]
+    assert len(expanded.events) == 2 + count
     assert expanded.events == single.events
-    bodies = [e.content["body"] for e in expanded.events[2:]]
-    assert bodies[-3:] == ["plain 5", "@alice:localhost?", "hi Bob 7"]
     assert expanded.notifications == single.notifications
-    # By name or user id, never the sender's own (depth 6: Bob's "hi Bob 4").
-    assert expanded.notifications.highlights == {"@bob:localhost": [3, 9], "@alice:localhost": [8]}
+    assert list(expanded.notifications.by_sender) == list(single.notifications.by_sender)
+    assert list(expanded.notifications.highlights) == list(single.notifications.highlights)
+    if senders == ALICE_BOB and count == 7:
+        bodies = [e.content["body"] for e in expanded.events[2:]]
+        assert bodies[-3:] == ["plain 5", "@alice:localhost?", "hi Bob 7"]
+        # By name or user id, never the sender's own (depth 6: Bob's "hi Bob 4").
+        assert expanded.notifications.highlights == {
+            "@bob:localhost": [3, 9],
+            "@alice:localhost": [8],
+        }
     assert by_run.position == one_by_one.position
     assert by_run.event_index == one_by_one.event_index
 

@@ -815,13 +815,13 @@ class _Batch:
         except MatrixError:
             checked = False
         index, fresh = rooms.event_index, self.fresh
-        notifications = room.notifications
         needles = room.mention_needles()
         senders, bodies, msgtype = run.senders, run.bodies, run.msgtype
         first_ts, interval = run.first_ts, run.interval_ms
         stream = self.base + self.taken
         depth = len(room.events)
         made: list[Event] = []
+        highlights: dict[str, list[int]] = {}
         for i in range(run.count):
             sender = senders[i % len(senders)]
             body = bodies[i % len(bodies)].replace("{n}", str(i + 1))
@@ -845,12 +845,19 @@ class _Batch:
             )
             made.append(event)
             index[event_id] = (room_id, depth)
-            highlighted = (
-                list(rooms._highlighted(room, event))
-                if any(map(body.__contains__, needles))
-                else ()
-            )
-            # (Nothing for the relations index: a message relating to nothing is in no thread.)
-            notifications.add(depth, sender, highlighted)
+            if any(map(body.__contains__, needles)):
+                for user_id in rooms._highlighted(room, event):
+                    highlights.setdefault(user_id, []).append(depth)
         room.append_messages(made)
+        # The unread counts' index, in one step (the depths are the events' own ints).
+        # Nothing for the relations index: a message relating to nothing is in no thread.
+        depths = [event.depth for event in made]
+        by_sender: dict[str, list[int]] = {}
+        if len(set(senders)) == len(senders):
+            for offset, sender in enumerate(senders[: run.count]):
+                by_sender[sender] = depths[offset :: len(senders)]
+        else:
+            for event in made:
+                by_sender.setdefault(event.sender, []).append(event.depth)
+        room.notifications.extend(depths, by_sender, highlights)
         self.taken += run.count
