@@ -40,6 +40,7 @@ from mockserver.api.shared import SHARED
 from mockserver.core.errors import M_NOT_JSON, M_UNKNOWN_TOKEN, MatrixError, invalid_param
 from mockserver.core.filters import EMPTY_FILTER, Filter, parse_filter
 from mockserver.core.model import AccountData, Event, JsonDict, Session
+from mockserver.core.room import Room
 from mockserver.core.store import NO_ONE_TIME_KEYS, Store
 from mockserver.core.store.relations import Aggregator
 from mockserver.core.sync import (
@@ -469,32 +470,26 @@ def federation_format(
         *(("join", r) for r in result.joined),
         *(("leave", r) for r in result.left),
     ]
+
+    def pdus(room: Room, events: list[Event], aggregator: Aggregator | None) -> list[JsonDict]:
+        fields = sync.filter.event_fields
+        return [
+            federation_event(
+                e, room, session, now, store.server_name, event_fields=fields, aggregator=aggregator
+            )
+            for e in events
+        ]
+
     for section, entry in entries:
         room = store.rooms[entry.room_id]
-
-        def pdus(events: list[Event], aggregator: Aggregator | None = None) -> list[JsonDict]:
-            return [
-                federation_event(
-                    e,
-                    room,
-                    session,
-                    now,
-                    store.server_name,
-                    event_fields=sync.filter.event_fields,
-                    aggregator=aggregator,
-                )
-                for e in events
-            ]
-
         encoded = dict(rooms[section][entry.room_id])
-        timeline = entry.timeline.events
         encoded["timeline"] = {
             **encoded["timeline"],
-            "events": pdus(timeline, bundles.get(entry.room_id)),
+            "events": pdus(room, entry.timeline.events, bundles.get(entry.room_id)),
         }
         for key in ("state", "state_after", "org.matrix.msc4222.state_after"):
             if key in encoded:
-                encoded[key] = {"events": pdus(entry.state)}
+                encoded[key] = {"events": pdus(room, entry.state, None)}
         rooms[section][entry.room_id] = encoded
     return body
 

@@ -73,3 +73,17 @@ async def test_client_format_is_the_default_and_fields_still_apply(alice: Accoun
         assert not {"room_id", "prev_events", "auth_events", "hashes", "signatures"} & event.keys()
     projected = await pdus(alice, room_id, event_fields=["type", "depth"])
     assert all(event.keys() == {"type", "depth"} for event in projected)
+
+
+async def test_left_rooms_and_state_after_are_pdus_too(alice: Account, bob: Account) -> None:
+    room_id = await alice.create_room(preset="public_chat")
+    await bob.join(room_id)
+    await bob.leave(room_id)
+    room_filter = {"timeline": {"limit": 1}, "include_leave": True}
+    short = json.dumps({"event_format": "federation", "room": room_filter})
+    left = (await bob.sync(filter=short))["rooms"]["leave"][room_id]
+    for event in left["timeline"]["events"] + left["state"]["events"]:
+        assert {"prev_events", "auth_events", "hashes", "signatures", "room_id"} <= event.keys()
+    joined = (await alice.sync(filter=short, use_state_after="true"))["rooms"]["join"][room_id]
+    assert joined["state_after"]["events"]
+    assert all("hashes" in event for event in joined["state_after"]["events"])
