@@ -5,11 +5,12 @@ floor app serving that very answer, pre-encoded, through the same uvicorn
 (``GET /same_bytes``), so the ratio is what mockserver adds to moving those bytes.
 ``--quick`` loads the same shape, scaled down.
 
-Beside the big account's server runs a second mockserver, the *small world*: the
-wake-up with 200 parked (200 fresh users in a fresh room, as ``bench/run.py`` times
-it) is timed there, on the big account (200 members of its crowd room) and on the
-floor, turn about; then the small server loads the same account with 10 rooms, and
-the two first windows are timed turn about (size-independence).
+Beside the big account's server run two more mockservers. One holds the same
+account with 10 rooms: the two first windows are timed turn about (is the window
+independent of the account's size?). The other is the *small world*: the wake-up
+with 200 parked (200 fresh users in a fresh room, as ``bench/run.py`` times it) is
+timed there, on the big account (200 members of its crowd room) and on the floor,
+turn about.
 
 ``python bench/big_account.py [--quick]`` runs this part alone and prints its rows.
 """
@@ -203,10 +204,11 @@ class SameBytes:
 
 
 async def measure_big_account(
-    http: Http, floor: Http, small: Http, sizes: BigSizes
+    http: Http, floor: Http, small: Http, few: Http, sizes: BigSizes
 ) -> dict[str, Any]:
     """Load the big account into a fresh mockserver, then time its answers; ``small`` is
-    a second fresh mockserver, the small world beside it."""
+    a second fresh mockserver, the small world beside it, and ``few`` a third, for the
+    same account with few rooms."""
     document = scaled(sizes.rooms, sizes.crowd, sizes.history)
     status, body = await http.raw("POST", "/_bench/load", body=orjson.dumps(document))
     if status != 200:
@@ -233,6 +235,7 @@ async def measure_big_account(
         "POST", SLIDING_SYNC, body=sliding_body(99), params={"timeout": "0"}
     )
     result["sliding_growth"] = await same.measure_growth(19, 99)
+    result["first_window"] = await first_windows(http, few, sizes)
     result["members_crowd"] = await same.measure("GET", f"{V3}/rooms/!crowd:localhost/members")
     result["wake"] = await alternate_wakes(
         {
@@ -243,15 +246,14 @@ async def measure_big_account(
         sizes.wake_clients,
         sizes.wake_rounds,
     )
-    result["first_window"] = await first_windows(http, small, sizes)
     return result
 
 
-async def first_windows(big: Http, small: Http, sizes: BigSizes) -> dict[str, Any]:
+async def first_windows(big: Http, few: Http, sizes: BigSizes) -> dict[str, Any]:
     """The first window [[0,19]] of the big account and of the same account with
-    ``few_rooms`` rooms (on the small server), timed turn about."""
+    ``few_rooms`` rooms (loaded into ``few``), timed turn about."""
     document = scaled(sizes.few_rooms, sizes.crowd, sizes.history)
-    status, body = await small.raw("POST", "/_bench/load", body=orjson.dumps(document))
+    status, body = await few.raw("POST", "/_bench/load", body=orjson.dumps(document))
     if status != 200:
         raise RuntimeError(f"load: {status} {body[:300]!r}")
 
@@ -266,9 +268,9 @@ async def first_windows(big: Http, small: Http, sizes: BigSizes) -> dict[str, An
 
     times: dict[str, list[float]] = {"big": [], "few": []}
     await window(big)
-    await window(small)
+    await window(few)
     for turn in range(max(sizes.repeats * 4, 8)):
-        order = [("big", big), ("few", small)]
+        order = [("big", big), ("few", few)]
         for name, http in order if turn % 2 == 0 else order[::-1]:
             times[name].append(await window(http))
     return {
@@ -278,16 +280,17 @@ async def first_windows(big: Http, small: Http, sizes: BigSizes) -> dict[str, An
 
 
 async def measure_servers(sizes: BigSizes, cpu: int | None) -> dict[str, Any]:
-    """Start the floor, the big account's mockserver and the small world's; measure."""
+    """Start the floor and three mockservers (the big account's, the small world's, the
+    account with few rooms); measure."""
     floor_server, _ = await spawn(serve_argv("floor"), cpu)
     servers: list[ServerProcess] = [floor_server]
     clients: list[Http] = []
     try:
-        for _ in range(2):
+        for _ in range(3):
             server, _ = await spawn(serve_argv("mockserver"), cpu)
             servers.append(server)
-        floor, big, small = clients = [Http(server.base_url) for server in servers]
-        return await measure_big_account(big, floor, small, sizes)
+        floor, big, small, few = clients = [Http(server.base_url) for server in servers]
+        return await measure_big_account(big, floor, small, few, sizes)
     finally:
         for http in clients:
             await http.close()
