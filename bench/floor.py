@@ -71,13 +71,13 @@ def create_floor_app() -> Starlette:
         return Response(b'{"parked":%d}' % park.parked, media_type="application/json")
 
     #: The same-bytes floor: an answer of mockserver's, pre-encoded, served as it is.
-    stored = {"body": BODY}
+    same = {"body": BODY}
 
     async def same_bytes(request: Request) -> Response:
         if request.method == "PUT":
-            stored["body"] = await request.body()
+            same["body"] = await request.body()
             return _fixed()
-        return Response(stored["body"], media_type="application/json")
+        return Response(same["body"], media_type="application/json")
 
     async def fixed(request: Request) -> Response:
         await request.body()

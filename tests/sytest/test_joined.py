@@ -5,25 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.support import Account, register
+from tests.support import Account
 from tests.sytest.sync31 import create_room_synced, joined, matrix_sync, matrix_sync_again
 
 pytestmark = pytest.mark.anyio
 
 TIMELINE_10 = {"room": {"timeline": {"limit": 10}}}
-
-
-@pytest.fixture
-async def user_a(client: httpx.AsyncClient) -> Account:
-    return await register(client, "usera")
-
-
-@pytest.fixture
-async def user_b(client: httpx.AsyncClient) -> Account:
-    return await register(client, "userb")
 
 
 def assert_empty_if_there(room: dict[str, Any], *sections: str) -> None:

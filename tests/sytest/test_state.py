@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.support import Account, register
+from tests.support import Account
 from tests.sytest.sync31 import (
     FILLER,
     create_room_synced,
@@ -52,16 +51,6 @@ NO_TIMELINE: dict[str, Any] = {
     },
     "presence": {"types": []},
 }
-
-
-@pytest.fixture
-async def user_a(client: httpx.AsyncClient) -> Account:
-    return await register(client, "usera")
-
-
-@pytest.fixture
-async def user_b(client: httpx.AsyncClient) -> Account:
-    return await register(client, "userb")
 
 
 def events_of(room: dict[str, Any], section: str) -> list[dict[str, Any]]:

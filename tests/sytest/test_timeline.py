@@ -11,7 +11,6 @@ from tests.support import Account
 from tests.sytest.sync31 import (
     FILLER,
     create_room_synced,
-    fillers,
     fillers_synced,
     matrix_sync,
     matrix_sync_again,

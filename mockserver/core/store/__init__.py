@@ -63,6 +63,7 @@ from mockserver.core.store.rooms import (
     STRIPPED_STATE_TYPES,
     SUPPORTED_ROOM_VERSIONS,
     CreateRoom,
+    MessageRun,
     Rooms,
 )
 from mockserver.core.store.store import Store
@@ -89,6 +90,7 @@ __all__ = [
     "Listener",
     "Media",
     "MediaRepository",
+    "MessageRun",
     "Rooms",
     "Store",
     "Stream",

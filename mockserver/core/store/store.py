@@ -43,7 +43,7 @@ from mockserver.core.store.media import Media, MediaRepository
 from mockserver.core.store.pushers import Pusher, Pushers
 from mockserver.core.store.relations import Aggregator, Relations, Unread, aggregator, unread_counts
 from mockserver.core.store.room_order import RoomOrder, RoomOrders
-from mockserver.core.store.rooms import CreateRoom, ImportedEvent, Rooms
+from mockserver.core.store.rooms import CreateRoom, ImportedEvent, MessageRun, Rooms
 from mockserver.core.store.sent_members import SentMembers
 from mockserver.core.store.to_device import ToDeviceQueues
 from mockserver.core.store.upgrades import upgrade_room
@@ -457,8 +457,9 @@ class Store:
         self._commit()
         return event
 
-    def import_events(self, room_id: str, events: Sequence[ImportedEvent]) -> None:
-        """:meth:`import_event` for each of ``events`` in order, told to listeners once."""
+    def import_events(self, room_id: str, events: Sequence[ImportedEvent | MessageRun]) -> None:
+        """:meth:`import_event` for each of ``events`` in order (a :class:`MessageRun` for
+        each of its messages), told to listeners once."""
         self._rooms.import_events(room_id, events)
         self._commit()
 
