@@ -14,7 +14,7 @@ PORT ?= 8008
 # Scenarios `make run` loads: files, or names of shipped ones (FIXTURES= for an empty server).
 FIXTURES ?= demo
 
-.PHONY: install run test bench bench-profile lint clean
+.PHONY: install run test fuzz-spec bench bench-profile lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,16 @@ TEST_WORKERS ?= auto
 
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# The long fuzz run driven by the Matrix spec's own OpenAPI files, read from a checkout
+# of matrix-org/matrix-spec (not in this repository): see docs/security.md.
+SPEC ?=
+FUZZ_EXAMPLES ?= 100
+FUZZ_ONLY ?=
+
+fuzz-spec: install
+	@test -n "$(SPEC)" || { echo "usage: make fuzz-spec SPEC=/path/to/matrix-spec"; exit 2; }
+	$(BIN)/python -m tests.fuzz.spec_run "$(SPEC)" --examples $(FUZZ_EXAMPLES) --only "$(FUZZ_ONLY)"
 
 lint: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'

@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 
 from client import BENCH_DIR, Http, ServerProcess, pin, register, serve_argv, spawn
-from big_account import measure_big_account
+from big_account import QUICK as BIG_QUICK, BigSizes, Row, big_rows, measure_servers
 from sliding import SlidingWake, first_window
 from scenarios import (
     TIMELINE_20,
@@ -76,10 +76,7 @@ class Sizes:
     sliding_wake_clients: tuple[int, ...] = (1, 50)
     sliding_wake_rounds: tuple[int, ...] = (200, 24)
     #: The big account (fixtures/big_account.json; smaller counts: the same shape scaled).
-    big_rooms: int = 1000
-    big_crowd: int = 10_000
-    big_history: int = 100_000
-    big_repeats: int = 5
+    big: BigSizes = BigSizes()
 
 
 QUICK = Sizes(
@@ -103,10 +100,7 @@ QUICK = Sizes(
     sliding_repeats=3,
     sliding_wake_clients=(1, 5),
     sliding_wake_rounds=(3, 3),
-    big_rooms=20,
-    big_crowd=200,
-    big_history=2_000,
-    big_repeats=2,
+    big=BIG_QUICK,
 )
 
 SERVER_CPU: int | None = None
@@ -413,9 +407,6 @@ def machine() -> dict[str, Any]:
     }
 
 
-Row = tuple[str, str, str, str, str, str]
-
-
 def build_rows(r: dict[str, Any], sizes: Sizes) -> tuple[list[Row], list[dict[str, Any]]]:
     rows: list[Row] = []
     targets: list[dict[str, Any]] = []
@@ -608,55 +599,6 @@ def build_rows(r: dict[str, Any], sizes: Sizes) -> tuple[list[Row], list[dict[st
     return rows, targets
 
 
-def big_rows(big: dict[str, Any], target: Any) -> list[Row]:
-    load = big["load"]
-    rate, cpu_rate = load["events"] / load["seconds"], load["events"] / load["cpu_seconds"]
-    rows: list[Row] = [
-        (
-            f"big account: load {load['events']} events",
-            f"{load['seconds']:.2f} s",
-            "",
-            f"{rate:,.0f}/s",
-            target("big account load, events per second", rate, ">= 50,000/s", rate >= 50_000),
-            f"{cpu_rate:,.0f} events per CPU-second",
-        ),
-        (
-            "big account: memory per room",
-            f"{load['rss_growth_bytes'] / load['rooms'] / 1024:.1f} KiB",
-            "",
-            "",
-            "",
-            f"{load['rss_growth_bytes'] / load['events']:.0f} B per event,"
-            f" {load['rss_growth_bytes'] / max(load['memberships'], 1):.0f} B per member (all of it)",
-        ),
-    ]
-    labels = {
-        "initial_sync": ("v3 initial sync, full", 3.0),
-        "initial_sync_lazy": ("v3 initial sync, timeline.limit 1, lazy members", 3.0),
-        "incremental_sync": ("v3 incremental sync after one event", None),
-        "sliding_0_19": ("sliding sync, first window [[0,19]]", 2.0),
-        "sliding_0_99": ("sliding sync, first window [[0,99]]", None),
-        "members_crowd": ("/members of the crowd room (10,000 members)", None),
-    }
-    for key, (label, limit) in labels.items():
-        figure = big[key]
-        m, f = figure["mockserver"]["p50_ms"], figure["floor"]["p50_ms"]
-        ratio = m / f
-        rows.append(
-            (
-                f"big account: {label} p50",
-                f"{m:.2f} ms",
-                f"{f:.2f} ms",
-                f"{ratio:.2f}x",
-                target(f"big account {label}, vs same bytes", ratio, f"<= {limit}x", ratio <= limit)
-                if limit is not None
-                else "",
-                f"{figure['bytes']:,} B, same-bytes floor",
-            )
-        )
-    return rows
-
-
 def render(rows: list[Row]) -> str:
     header: Row = ("figure", "mockserver", "floor", "ratio", "target", "")
     table = [header, *rows]
@@ -692,24 +634,13 @@ async def main_async(sizes: Sizes, profile: Path | None) -> dict[str, Any]:
     results["memory"] = await measure_memory(sizes)
     log(f"memory, {sizes.media_files} uploads of {sizes.media_file_bytes} bytes")
     results["media_memory"] = await measure_media_memory(sizes)
-    log(f"big account, {sizes.big_rooms} rooms")
+    log(f"big account, {sizes.big.rooms} rooms")
     results["big_account"] = await measure_big(sizes)
     return results
 
 
 async def measure_big(sizes: Sizes) -> dict[str, Any]:
-    floor_server, _ = await spawn(serve_argv("floor"), SERVER_CPU)
-    mock_server, _ = await spawn(serve_argv("mockserver"), SERVER_CPU)
-    http, floor = Http(mock_server.base_url), Http(floor_server.base_url)
-    try:
-        return await measure_big_account(
-            http, floor, sizes.big_rooms, sizes.big_crowd, sizes.big_history, sizes.big_repeats
-        )
-    finally:
-        await http.close()
-        await floor.close()
-        await mock_server.stop()
-        await floor_server.stop()
+    return await measure_servers(sizes.big, SERVER_CPU)
 
 
 def start_profiler(server: ServerProcess, output: Path) -> subprocess.Popen[bytes]:

@@ -51,7 +51,7 @@ async def _put_state(call: Call, state_key: str) -> Reply:
 async def _get_state(call: Call, state_key: str) -> Reply:
     room_id = room_id_param(call)
     store = call.store
-    depth = store.visible_depth(call.user_id, room_id)
+    depth = store.reading(call.user_id, room_id).depth
     event = store.room(room_id).state_event_at((call.path["event_type"], state_key), depth)
     if event is None:
         raise not_found("Event not found.")
@@ -94,7 +94,7 @@ async def get_state_event_empty_key_slash(call: Call) -> Reply:
 async def get_room_state(call: Call) -> Reply:
     room_id = room_id_param(call)
     store = call.store
-    depth = store.visible_depth(call.user_id, room_id)
+    depth = store.reading(call.user_id, room_id).depth
     now = store.now()
     state = store.room(room_id).state_at(depth).values()
     return [client_event(e, call.session, now) for e in sorted(state, key=lambda e: e.depth)]
@@ -104,13 +104,14 @@ async def get_room_state(call: Call) -> Reply:
 async def get_room_event(call: Call) -> Reply:
     room_id = room_id_param(call)
     store = call.store
-    depth = store.visible_depth(call.user_id, room_id)
+    reading = store.reading(call.user_id, room_id)
+    depth = reading.depth
     event = store.event(call.path["event_id"])
     if (
         event is None
         or event.room_id != room_id
         or event.depth > depth
-        or not may_see(store.room(room_id), call.user_id, event)
+        or not may_see(store.room(room_id), call.user_id, event, reading.member_depth)
     ):
         raise not_found("Event not found.")
     bundles = store.aggregator(call.user_id, store.room(room_id), depth)

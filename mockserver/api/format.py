@@ -24,6 +24,8 @@ from mockserver.core.model import (
     Session,
     ToDeviceMessage,
 )
+from mockserver.core.pdu import pdu_fields
+from mockserver.core.room import Room
 from mockserver.core.store.relations import REFERENCE, REPLACE, THREAD, Aggregator, Bundle
 
 
@@ -114,6 +116,29 @@ def relations_body(
     if bundle.references:
         relations[REFERENCE] = {"chunk": [{"event_id": i} for i in bundle.references]}
     return relations
+
+
+def federation_event(
+    event: Event,
+    room: Room,
+    viewer: Session | None,
+    now: int,
+    server_name: str,
+    *,
+    event_fields: Iterable[str] | None = None,
+    aggregator: Aggregator | None = None,
+) -> JsonDict:
+    """The event as a PDU (a filter's ``event_format`` ``federation``, as Synapse serves
+    it): :func:`~mockserver.core.pdu.pdu_fields` and the ``unsigned`` clients get."""
+    body: JsonDict = {
+        **pdu_fields(room, event, server_name),
+        "unsigned": _unsigned(event, viewer, now, "transaction_id"),
+    }
+    if event_fields is not None:
+        body = project_fields(body, event_fields)
+    if aggregator is not None:
+        _bundle(body, event, aggregator, now, True)
+    return body
 
 
 def seed_event(

@@ -55,7 +55,8 @@ async def get_messages(call: Call) -> Reply:
     event_filter = room_event_filter(query.get("filter"))
     store = call.store
     room = store.room(room_id)
-    visible = store.visible_depth(call.user_id, room_id)
+    reading = store.reading(call.user_id, room_id)
+    visible = reading.depth
     current = store.position
     backwards = direction == "b"
     from_text = query.get("from")
@@ -74,6 +75,7 @@ async def get_messages(call: Call) -> Reply:
         to_depth=to_depth,
         visible_depth=visible,
         viewer=call.user_id,
+        peek_after=reading.member_depth,
     )
     now = store.now()
     bundles = store.aggregator(call.user_id, room, visible)
@@ -99,13 +101,14 @@ async def get_context(call: Call) -> Reply:
     limit = min(limit, MAX_LIMIT)
     event_filter = room_event_filter(call.query.get("filter"))
     room = store.room(room_id)
-    visible = store.visible_depth(call.user_id, room_id)
+    reading = store.reading(call.user_id, room_id)
+    visible = reading.depth
     event = store.event(call.path["event_id"])
     if (
         event is None
         or event.room_id != room_id
         or event.depth > visible
-        or not may_see(room, call.user_id, event)
+        or not may_see(room, call.user_id, event, reading.member_depth)
     ):
         raise not_found("Event not found")
     current = store.position
@@ -118,6 +121,7 @@ async def get_context(call: Call) -> Reply:
         event_filter=event_filter,
         visible_depth=visible,
         viewer=call.user_id,
+        peek_after=reading.member_depth,
     )
     after = paginate(
         room,
@@ -127,6 +131,7 @@ async def get_context(call: Call) -> Reply:
         event_filter=event_filter,
         visible_depth=visible,
         viewer=call.user_id,
+        peek_after=reading.member_depth,
     )
     now = store.now()
     start_depth = before.chunk[-1].depth - 1 if before.chunk else event.depth - 1

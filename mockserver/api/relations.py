@@ -21,11 +21,17 @@ from mockserver.core.store.relations import (
     relations_page,
     threads_page,
 )
+from mockserver.core.visibility import Reading, may_see
 
 #: Synapse's defaults and cap.
 RELATIONS_LIMIT = 5
 THREADS_LIMIT = 5
 MAX_LIMIT = 1000
+
+
+def _shown(call: Call, room: Room, reading: Reading, event: Event) -> bool:
+    """Whether the caller may see ``event`` (history visibility, a peek included)."""
+    return event.depth <= reading.depth and may_see(room, call.user_id, event, reading.member_depth)
 
 
 def _page(
@@ -52,14 +58,15 @@ async def _relations(call: Call, rel_type: str | None, event_type: str | None) -
     recurse = params.query_bool(query, "recurse")
     store = call.store
     room = store.room(room_id)
-    visible = store.visible_depth(call.user_id, room_id)
+    reading = store.reading(call.user_id, room_id)
+    visible = reading.depth
     current = store.position
     from_text = query.get("from")
     to_text = query.get("to")
     from_depth = depth_of_position(room, from_text, current) if from_text else None
     to_depth = depth_of_position(room, to_text, current) if to_text else None
     parent = store.event(call.path["event_id"])
-    if parent is None or parent.room_id != room_id or parent.depth > visible:
+    if parent is None or parent.room_id != room_id or not _shown(call, room, reading, parent):
         raise not_found("Unknown parent event.")
     index = store.relations.of(room_id)
     depths = (
@@ -67,6 +74,8 @@ async def _relations(call: Call, rel_type: str | None, event_type: str | None) -
         if index is not None
         else []
     )
+    if room.restricted_history or reading.member_depth < visible:
+        depths = [d for d in depths if _shown(call, room, reading, room.event_at(d))]
     page = relations_page(
         room,
         depths,
@@ -108,7 +117,8 @@ async def get_threads(call: Call) -> Reply:
     assert limit is not None
     store = call.store
     room = store.room(room_id)
-    visible = store.visible_depth(call.user_id, room_id)
+    reading = store.reading(call.user_id, room_id)
+    visible = reading.depth
     current = store.position
     from_text = query.get("from")
     from_depth = depth_of_position(room, from_text, current) if from_text else None
@@ -125,7 +135,10 @@ async def get_threads(call: Call) -> Reply:
         participated_only=include == "participated",
         visible_depth=visible,
     )
-    return _page(call, room, page.roots, page.next_depth, visible)
+    # A thread root the caller may not see is left out of its page (the page may then be
+    # shorter than ``limit``, which the spec allows); ``next_batch`` still goes on.
+    roots = [root for root in page.roots if _shown(call, room, reading, root)]
+    return _page(call, room, roots, page.next_depth, visible)
 
 
 routes = [

@@ -156,7 +156,7 @@ async def get_joined_rooms(call: Call) -> Reply:
 async def get_members(call: Call) -> Reply:
     room_id = room_id_param(call)
     store = call.store
-    depth = store.visible_depth(call.user_id, room_id)
+    depth = store.reading(call.user_id, room_id).depth
     room = store.room(room_id)
     at = call.query.get("at")
     if at is not None:

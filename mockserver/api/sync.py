@@ -28,6 +28,7 @@ from mockserver.api.encoded import ENCODED
 from mockserver.api.format import (
     account_data_event,
     client_event,
+    federation_event,
     presence_event,
     receipt_event,
     seed_event,
@@ -40,6 +41,7 @@ from mockserver.api.shared import SHARED
 from mockserver.core.errors import M_NOT_JSON, M_UNKNOWN_TOKEN, MatrixError, invalid_param
 from mockserver.core.filters import EMPTY_FILTER, Filter, parse_filter
 from mockserver.core.model import AccountData, Event, JsonDict, Session
+from mockserver.core.room import Room
 from mockserver.core.store import NO_ONE_TIME_KEYS, Store
 from mockserver.core.store.relations import Aggregator
 from mockserver.core.sync import (
@@ -455,6 +457,47 @@ def encode_stable(
     return body
 
 
+def federation_format(
+    body: JsonDict,
+    result: SyncResult,
+    store: Store,
+    session: Session,
+    now: int,
+    sync: SyncRequest,
+    bundles: Bundles,
+) -> JsonDict:
+    """A filter's ``event_format`` ``federation``: the rooms' state and timeline events
+    as PDUs, as Synapse serves them (invite and knock state stay stripped, as there). The
+    answer's shared pieces are copied, never changed."""
+    rooms: JsonDict = body["rooms"]
+    entries: list[tuple[str, JoinedRoom | LeftRoom]] = [
+        *(("join", r) for r in result.joined),
+        *(("leave", r) for r in result.left),
+    ]
+
+    def pdus(room: Room, events: list[Event], aggregator: Aggregator | None) -> list[JsonDict]:
+        fields = sync.filter.event_fields
+        return [
+            federation_event(
+                e, room, session, now, store.server_name, event_fields=fields, aggregator=aggregator
+            )
+            for e in events
+        ]
+
+    for section, entry in entries:
+        room = store.rooms[entry.room_id]
+        encoded = dict(rooms[section][entry.room_id])
+        encoded["timeline"] = {
+            **encoded["timeline"],
+            "events": pdus(room, entry.timeline.events, bundles.get(entry.room_id)),
+        }
+        for key in ("state", "state_after", "org.matrix.msc4222.state_after"):
+            if key in encoded:
+                encoded[key] = {"events": pdus(room, entry.state, None)}
+        rooms[section][entry.room_id] = encoded
+    return body
+
+
 @endpoint("/sync", "GET")
 async def get_stable_sync(call: Call) -> Reply:
     result, request = await run_sync(call, stable=True)
@@ -464,9 +507,17 @@ async def get_stable_sync(call: Call) -> Reply:
     now = store.now()
     keys = DeviceKeys.of(store, session)
     bundles = sync_bundles(store, result, session.user_id)
+
+    def encode() -> JsonDict:
+        body = encode_stable(result, session, now, request, keys, bundles)
+        if request.filter.event_format == "federation":
+            return federation_format(body, result, store, session, now, request, bundles)
+        return body
+
     key = (
         "stable",
         request.filter.event_fields,
+        request.filter.event_format,
         request.state_at,
         keys,
         viewer_key(result, bundles),
@@ -477,7 +528,7 @@ async def get_stable_sync(call: Call) -> Reply:
             session,
             now,
             key,
-            lambda: encode_stable(result, session, now, request, keys, bundles),
+            encode,
         )
     )
 

@@ -11,7 +11,7 @@ receipt costs a few bisections whatever the room's size.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 #: (notification_count, highlight_count)
@@ -35,6 +35,19 @@ class NotificationIndex:
         self.by_sender.setdefault(sender, []).append(depth)
         for user_id in highlighted:
             self.highlights.setdefault(user_id, []).append(depth)
+
+    def extend(
+        self,
+        depths: list[int],
+        by_sender: Mapping[str, list[int]],
+        highlights: Mapping[str, list[int]],
+    ) -> None:
+        """:meth:`add` for many events at once: their ``depths`` (ascending, deeper than
+        any held), the same depths by sender and by highlighted user."""
+        self.notifying.extend(depths)
+        for held, more in ((self.by_sender, by_sender), (self.highlights, highlights)):
+            for user_id, found in more.items():
+                held.setdefault(user_id, []).extend(found)
 
     def counts(self, user_id: str, after_depth: int) -> Counts:
         """(notification_count, highlight_count) of others' events after ``after_depth``."""

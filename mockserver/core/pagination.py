@@ -55,6 +55,7 @@ def paginate(
     to_depth: int | None = None,
     visible_depth: int,
     viewer: str | None = None,
+    peek_after: int | None = None,
 ) -> Page:
     """Up to ``limit`` matching events from ``from_depth`` in one direction.
 
@@ -62,7 +63,8 @@ def paginate(
     stops above ``to_depth``; forwards returns depths > ``from_depth``
     (oldest first) up to ``to_depth``. Nothing past ``visible_depth`` is
     ever returned, nor (with ``viewer``) an event the room's history visibility
-    hides from that user (:mod:`mockserver.core.visibility`).
+    hides from that user (:mod:`mockserver.core.visibility`; ``peek_after``: the
+    depth past which they read as a peeker, see :func:`~mockserver.core.visibility.may_see`).
     """
     chunk: list[Event] = []
     if not event_filter.allows_room(room.room_id):
@@ -70,7 +72,7 @@ def paginate(
 
     def shown(event: Event) -> bool:
         return event_filter.allows(event.type, event.sender, event.content) and (
-            viewer is None or may_see(room, viewer, event)
+            viewer is None or may_see(room, viewer, event, peek_after)
         )
 
     if backwards:

@@ -75,6 +75,11 @@ class Room:
     )
     #: The user ids of :attr:`_joined_names`, likewise (see :meth:`joined_members`).
     _joined_ids: list[str] | None = field(default=None, init=False, repr=False, compare=False)
+    #: The joined members' user ids and display names, worked out with
+    #: :attr:`_joined_names` (see :meth:`mention_needles`). Not state.
+    _mention_needles: tuple[str, ...] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
     #: How many members hold each membership now, worked out once per membership change
     #: (see :meth:`member_count`). Not state.
     _member_counts: dict[str | None, int] | None = field(
@@ -120,12 +125,21 @@ class Room:
             if event.type == "m.room.member":
                 self._joined_names = None
                 self._joined_ids = None
+                self._mention_needles = None
                 self._member_counts = None
                 self._members_now.pop(event.state_key, None)
             elif event.type == "m.room.history_visibility" and event.content.get(
                 "history_visibility"
             ) in ("joined", "invited"):
                 self.restricted_history = True
+
+    def append_messages(self, events: list[Event]) -> None:
+        """:meth:`append` for each of ``events``, none of them a state event (a bulk import)."""
+        assert not events or events[0].depth == len(self.events) + 1
+        assert all(event.state_key is None for event in events)
+        self.events.extend(events)
+        self.streams.extend([event.stream for event in events])
+        self.bumps.extend([event.depth for event in events if event.type in BUMP_EVENT_TYPES])
 
     def replace(self, event: Event) -> None:
         """Swap in a changed copy of an event (a redaction), keeping its place."""
@@ -136,6 +150,7 @@ class Room:
         if event.type == "m.room.member":
             self._joined_names = None
             self._joined_ids = None
+            self._mention_needles = None
             self._member_counts = None
             self._members_now.clear()
 
@@ -335,6 +350,18 @@ class Room:
         if ids is None:
             ids = self._joined_ids = [user_id for user_id, _ in self.joined_names()]
         return ids
+    def mention_needles(self) -> tuple[str, ...]:
+        """Every joined member's user id and display name: a message's body that holds
+        none of them highlights no one but those its ``m.mentions`` names."""
+        needles = self._mention_needles
+        if needles is None:
+            found: list[str] = []
+            for user_id, name in self.joined_names():
+                found.append(user_id)
+                if name is not None:
+                    found.append(name)
+            needles = self._mention_needles = tuple(found)
+        return needles
 
     def state_now(self) -> Mapping[StateKey, Event]:
         """The current state as a read-only mapping, without copying it (see :class:`CurrentState`)."""

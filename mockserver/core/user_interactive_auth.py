@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.core.errors import M_FORBIDDEN, M_UNRECOGNIZED, MatrixError, forbidden
+from mockserver.core.errors import M_FORBIDDEN, M_UNRECOGNIZED, MatrixError, bad_json, forbidden
 
 JsonDict = dict[str, Any]
 PASSWORD_FLOWS: tuple[tuple[str, ...], ...] = (("m.login.password",),)
@@ -68,17 +68,18 @@ class UserInteractiveAuth:
         challenge, so the 401 names the session to retry with.
         """
         session_id = auth.get("session") if auth is not None else None
-        session = self.sessions.get(session_id) if isinstance(session_id, str) else None
+        stage = auth.get("type") if auth is not None else None
+        for name, value in (("session", session_id), ("type", stage)):
+            if value is not None and not isinstance(value, str):
+                raise bad_json(f"'{name}' must be a string")
+        session = self.sessions.get(session_id) if session_id is not None else None
         if session is not None and (session.user_id != user_id or session.operation != operation):
             raise forbidden("Requested operation has changed during the UI authentication session.")
         if session is None:
             session_id = self._new_session_id()
             session = self.sessions[session_id] = UiaSession(user_id, operation)
         assert isinstance(session_id, str)
-        if auth is None:
-            return challenge(session_id, session.completed, flows)
-        stage = auth.get("type")
-        if stage is None:
+        if auth is None or stage is None:
             return challenge(session_id, session.completed, flows)
         if stage not in KNOWN_STAGES:
             raise MatrixError(M_UNRECOGNIZED, f"Unrecognized auth type {stage!r}", status=400)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from mockserver.core.model import JsonDict
+from mockserver.core.model import JsonDict, frozen_for_checkers
 from mockserver.core.store import CreateRoom
 from mockserver.core.store.pushers import Pusher
 from mockserver.core.voip import TurnServer
@@ -49,7 +49,7 @@ class KeyBackupSpec:
     rooms: dict[str, dict[str, JsonDict]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_for_checkers  # (a plain dataclass at run time: 10,000 of them in the big account)
 class UserSpec:
     user_id: str
     password: str | None
@@ -82,7 +82,7 @@ class MediaSpec:
     user_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_for_checkers  # (a plain dataclass at run time: one per member of a big room)
 class EventSpec:
     """One event to import; without ``origin_server_ts``, stamped ``age_ms`` before the load."""
 
@@ -95,6 +95,21 @@ class EventSpec:
     age_ms: int = 0
     #: (device_id or None for the sender's first device, txn_id)
     txn: tuple[str | None, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedMessages:
+    """``generate``: ``count`` plain messages, carried as one item (the store makes each
+    as it imports them: see :class:`~mockserver.core.store.MessageRun`)."""
+
+    count: int
+    senders: tuple[str, ...]
+    #: Body templates, used in turn; ``{n}`` is the message's number (from 1).
+    bodies: tuple[str, ...]
+    msgtype: str
+    #: The first message's timestamp; None: the last one is stamped at the load.
+    origin_server_ts: int | None
+    interval_ms: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +148,7 @@ class RoomSpec:
     room_id: str | None
     creator: str | None = None
     create: CreateRoom | None = None
-    events: list[EventSpec] = field(default_factory=list)
+    events: list[EventSpec | GeneratedMessages] = field(default_factory=list)
     #: Directory aliases set after the events (a created room's first alias is made by createRoom).
     aliases: tuple[str, ...] = ()
     public: bool = False

@@ -41,6 +41,7 @@ from mockserver.scenarios.plan import (
     DeviceSpec,
     KeyBackupSpec,
     EventSpec,
+    GeneratedMessages,
     Plan,
     PresenceSpec,
     ReceiptSpec,
@@ -515,14 +516,14 @@ class _Checker:
             room.spec.events.extend(events)
 
         room.spec.events.extend(self._each(self._list(node, "state"), lambda n: self._state(room, n)))
-        for events in self._each(self._list(node, "timeline"), lambda n: self._timeline(room, n)):
-            room.spec.events.extend(events)
+        for items in self._each(self._list(node, "timeline"), lambda n: self._timeline(room, n)):
+            room.spec.events.extend(items)
         return room
 
-    def _timeline(self, room: _Room, item: Node) -> list[EventSpec]:
+    def _timeline(self, room: _Room, item: Node) -> list[EventSpec | GeneratedMessages]:
         if item.has("generate"):
             item.fields(("generate",))
-            return self._generate(room, item.at("generate"))
+            return [self._generate(room, item.at("generate"))]
         return [self._event(room, item, EVENT_KEYS)]
 
     def _aliases(self, node: Node) -> list[str]:
@@ -861,7 +862,7 @@ class _Checker:
             )
         return (device_id, txn_id)
 
-    def _generate(self, room: _Room, node: Node) -> list[EventSpec]:
+    def _generate(self, room: _Room, node: Node) -> GeneratedMessages:
         node.fields(GENERATE_KEYS, required=("count",))
         count = node.at("count").integer(minimum=1, maximum=MAX_GENERATED)
         senders = self._one_or_many(node, "sender", "senders", self._known_user)
@@ -871,25 +872,28 @@ class _Checker:
             where = node.at("sender") if node.has("sender") else node.at("senders").array()[index]
             room.require_joined(sender, where, f"{sender} is not joined to the room at this point")
         bodies = self._one_or_many(node, "body", "bodies", lambda n: n.string()) or ["Message {n}"]
-        msgtype = node.optional_string("msgtype", "m.text")
+        given_msgtype = node.optional_string("msgtype")
+        msgtype = "m.text" if given_msgtype is None else given_msgtype
         start = None
         if node.get("origin_server_ts") is not None:
             start = node.at("origin_server_ts").integer(minimum=0)
         interval = node.at("interval_ms").integer(minimum=0) if node.has("interval_ms") else 0
-        events = []
-        for i in range(count):
-            body = bodies[i % len(bodies)].replace("{n}", str(i + 1))
-            events.append(
-                EventSpec(
-                    "m.room.message",
-                    senders[i % len(senders)],
-                    {"msgtype": msgtype, "body": body},
-                    origin_server_ts=None if start is None else start + i * interval,
-                    age_ms=(count - 1 - i) * interval if start is None else 0,
-                )
-            )
+        for template in bodies:
+            # The longest body a template gives is the one with the most digits.
+            body = template.replace(COUNTER, str(count))
+            for sender in senders:
+                try:
+                    self.store.check_event_size(
+                        room.spec.room_id or "!x:x",
+                        "m.room.message",
+                        sender,
+                        {"msgtype": msgtype, "body": body},
+                        None,
+                    )
+                except MatrixError:
+                    node.fail("a generated message would be larger than 64 KiB")
         room.has_events = True
-        return events
+        return GeneratedMessages(count, tuple(senders), tuple(bodies), msgtype, start, interval)
 
     def _one_or_many(self, node: Node, one: str, many: str, read: Any) -> list[Any]:
         if node.has(one) and node.has(many):

@@ -374,3 +374,34 @@ async def test_unknown_token_in_query(client: httpx.AsyncClient) -> None:
 async def test_registered_helper_account_is_usable(client: httpx.AsyncClient) -> None:
     account = await register(client, "ivan")
     assert (await account.call("GET", "/account/whoami"))["user_id"] == "@ivan:localhost"
+
+
+async def test_logout_deletes_the_device_and_its_keys(
+    client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    """Spec, POST /logout: "The device associated with the access token is also deleted.
+    Device keys for the device are deleted alongside the device." (Synapse does so.)"""
+    other = (await client.post(f"{V3}/login", json=password_login("alice"))).json()
+    keys = {
+        "device_keys": {
+            "user_id": alice.user_id,
+            "device_id": alice.device_id,
+            "algorithms": ["m.olm.v1.curve25519-aes-sha2"],
+            "keys": {f"curve25519:{alice.device_id}": "a", f"ed25519:{alice.device_id}": "b"},
+            "signatures": {},
+        }
+    }
+    await alice.call("POST", "/keys/upload", json=keys)
+    query = {"device_keys": {alice.user_id: []}}
+    assert alice.device_id in (await bob.call("POST", "/keys/query", json=query))["device_keys"][alice.user_id]
+    await alice.call("POST", "/logout")
+    other_headers = {"Authorization": f"Bearer {other['access_token']}"}
+    devices = (await client.get(f"{V3}/devices", headers=other_headers)).json()["devices"]
+    assert [d["device_id"] for d in devices] == [other["device_id"]]
+    assert alice.device_id not in (await bob.call("POST", "/keys/query", json=query))["device_keys"].get(alice.user_id, {})
+    await client.post(f"{V3}/logout/all", headers=other_headers)
+    again = (await client.post(f"{V3}/login", json=password_login("alice"))).json()
+    devices = (
+        await client.get(f"{V3}/devices", headers={"Authorization": f"Bearer {again['access_token']}"})
+    ).json()["devices"]
+    assert [d["device_id"] for d in devices] == [again["device_id"]]

@@ -420,3 +420,41 @@ async def test_edits_do_not_notify(alice: Account, bob: Account, room: str) -> N
     await alice.send(room, edit(original, "fixed"))
     joined = (await bob.sync())["rooms"]["join"][room]
     assert joined["unread_notifications"]["notification_count"] == 1
+
+
+async def test_relations_and_threads_follow_history_visibility(
+    alice: Account, bob: Account, carol: Account
+) -> None:
+    """With ``joined`` history, what was sent while bob was not in the room is not his to
+    list, as in /messages; a stranger peeking into a world-readable room lists what was sent
+    while it was world-readable."""
+    room_id = await alice.create_room(preset="public_chat")
+    await alice.put_state(room_id, "m.room.history_visibility", {"history_visibility": "joined"})
+    hidden_root = await alice.send(room_id, "a root before bob")
+    await alice.send(room_id, thread(hidden_root, "a reply before bob"))
+    await bob.join(room_id)
+    root = await alice.send(room_id, "a root bob sees")
+    await bob.leave(room_id)
+    hidden_reply = await alice.send(room_id, thread(root, "a reply while bob was away"))
+    await bob.join(room_id)
+    reply = await alice.send(room_id, thread(root, "a reply bob sees"))
+    listed = await relations(bob, room_id, root)
+    assert [e["event_id"] for e in listed["chunk"]] == [reply]
+    assert hidden_reply in [e["event_id"] for e in (await relations(alice, room_id, root))["chunk"]]
+    response = await bob.client.get(
+        f"{V1}/rooms/{room_id}/relations/{hidden_root}", headers=bob.headers
+    )
+    assert_error(response, 404, "M_NOT_FOUND")
+    assert hidden_root not in [e["event_id"] for e in (await threads(bob, room_id))["chunk"]]
+    assert hidden_root in [e["event_id"] for e in (await threads(alice, room_id))["chunk"]]
+
+    await alice.put_state(
+        room_id, "m.room.history_visibility", {"history_visibility": "world_readable"}
+    )
+    public_root = await alice.send(room_id, "a root anyone may read")
+    public_reply = await alice.send(room_id, thread(public_root, "a public reply"))
+    peeked = await relations(carol, room_id, public_root)
+    assert [e["event_id"] for e in peeked["chunk"]] == [public_reply]
+    assert [e["event_id"] for e in (await threads(carol, room_id))["chunk"]] == [public_root]
+    response = await carol.client.get(f"{V1}/rooms/{room_id}/relations/{root}", headers=carol.headers)
+    assert_error(response, 404, "M_NOT_FOUND")

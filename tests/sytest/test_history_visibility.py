@@ -11,14 +11,9 @@ import httpx
 import pytest
 
 from tests.support import Account, assert_error, register
+from tests.sytest.sync31 import matrix_sync_again
 
 pytestmark = pytest.mark.anyio
-
-
-async def again(account: Account, **params: Any) -> dict[str, Any]:
-    body = await account.sync(since=account.next_batch, **params)
-    account.next_batch = body["next_batch"]
-    return body
 
 
 @pytest.fixture
@@ -51,7 +46,7 @@ async def test_current_state_appears_in_timeline_in_private_history(
     await syncer.join(room_id)
     await set_visibility(creator, room_id, "joined")
     await creator.invite(room_id, invitee.user_id)
-    await again(syncer)
+    await matrix_sync_again(syncer)
     for n in range(before):
         await creator.send(room_id, f"Message {n}")
     await syncer.leave(room_id)
@@ -59,7 +54,7 @@ async def test_current_state_appears_in_timeline_in_private_history(
     for n in range(after):
         await creator.send(room_id, f"Message {n}")
     await syncer.join(room_id)
-    assert has_join(await again(syncer), room_id, invitee.user_id)
+    assert has_join(await matrix_sync_again(syncer), room_id, invitee.user_id)
 
 
 async def room_with_history(users: list[Account], visibility: str) -> tuple[str, dict[str, str]]:

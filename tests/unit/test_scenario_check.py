@@ -286,6 +286,15 @@ CASES = [
         False,
     ),
     Case(
+        "generated message over 64 KiB",
+        _append(
+            "rooms.0.timeline",
+            {"generate": {"count": 10, "sender": "@bob:localhost", "body": "x" * 65_400 + "{n}"}},
+        ),
+        "rooms[0].timeline[4].generate: a generated message would be larger than 64 KiB",
+        False,
+    ),
+    Case(
         "top-level event in an unknown room",
         _set("events", [{**_msg("@alice:localhost"), "room_id": "!nope:localhost"}]),
         "events[0].room_id: unknown room !nope:localhost (events must name a room of this fixture)",

@@ -8,6 +8,7 @@ import pytest
 
 from mockserver.core.store import Store
 from mockserver.scenarios import ScenarioError, check_scenario, load_scenario, read_file
+from mockserver.scenarios.plan import EventSpec, GeneratedMessages
 
 
 def _world(**room: Any) -> dict[str, Any]:
@@ -80,19 +81,26 @@ def test_big_account_plans_the_account_the_issue_asks_for() -> None:
     rooms = {room.room_id: room for room in plan.rooms}
     me = "@me:localhost"
 
+    # A generated run of messages is one item of the plan, which the store expands.
+    def events(room_id: str) -> list[EventSpec]:
+        return [e for e in rooms[room_id].events if isinstance(e, EventSpec)]
+
+    def messages(room_id: str) -> int:
+        return sum(e.count for e in rooms[room_id].events if isinstance(e, GeneratedMessages))
+
     def memberships(room_id: str) -> list[str]:
-        return [e.content["membership"] for e in rooms[room_id].events if e.state_key == me]
+        return [e.content["membership"] for e in events(room_id) if e.state_key == me]
 
     ordinary = [r for r in rooms if r and r.startswith("!room")]
     assert len(ordinary) == 1000
     # createRoom makes 7 events (a name among them); members and timeline the other 43.
-    assert all(len(rooms[r].events) == 50 - 7 for r in ordinary)
+    assert all(len(events(r)) + messages(r) == 50 - 7 for r in ordinary)
     assert all(
-        len({e.state_key for e in rooms[r].events if e.type == "m.room.member"}) == 19
+        len({e.state_key for e in events(r) if e.type == "m.room.member"}) == 19
         for r in ordinary
     )
-    crowd = {e.state_key for e in rooms["!crowd:localhost"].events if e.type == "m.room.member"}
+    crowd = {e.state_key for e in events("!crowd:localhost") if e.type == "m.room.member"}
     assert len(crowd) == 9999  # and the creator: 10,000 members
-    assert sum(1 for e in rooms["!history:localhost"].events if e.type == "m.room.message") == 100_000
+    assert messages("!history:localhost") == 100_000
     assert [memberships(f"!invite{n}:localhost") for n in range(1, 11)] == [["invite"]] * 10
     assert [memberships(f"!left{n}:localhost") for n in range(1, 11)] == [["join", "leave"]] * 10

@@ -6,7 +6,7 @@ import pytest
 
 from mockserver.core.clock import Clock
 from mockserver.core.errors import MatrixError
-from mockserver.core.store import Store
+from mockserver.core.store import MessageRun, Store
 
 
 def _store() -> Store:
@@ -104,4 +104,79 @@ def test_check_event_size_refuses_over_64_kib() -> None:
         store.check_event_size(
             "!r:localhost", "m.room.message", "@a:localhost", {"b": "x" * 70_000}, None
         )
+    assert caught.value.errcode == "M_TOO_LARGE"
+
+
+def _message_run_world(seed: int) -> tuple[Store, str]:
+    clock = Clock()
+    clock.freeze(1_000_000)
+    store = Store(clock=clock, seed=seed)
+    store.create_user("@alice:localhost", None, displayname="Alice")
+    store.create_user("@bob:localhost", None, displayname="Bob")
+    room = store.ensure_room("!r:localhost")
+    for user in ("@alice:localhost", "@bob:localhost"):
+        store.import_event(
+            room.room_id,
+            "m.room.member",
+            user,
+            {"membership": "join", "displayname": user[1:].split(":")[0].title()},
+            state_key=user,
+        )
+    return store, room.room_id
+
+
+ALICE_BOB = ("@alice:localhost", "@bob:localhost")
+
+
+@pytest.mark.parametrize(
+    ("count", "senders"),
+    [(7, ALICE_BOB), (7, (*ALICE_BOB, "@alice:localhost")), (1, ALICE_BOB)],
+)
+def test_a_message_run_is_the_messages_it_stands_for(count: int, senders: tuple[str, ...]) -> None:
+    """Expanded by the store, a run gives the events (ids, positions, stamps, highlights,
+    unread counts' indexes) that importing each of its messages gives."""
+    run = MessageRun(
+        count, senders, ("hi Bob {n}", "plain {n}", "@alice:localhost?"), "m.notice", 500, 10
+    )
+    by_run, room_id = _message_run_world(3)
+    by_run.import_events(room_id, [run])
+    one_by_one, _ = _message_run_world(3)
+    one_by_one.import_events(
+        room_id,
+        [
+            (
+                "m.room.message",
+                senders[i % len(senders)],
+                {"msgtype": "m.notice", "body": run.body(i)},
+                None,
+                500 + 10 * i,
+                None,
+                None,
+            )
+            for i in range(count)
+        ],
+    )
+    expanded, single = by_run.rooms[room_id], one_by_one.rooms[room_id]
+    assert len(expanded.events) == 2 + count
+    assert expanded.events == single.events
+    assert expanded.notifications == single.notifications
+    assert list(expanded.notifications.by_sender) == list(single.notifications.by_sender)
+    assert list(expanded.notifications.highlights) == list(single.notifications.highlights)
+    if senders == ALICE_BOB and count == 7:
+        bodies = [e.content["body"] for e in expanded.events[2:]]
+        assert bodies[-3:] == ["plain 5", "@alice:localhost?", "hi Bob 7"]
+        # By name or user id, never the sender's own (depth 6: Bob's "hi Bob 4").
+        assert expanded.notifications.highlights == {
+            "@bob:localhost": [3, 9],
+            "@alice:localhost": [8],
+        }
+    assert by_run.position == one_by_one.position
+    assert by_run.event_index == one_by_one.event_index
+
+
+def test_a_message_run_too_large_is_refused() -> None:
+    store, room_id = _message_run_world(0)
+    run = MessageRun(2, ("@alice:localhost",), ("x" * 70_000 + "{n}",), "m.text", 0, 0)
+    with pytest.raises(MatrixError) as caught:
+        store.import_events(room_id, [run])
     assert caught.value.errcode == "M_TOO_LARGE"

@@ -29,14 +29,14 @@ from mockserver.core.sliding_sync.extensions import ExtensionsResult, Scope, com
 from mockserver.core.sliding_sync.request import RoomConfig, SlidingSyncRequest
 from mockserver.core.sliding_sync.room_list import (
     ListedRoom,
+    Listing,
     RoomFacts,
-    IN_LISTS,
     RoomList,
-    listed_rooms,
     room_list,
 )
 from mockserver.core.sliding_sync.rooms import RoomContext, RoomResult, room_result
 from mockserver.core.store import Store
+from mockserver.core.store.room_order import IN_LISTS
 from mockserver.core.tokens import StreamToken
 
 MEMBER = "m.room.member"
@@ -99,7 +99,7 @@ def compute_sliding_sync(
     sent_rooms = previous.rooms if previous is not None else {}
     facts = RoomFacts(store, user_id)
 
-    listed = listed_rooms(store, user_id, since)
+    listed = Listing.of_user(store, user_id, since)
     lists = {name: room_list(config, listed, facts) for name, config in request.lists.items()}
     wanted: dict[str, tuple[ListedRoom, RoomConfig]] = {}
     for name, list_config in request.lists.items():

@@ -64,6 +64,18 @@ class RequiredState:
             return self
         return RequiredState(self.pairs | other.pairs)
 
+    def entries(self, user_id: str) -> set[StateKey] | None:
+        """Every entry the pairs can match, when none has a wildcard (None otherwise):
+        then a room's entries are looked up one by one, not its whole state scanned."""
+        found: set[StateKey] = set()
+        for event_type, state_key in self.pairs:
+            if event_type == WILDCARD or state_key == WILDCARD:
+                return None
+            found.add((event_type, state_key))
+            if state_key == ME:
+                found.add((event_type, user_id))
+        return found
+
     def matches(self, entry: StateKey, user_id: str) -> bool:
         """Whether ``entry`` is asked for by a pair other than ``$LAZY``."""
         pairs = self.pairs

@@ -5,14 +5,18 @@ from, and those they left themselves only in the answer that reports the
 leave (as Synapse does: the last thing to show of such a room is the
 leave). They are ordered by recency: ``bump_stamp``, the stream ordering
 of the room's latest bump event (a message, an encrypted event, the
-creation...) while joined, else of the user's membership event. A list
+creation...) while joined, else of the user's membership event; ties by
+room id. The store keeps that order per user
+(:mod:`mockserver.core.store.room_order`), so a list without filters reads
+only the rooms of its window; a list with filters tests every room. A list
 keeps the rooms its ``filters`` allow; its ``ranges`` pick the window of
 rooms whose data is sent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,10 +24,10 @@ from mockserver.core.model import Event
 from mockserver.core.room import Room
 from mockserver.core.sliding_sync.request import MEMBER, NO_FILTERS, ListConfig, ListFilters
 from mockserver.core.store import Store
+from mockserver.core.store.room_order import bump_stamp
 from mockserver.core.tokens import StreamToken
 
 SPACE_CHILD = "m.space.child"
-IN_LISTS = frozenset({"join", "invite", "knock", "ban", "leave"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,37 +47,48 @@ class ListedRoom:
         return cls(room, member, membership, bump_stamp(room, member, membership))
 
 
-def bump_stamp(room: Room, member: Event, membership: str) -> int:
-    """The room's place in recency order for a user whose membership is ``member``."""
-    if membership == "join":
-        found = room.bump_stream()
-        if found is not None:
-            return found
-    return member.stream
+class Listing:
+    """The rooms a list may hold, most recent first, read only as far as a window needs.
+
+    A user's (:meth:`of_user`) come from the store's
+    :class:`~mockserver.core.store.room_order.RoomOrder`: the first 20 of 1,000
+    rooms cost 20, not a sort of 1,000.
+    """
+
+    def __init__(self, rooms: Iterable[ListedRoom], count: int) -> None:
+        self._rooms = iter(rooms)
+        self._entries: list[ListedRoom] = []
+        self.count = count
+
+    @classmethod
+    def of_user(cls, store: Store, user_id: str, since: StreamToken | None) -> Listing:
+        at = since.room if since is not None else None
+        order = store.room_order(user_id)
+        return cls(_listed(store, user_id, order.listed(at)), order.count(at))
+
+    def first(self, n: int) -> list[ListedRoom]:
+        """The ``n`` most recent rooms (fewer if there are fewer)."""
+        entries = self._entries
+        if len(entries) < n:
+            entries.extend(itertools.islice(self._rooms, n - len(entries)))
+        return entries[:n]
+
+    def every(self) -> list[ListedRoom]:
+        return self.first(self.count)
+
+
+def _listed(store: Store, user_id: str, keys: Iterable[tuple[int, str]]) -> Iterator[ListedRoom]:
+    rooms = store.rooms
+    for stamp, room_id in keys:
+        room = rooms[room_id]
+        member = room.current(MEMBER, user_id)
+        assert member is not None and member.membership is not None
+        yield ListedRoom(room, member, member.membership, -stamp)
 
 
 def listed_rooms(store: Store, user_id: str, since: StreamToken | None) -> list[ListedRoom]:
     """The user's rooms a list may hold, most recent first."""
-    found: list[ListedRoom] = []
-    rooms = store.rooms
-    for room_id in store.rooms_of(user_id):
-        room = rooms[room_id]
-        membership = room.membership_now(user_id)
-        if membership not in IN_LISTS:
-            continue
-        member = room.current(MEMBER, user_id)
-        assert member is not None and membership is not None
-        if membership == "leave" and member.sender == user_id:
-            # Left (or an invite rejected) by the user: shown once, as it happens.
-            if since is None or member.stream <= since.room:
-                continue
-        found.append(ListedRoom.of(room, member, membership))
-    found.sort(key=_recency)
-    return found
-
-
-def _recency(entry: ListedRoom) -> tuple[int, str]:
-    return (-entry.bump_stamp, entry.room.room_id)
+    return Listing.of_user(store, user_id, since).every()
 
 
 # -- filters -------------------------------------------------------------------------------
@@ -190,17 +205,29 @@ class RoomList:
         return tuple(entry.room_id for entry in self.window)
 
 
-def room_list(config: ListConfig, rooms: list[ListedRoom], facts: RoomFacts) -> RoomList:
-    """The list ``config`` asks for, out of the user's rooms in recency order."""
+def room_list(
+    config: ListConfig, rooms: Listing | Sequence[ListedRoom], facts: RoomFacts
+) -> RoomList:
+    """The list ``config`` asks for, out of the user's rooms in recency order.
+
+    Without filters, only the rooms up to the last range's end are read; with
+    filters, every room is tested (a list's ``count`` is the number that pass).
+    """
+    listing = rooms if isinstance(rooms, Listing) else Listing(rooms, len(rooms))
     if config.filters == NO_FILTERS:
-        kept = rooms
+        count = listing.count
+        if config.ranges is None:
+            kept = listing.every()
+        else:
+            kept = listing.first(min(max(end for _, end in config.ranges) + 1, count))
     else:
-        kept = [entry for entry in rooms if allows(config.filters, entry, facts)]
-    wanted = ((0, max(len(kept) - 1, 0)),) if config.ranges is None else config.ranges
+        kept = [entry for entry in listing.every() if allows(config.filters, entry, facts)]
+        count = len(kept)
+    wanted = ((0, max(count - 1, 0)),) if config.ranges is None else config.ranges
     ranges = tuple(
         ((start, end), tuple(entry.room_id for entry in kept[start : end + 1]))
         for start, end in wanted
     )
     # The rooms of every range, each once, in list order (ranges may overlap).
-    indexes = sorted({i for start, end in wanted for i in range(start, min(end + 1, len(kept)))})
-    return RoomList(len(kept), ranges, tuple(kept[i] for i in indexes))
+    indexes = sorted({i for start, end in wanted for i in range(start, min(end + 1, count))})
+    return RoomList(count, ranges, tuple(kept[i] for i in indexes))

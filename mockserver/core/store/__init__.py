@@ -8,6 +8,8 @@ it, one module per area owns its state and its part of the stream position:
 - :mod:`.accounts`: users, profiles, devices, access tokens, auth sessions;
 - :mod:`.rooms`: rooms, events, state, membership, redaction, room creation,
   aliases, the public directory (the ``room`` stream);
+- :mod:`.room_order`: each user's rooms in sliding sync's recency order, brought up
+  to date from the rooms that changed when read;
 - :mod:`.relations`: how events relate (threads, edits, reactions, references),
   kept by :mod:`.rooms` as events are stored and redacted;
 - :mod:`.ephemeral`: typing, receipts, presence (their three streams);
@@ -61,6 +63,7 @@ from mockserver.core.store.rooms import (
     STRIPPED_STATE_TYPES,
     SUPPORTED_ROOM_VERSIONS,
     CreateRoom,
+    MessageRun,
     Rooms,
 )
 from mockserver.core.store.store import Store
@@ -87,6 +90,7 @@ __all__ = [
     "Listener",
     "Media",
     "MediaRepository",
+    "MessageRun",
     "Rooms",
     "Store",
     "Stream",

@@ -14,11 +14,12 @@ Every write checks the room's rules (:mod:`mockserver.core.rules`) first, but
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+import orjson
 
 from mockserver.core import rules
 from mockserver.core.errors import (
@@ -38,6 +39,7 @@ from mockserver.core.store.accounts import Accounts
 from mockserver.core.store.base import MAX_EVENT_BYTES, TxnKey, Whole, event_size
 from mockserver.core.store.ephemeral import stop_typing
 from mockserver.core.store.relations import Relations, is_edit
+from mockserver.core.visibility import Reading, member_depth, reading
 
 #: What ``room_alias_name`` may contain: no whitespace, no ``:`` (Synapse's rule).
 ALIAS_LOCALPART = re.compile(r"^[^\s:]+$")
@@ -104,6 +106,10 @@ class Rooms:
         self.event_index: dict[str, tuple[str, int]] = {}
         #: Every room a user has ever had a membership in, in order of first membership.
         self.user_rooms: dict[str, dict[str, None]] = {}
+        #: Every room with events -> the stream position of its latest one, the latest
+        #: last: which rooms changed since a position, without a look at the others
+        #: (see :mod:`mockserver.core.store.room_order`).
+        self.changed_rooms: dict[str, int] = {}
 
     # -- rooms: reading ------------------------------------------------------------------------
 
@@ -159,14 +165,18 @@ class Rooms:
         further even if re-invited later (see :meth:`Room.last_departure`).
         Anyone else is refused with ``M_FORBIDDEN``, as is an unknown room.
         """
-        room = self.room(room_id)
-        last = room.current("m.room.member", user_id)
-        if last is not None and last.membership == "join":
-            return room.depth
-        departure = room.last_departure(user_id)
-        if departure:
-            return departure
+        depth = member_depth(self.room(room_id), user_id)
+        if depth:
+            return depth
         raise forbidden(f"User {user_id} not in room {room_id}")
+
+    def reading(self, user_id: str, room_id: str) -> Reading:
+        """What ``user_id`` may read of a room, peeking into a world-readable one included
+        (:func:`mockserver.core.visibility.reading`); refused like :meth:`visible_depth`."""
+        found = reading(self.room(room_id), user_id)
+        if found is None:
+            raise forbidden(f"User {user_id} not in room {room_id}")
+        return found
 
     def stripped_state(self, room: Room, depth: int | None = None) -> list[Event]:
         depth = room.depth if depth is None else depth
@@ -220,8 +230,14 @@ class Rooms:
             if event.membership != "join":
                 stop_typing(self._whole, room, state_key)
         self._index_message(room, event)
+        self._changed(room)
         self._whole.touch(rooms=(room.room_id,))
         return event
+
+    def _changed(self, room: Room) -> None:
+        changed = self.changed_rooms
+        changed.pop(room.room_id, None)
+        changed[room.room_id] = room.last_stream
 
     def _index_message(self, room: Room, event: Event) -> None:
         """What an event adds to the room's relations and unread counts."""
@@ -247,8 +263,8 @@ class Rooms:
             mentioned = {u for u in mentions["user_ids"] if isinstance(u, str)}
         body = event.content.get("body")
         body = body if isinstance(body, str) else ""
-        if not mentioned and not body:
-            return
+        if not mentioned and (not body or not any(map(body.__contains__, room.mention_needles()))):
+            return  # the common case, found without a loop over the members in Python
         sender = event.sender
         for user_id, name in room.joined_names():
             if user_id != sender and (
@@ -330,6 +346,10 @@ class Rooms:
         if event_type == "m.room.canonical_alias":
             self._check_canonical_alias(room_id, content)
         self.relations.check(room_id, event_type, sender, content, self.event)
+        if state_key is not None:
+            duplicate = _same_state(room.current(event_type, state_key), sender, content)
+            if duplicate is not None:
+                return duplicate
         event = self.persist(
             room, event_type, sender, content, state_key=state_key, txn=self._txn_stamp(txn)
         )
@@ -387,36 +407,32 @@ class Rooms:
                 self._apply_redaction(room, target, event)
         return event
 
-    def import_events(self, room_id: str, events: Sequence[ImportedEvent]) -> None:
-        """:meth:`import_event` for each of ``events`` in order: a scenario room's history.
+    def import_events(self, room_id: str, items: Sequence[ImportedEvent | MessageRun]) -> None:
+        """:meth:`import_event` for each of ``items`` in order: a scenario room's history.
 
+        A :class:`MessageRun` stands for its messages, made here one after the other.
         The store takes the events' contents as they are: the caller gives them away.
 
-        Ids left out are drawn in one go (the ids one call each would give). Plain
-        messages (no state key, transaction or redaction: most of a big history) take
+        Ids left out are drawn in one go (the ids one call each would give). Events
+        without a transaction id that are not redactions (most of a big history) take
         a short way in: the same event, size check and indexes as :meth:`persist`
         gives, with their stream positions taken in one step.
         """
         room = self.rooms.get(room_id)
         if room is None:
             room = self.rooms[room_id] = Room(room_id)
-        fresh = iter(self._whole.ids.event_ids(sum(1 for e in events if e[5] is None)))
-        whole, index = self._whole, self.event_index
-        now = whole.now()
-        #: Messages given a stream position not yet taken from the store.
-        taken = 0
-        base = whole.position.room
-        for event_type, sender, content, state_key, ts, event_id, txn in events:
-            if event_id is None:
-                event_id = next(fresh)
-                if event_id in index:
-                    event_id = self.fresh_event_id()
-            elif event_id in index:
-                raise MatrixError(M_INVALID_PARAM, f"Event id {event_id} is already used")
-            if state_key is not None or txn is not None or event_type == "m.room.redaction":
-                if taken:
-                    whole.bump("room", taken)
-                    taken = 0
+        wanted = sum(
+            item.count if isinstance(item, MessageRun) else item[5] is None for item in items
+        )
+        batch = _Batch(self, room, iter(self._whole.ids.event_ids(wanted)))
+        for item in items:
+            if isinstance(item, MessageRun):
+                batch.run(item)
+                continue
+            event_type, sender, content, state_key, ts, event_id, txn = item
+            event_id = batch.event_id(event_id)
+            if txn is not None or event_type == "m.room.redaction":
+                batch.flush()
                 self.import_event(
                     room_id,
                     event_type,
@@ -427,29 +443,11 @@ class Rooms:
                     event_id=event_id,
                     txn=txn,
                 )
-                base = whole.position.room
+                batch.restart()
                 continue
-            # The store keeps ``content`` as it is (the caller gives it away: no copy).
-            if not isinstance(content, dict):
-                raise bad_json("Event content must be a JSON object")
-            self.check_event_size(room_id, event_type, sender, content, None)
-            taken += 1
-            event = Event(
-                event_id,
-                room_id,
-                event_type,
-                sender,
-                content,
-                now if ts is None else ts,
-                base + taken,
-                len(room.events) + 1,
-            )
-            room.append(event)
-            index[event_id] = (room_id, event.depth)
-            self._index_message(room, event)
-        if taken:
-            whole.bump("room", taken)
-        whole.touch(rooms=(room_id,))
+            batch.event(event_type, sender, content, state_key, ts, event_id)
+        batch.flush()
+        self._whole.touch(rooms=(room_id,), users=batch.members)
 
     def _apply_redaction(self, room: Room, target: Event, redaction: Event) -> None:
         if target.redacted_because is not None:
@@ -558,21 +556,21 @@ class Rooms:
         if room_id is not None and room_id in self.rooms:
             raise MatrixError(M_ROOM_IN_USE, f"Room {room_id} already exists")
 
-        power_levels: JsonDict = copy.deepcopy(rules.DEFAULT_POWER_LEVELS)
+        power_levels: JsonDict = copy_json(rules.DEFAULT_POWER_LEVELS)
         power_levels["users"] = {creator: 100}
         if preset_name == "trusted_private_chat":
             for invitee in options.invite:
                 power_levels["users"][invitee] = 100
         if options.power_level_content_override:
-            power_levels.update(copy.deepcopy(options.power_level_content_override))
+            power_levels.update(copy_json(options.power_level_content_override))
 
-        create_content = {**copy.deepcopy(options.creation_content), "room_version": version}
+        create_content = {**copy_json(options.creation_content), "room_version": version}
         if version in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10"):
             create_content.setdefault("creator", creator)
         # initial_state replaces what the preset would set for the same entry (as in
         # Synapse); the create event and memberships are createRoom's own to send.
         initial: dict[tuple[str, str], JsonDict] = {
-            (item["type"], item.get("state_key", "")): copy.deepcopy(item["content"])
+            (item["type"], item.get("state_key", "")): copy_json(item["content"])
             for item in options.initial_state
         }
         if any(key[0] in ("m.room.create", "m.room.member") for key in initial):
@@ -608,7 +606,8 @@ class Rooms:
         room_id = room_id or self.fresh_room_id()
         room = Room(room_id)
         for event_type, state_key, content in plan:
-            self._check_event(room, event_type, creator, content, state_key)
+            # Every content here is this method's own copy: checked, not copied again.
+            self.check_event_size(room_id, event_type, creator, content, state_key)
         self.rooms[room_id] = room
         for event_type, state_key, content in plan:
             self.persist(room, event_type, creator, content, state_key=state_key)
@@ -685,3 +684,180 @@ class Rooms:
             self.public_rooms[room_id] = None
         else:
             self.public_rooms.pop(room_id, None)
+
+
+def _same_state(current: Event | None, sender: str, content: JsonDict) -> Event | None:
+    """The current state event when a new one would repeat it: same sender, same content.
+
+    Synapse does not persist such an event and answers with the current one's id
+    (``deduplicate_state_event``); SyTest 30history-visibility.pl's "Real users can sync
+    from shared guest_access rooms if joined" counts on it.
+    """
+    if current is None or current.sender != sender:
+        return None
+    same = orjson.dumps(current.content, option=orjson.OPT_SORT_KEYS) == orjson.dumps(
+        content, option=orjson.OPT_SORT_KEYS
+    )
+    return current if same else None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRun:
+    """``count`` plain messages of one kind (a scenario's ``generate``), made by the
+    store as it imports them rather than handed over one by one.
+
+    Message ``i`` (from 0) is an ``m.room.message`` of ``msgtype`` sent by
+    ``senders[i % len(senders)]``, with the body ``bodies[i % len(bodies)]`` in which
+    ``{n}`` stands for ``i + 1``, stamped ``first_ts + i * interval_ms``.
+    """
+
+    count: int
+    senders: tuple[str, ...]
+    bodies: tuple[str, ...]
+    msgtype: str
+    first_ts: int
+    interval_ms: int
+
+    def body(self, index: int) -> str:
+        return self.bodies[index % len(self.bodies)].replace("{n}", str(index + 1))
+
+
+class _Batch:
+    """One :meth:`Rooms.import_events` call: its ids, and the stream positions its
+    events take, bumped in one step (:meth:`flush`) rather than one per event."""
+
+    def __init__(self, rooms: Rooms, room: Room, fresh: Iterator[str]) -> None:
+        self.rooms = rooms
+        self.room = room
+        self.fresh = fresh
+        self.now = rooms._whole.now()
+        #: Events given a stream position not yet taken from the store.
+        self.taken = 0
+        self.base = rooms._whole.position.room
+        #: Users whose membership the batch changed.
+        self.members: set[str] = set()
+
+    def event_id(self, given: str | None) -> str:
+        """``given``, checked, or the next drawn id (another one on the rare clash)."""
+        index = self.rooms.event_index
+        if given is None:
+            event_id = next(self.fresh)
+            return event_id if event_id not in index else self.rooms.fresh_event_id()
+        if given in index:
+            raise MatrixError(M_INVALID_PARAM, f"Event id {given} is already used")
+        return given
+
+    def flush(self) -> None:
+        if self.taken:
+            self.rooms._whole.bump("room", self.taken)
+            self.taken = 0
+            self.rooms._changed(self.room)
+
+    def restart(self) -> None:
+        """Carry on after an event stored the general way (its position is taken)."""
+        self.base = self.rooms._whole.position.room
+
+    def event(
+        self,
+        event_type: str,
+        sender: str,
+        content: JsonDict,
+        state_key: str | None,
+        ts: int | None,
+        event_id: str,
+    ) -> None:
+        rooms, room = self.rooms, self.room
+        # The store keeps ``content`` as it is (the caller gives it away: no copy).
+        if not isinstance(content, dict):
+            raise bad_json("Event content must be a JSON object")
+        rooms.check_event_size(room.room_id, event_type, sender, content, state_key)
+        prev = room.current(event_type, state_key) if state_key is not None else None
+        self.taken += 1
+        event = Event(
+            event_id,
+            room.room_id,
+            event_type,
+            sender,
+            content,
+            self.now if ts is None else ts,
+            self.base + self.taken,
+            len(room.events) + 1,
+            state_key,
+            None,
+            prev.content if prev is not None else None,
+        )
+        room.append(event)
+        rooms.event_index[event_id] = (room.room_id, event.depth)
+        if event_type == "m.room.member" and state_key is not None:
+            rooms.user_rooms.setdefault(state_key, {})[room.room_id] = None
+            self.members.add(state_key)
+            if event.membership != "join":
+                stop_typing(rooms._whole, room, state_key)
+        rooms._index_message(room, event)
+
+    def run(self, run: MessageRun) -> None:
+        """The run's messages: their size checked once (the longest body each sender
+        can send, unless that is too large: then each), their events made in a loop."""
+        rooms, room = self.rooms, self.room
+        room_id = room.room_id
+        longest = [template.replace("{n}", str(run.count)) for template in run.bodies]
+        try:
+            for sender in run.senders:
+                for longest_body in longest:
+                    rooms.check_event_size(
+                        room_id,
+                        "m.room.message",
+                        sender,
+                        {"msgtype": run.msgtype, "body": longest_body},
+                        None,
+                    )
+            checked = True
+        except MatrixError:
+            checked = False
+        index, fresh = rooms.event_index, self.fresh
+        needles = room.mention_needles()
+        senders, bodies, msgtype = run.senders, run.bodies, run.msgtype
+        first_ts, interval = run.first_ts, run.interval_ms
+        stream = self.base + self.taken
+        depth = len(room.events)
+        made: list[Event] = []
+        highlights: dict[str, list[int]] = {}
+        for i in range(run.count):
+            sender = senders[i % len(senders)]
+            body = bodies[i % len(bodies)].replace("{n}", str(i + 1))
+            content: JsonDict = {"msgtype": msgtype, "body": body}
+            if not checked:
+                rooms.check_event_size(room_id, "m.room.message", sender, content, None)
+            event_id = next(fresh)
+            if event_id in index:
+                event_id = rooms.fresh_event_id()
+            stream += 1
+            depth += 1
+            event = Event(
+                event_id,
+                room_id,
+                "m.room.message",
+                sender,
+                content,
+                first_ts + i * interval,
+                stream,
+                depth,
+            )
+            made.append(event)
+            index[event_id] = (room_id, depth)
+            if any(map(body.__contains__, needles)):
+                for user_id in rooms._highlighted(room, event):
+                    highlights.setdefault(user_id, []).append(depth)
+        room.append_messages(made)
+        # The unread counts' index, in one step (the depths are the events' own ints).
+        # Nothing for the relations index: a message relating to nothing is in no thread.
+        depths = [event.depth for event in made]
+        by_sender: dict[str, list[int]] = {}
+        if len(set(senders)) == len(senders):
+            for offset, sender in enumerate(senders[: run.count]):
+                by_sender[sender] = depths[offset :: len(senders)]
+        else:
+            for event in made:
+                by_sender.setdefault(event.sender, []).append(event.depth)
+        room.notifications.extend(depths, by_sender, highlights)
+        self.taken += run.count

@@ -43,12 +43,14 @@ from mockserver.core.store.keys import Keys
 from mockserver.core.store.media import Media, MediaRepository
 from mockserver.core.store.pushers import Pusher, Pushers
 from mockserver.core.store.relations import Aggregator, Relations, Unread, aggregator, unread_counts
-from mockserver.core.store.rooms import CreateRoom, ImportedEvent, Rooms
+from mockserver.core.store.room_order import RoomOrder, RoomOrders
+from mockserver.core.store.rooms import CreateRoom, ImportedEvent, MessageRun, Rooms
 from mockserver.core.store.sent_members import SentMembers
 from mockserver.core.store.to_device import ToDeviceQueues
 from mockserver.core.store.upgrades import upgrade_room
 from mockserver.core.thumbnail import Thumbnail, ThumbnailRequest
 from mockserver.core.tokens import StreamToken
+from mockserver.core.visibility import Reading
 from mockserver.core.user_interactive_auth import UserInteractiveAuth
 from mockserver.core.voip import TurnServer
 
@@ -87,6 +89,7 @@ class Store:
         self._accounts = accounts = Accounts(self)
         self.relations = Relations()
         self._rooms = rooms = Rooms(self, accounts, self.relations)
+        self._room_orders = RoomOrders(rooms)
         self._ephemeral = Ephemeral(self, accounts, rooms)
         self._account_data = AccountDataLog(self, accounts, rooms)
         self.device_lists = device_lists = DeviceListLog(self, rooms)
@@ -251,14 +254,18 @@ class Store:
         return self.sessions.get(access_token)
 
     def logout(self, access_token: str) -> None:
+        """End a session and, as the spec says (and Synapse does), delete its device with
+        its keys, to-device messages and pushers (see :meth:`delete_devices`)."""
         session = self.sessions.get(access_token)
         self._accounts.logout(access_token)
         if session is not None:
-            self.pushers.remove_devices(session.user_id, {session.device_id})
+            self._remove_devices(session.user_id, {session.device_id})
         self._commit()
 
     def logout_all(self, user_id: str) -> None:
+        """End every session of ``user_id`` and delete every device of theirs."""
         self._accounts.logout_all(user_id)
+        self._remove_devices(user_id, list(self.user(user_id).devices))
         self.pushers.remove_all(user_id)
         self._commit()
 
@@ -404,9 +411,17 @@ class Store:
         room = self.rooms.get(room_id)
         return room.joined_members() if room is not None else []
 
+    def room_order(self, user_id: str) -> RoomOrder:
+        """The user's rooms in sliding sync's recency order, up to date (see :mod:`.room_order`)."""
+        return self._room_orders.order_of(user_id, self.position.room)
+
     def visible_depth(self, user_id: str, room_id: str) -> int:
         """How far into a room's history ``user_id`` may read (see :meth:`Rooms.visible_depth`)."""
         return self._rooms.visible_depth(user_id, room_id)
+
+    def reading(self, user_id: str, room_id: str) -> Reading:
+        """What ``user_id`` may read of a room, peeking included (see :meth:`Rooms.reading`)."""
+        return self._rooms.reading(user_id, room_id)
 
     def stripped_state(self, room: Room, depth: int | None = None) -> list[Event]:
         return self._rooms.stripped_state(room, depth)
@@ -470,8 +485,9 @@ class Store:
         self._commit()
         return event
 
-    def import_events(self, room_id: str, events: Sequence[ImportedEvent]) -> None:
-        """:meth:`import_event` for each of ``events`` in order, told to listeners once."""
+    def import_events(self, room_id: str, events: Sequence[ImportedEvent | MessageRun]) -> None:
+        """:meth:`import_event` for each of ``events`` in order (a :class:`MessageRun` for
+        each of its messages), told to listeners once."""
         self._rooms.import_events(room_id, events)
         self._commit()
 

@@ -1,0 +1,122 @@
+"""A fuzz test of the client API, driven by the OpenAPI document mockserver makes of itself.
+
+schemathesis generates requests for every route in the document
+(:func:`mockserver.api.openapi.openapi_document`): path parameters, JSON
+object bodies and, in its negative mode, bodies that break the document.
+Hypothesis swaps some path parameters for live ids of a small world
+(:mod:`tests.fuzz.world`). Every answer must pass
+:func:`tests.fuzz.answers.check_answer`. A second run sends no token or a
+wrong one (header or query) to every route that needs a token: always 401
+``M_MISSING_TOKEN`` or ``M_UNKNOWN_TOKEN``.
+
+Bounded (a few examples per route) and deterministic (a fixed seed), so it
+runs in ``make test``. ``make fuzz-spec`` is the long run driven by the
+spec's own definitions (docs/security.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from schemathesis.config import SchemathesisConfig
+
+from mockserver.api.openapi import openapi_document
+from mockserver.app import client_routes
+from mockserver.config import ServerConfig
+from mockserver.homeserver import Homeserver
+from mockserver.server import ThreadedServer
+from tests.fuzz.answers import check_answer
+from tests.fuzz.world import PLACEHOLDERS, own_world, shared_world
+
+SEED = 20
+CONFIG = SchemathesisConfig.from_dict(
+    {"seed": SEED, "phases": {"coverage": {"enabled": False}}, "generation": {"mode": "all"}}
+)
+SCHEMA = schemathesis.openapi.from_dict(openapi_document(client_routes()), config=CONFIG)
+
+
+def fuzz(examples: int) -> settings:
+    """Hypothesis settings: ``examples`` per route, no deadline, no example database.
+
+    The world is made once per route, on purpose: the function-scoped
+    fixture health check is off.
+    """
+    return settings(
+        max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+
+
+@pytest.fixture(scope="module")
+def running() -> Iterator[ThreadedServer]:
+    server = ThreadedServer(Homeserver.create(ServerConfig(port=0))).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def shared(running: ThreadedServer) -> dict[str, str]:
+    return shared_world(running.base_url)
+
+
+@pytest.fixture
+def world(running: ThreadedServer, shared: dict[str, str]) -> tuple[str, dict[str, str]]:
+    return own_world(running.base_url, shared)
+
+
+@pytest.fixture(scope="module")
+def session() -> Iterator[requests.Session]:
+    with requests.Session() as s:
+        yield s
+
+
+def send(case: Any, server: ThreadedServer, session: requests.Session) -> tuple[int, str, bytes]:
+    """The answer's status, content type and body."""
+    response = case.call(
+        base_url=server.base_url, session=session, timeout=60, allow_redirects=False
+    )
+    content_type = response.headers.get("content-type", [""])[0]
+    return response.status_code, content_type, response.content
+
+
+def answers_a_file(case: Any) -> bool:
+    return "*/*" in case.operation.definition.raw["responses"]["2XX"].get("content", {})
+
+
+@SCHEMA.given(data=st.data())
+@SCHEMA.parametrize()
+@fuzz(8)
+def test_every_answer_is_matrix(
+    case: Any,
+    data: st.DataObject,
+    running: ThreadedServer,
+    session: requests.Session,
+    world: tuple[str, dict[str, str]],
+) -> None:
+    token, live = world
+    for name in case.path_parameters or {}:
+        if name in PLACEHOLDERS and data.draw(st.booleans(), label=f"{name} is live"):
+            value = data.draw(st.sampled_from(PLACEHOLDERS[name]), label=name)
+            case.path_parameters[name] = quote(live.get(value, value), safe="")
+    case.headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
+    case.headers["Authorization"] = f"Bearer {token}"
+    (case.query or {}).pop("access_token", None)
+    check_answer(*send(case, running, session), file=answers_a_file(case))
+
+
+@SCHEMA.include(lambda ctx: bool(ctx.operation.definition.raw["security"])).parametrize()
+@fuzz(4)
+def test_no_valid_token_is_401(
+    case: Any, running: ThreadedServer, session: requests.Session
+) -> None:
+    sent = "Authorization" in (case.headers or {}) or "access_token" in (case.query or {})
+    status, content_type, body = send(case, running, session)
+    answer = check_answer(status, content_type, body)
+    assert status == 401, (status, answer)
+    assert answer["errcode"] == ("M_UNKNOWN_TOKEN" if sent else "M_MISSING_TOKEN"), answer
