@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import orjson
 
 from mockserver.api import params
+from mockserver.api.encoded import ENCODED
 from mockserver.api.format import (
     account_data_event,
     client_event,
@@ -53,7 +54,7 @@ from mockserver.core.sync import (
     compute_sync,
 )
 from mockserver.core.tokens import ALL_PARTS, SEED_PARTS, StreamToken
-from mockserver.notifier import room_key, user_key
+from mockserver.notifier import user_key
 from mockserver.responses import OrjsonResponse
 
 PRESENCE_CHOICES = ("online", "offline", "unavailable")
@@ -140,15 +141,14 @@ async def long_poll(call: Call, compute: Callable[[], T], timeout: int) -> T:
             raise MatrixError(M_UNKNOWN_TOKEN, "Access token was logged out", soft_logout=False)
         return compute()
 
-    def keys() -> list[str]:
-        return [user_key(session.user_id), *map(room_key, store.joined_rooms(session.user_id))]
-
+    own = [user_key(session.user_id)]
     return await call.hs.notifier.wait_for(
         checked,
-        keys=keys,
+        keys=lambda: own,
         deadline_ms=store.now() + timeout,
         label=session.user_id,
         next_wake_ms=store.next_typing_expiry,
+        member_of=session.user_id,
     )
 
 
@@ -286,9 +286,13 @@ def _events(
     now: int,
     fields: tuple[str, ...] | None,
     aggregator: Aggregator | None = None,
-) -> list[JsonDict]:
+) -> list[JsonDict] | orjson.Fragment:
+    """The events as ClientEventWithoutRoomID: pre-encoded (see :mod:`.encoded`) unless
+    ``event_fields`` cuts them."""
     if not events:
         return []
+    if fields is None:
+        return ENCODED.events(events, session, now, aggregator)
     return [
         client_event(
             e, session, now, with_room_id=False, event_fields=fields, aggregator=aggregator
