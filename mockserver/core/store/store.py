@@ -21,7 +21,7 @@ profile change announced in every joined room) is written here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from mockserver.core.clock import Clock
@@ -43,7 +43,7 @@ from mockserver.core.store.keys import Keys
 from mockserver.core.store.media import Media, MediaRepository
 from mockserver.core.store.pushers import Pusher, Pushers
 from mockserver.core.store.relations import Aggregator, Relations, Unread, aggregator, unread_counts
-from mockserver.core.store.room_order import RoomOrder, RoomOrders
+from mockserver.core.store.room_order import RoomOrder, RoomOrders, RoomTest
 from mockserver.core.store.rooms import CreateRoom, ImportedEvent, MessageRun, Rooms
 from mockserver.core.store.sent_members import SentMembers
 from mockserver.core.store.to_device import ToDeviceQueues
@@ -411,9 +411,12 @@ class Store:
         room = self.rooms.get(room_id)
         return room.joined_members() if room is not None else []
 
-    def room_order(self, user_id: str) -> RoomOrder:
-        """The user's rooms in sliding sync's recency order, up to date (see :mod:`.room_order`)."""
-        return self._room_orders.order_of(user_id, self.position.room)
+    def room_order(
+        self, user_id: str, keeps: RoomTest | None = None, key: Hashable = None
+    ) -> RoomOrder:
+        """The user's rooms in sliding sync's recency order, up to date: all of them, or
+        those ``keeps`` passes (an order kept under ``key``; see :mod:`.room_order`)."""
+        return self._room_orders.order_of(user_id, self.position.room, keeps, key)
 
     def visible_depth(self, user_id: str, room_id: str) -> int:
         """How far into a room's history ``user_id`` may read (see :meth:`Rooms.visible_depth`)."""
