@@ -23,7 +23,7 @@ import copy
 import sys
 import time
 from dataclasses import dataclass
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -36,7 +36,6 @@ from scenarios import (
     WakeTarget,
     gather_limited,
     latency_summary,
-    timed,
     wake_rounds,
 )
 
@@ -165,11 +164,12 @@ class SameBytes:
         return body
 
     async def measure(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        async def call() -> bytes:
-            return await self.call(method, path, **kwargs)
+        async def call() -> tuple[float, bytes]:
+            started = time.perf_counter()
+            body = await self.call(method, path, **kwargs)
+            return time.perf_counter() - started, body
 
-        body = await call()
-        return await self.beside_floor(body, await timed(call, self.repeats))
+        return await self.beside_floor(call)
 
     async def measure_growth(self, first: int, then: int) -> dict[str, Any]:
         """A range growing on one connection: ``[[0, first]]``, then ``[[0, then]]`` at the
@@ -182,25 +182,29 @@ class SameBytes:
             body = await self.call("POST", SLIDING_SYNC, body=sliding_body(then), params=params)
             return time.perf_counter() - started, body
 
-        _, body = await grow()
-        durations = []
-        for _ in range(self.repeats):
-            elapsed, body = await grow()
-            durations.append(elapsed)
-        return await self.beside_floor(body, durations)
+        return await self.beside_floor(grow)
 
-    async def beside_floor(self, body: bytes, mock: list[float]) -> dict[str, Any]:
-        """The floor serving ``body``, timed as often as mockserver was (``mock``)."""
+    async def beside_floor(self, timed_call: Callable[[], Awaitable[tuple[float, bytes]]]) -> dict[str, Any]:
+        """``timed_call`` (one answer of mockserver's: its time and bytes), then the floor
+        serving those bytes, turn about: ``repeats`` times each for an answer over 1 MB,
+        six times as often for a smaller one (a few milliseconds: noise is the larger part)."""
+        _, body = await timed_call()
         status, _ = await self.floor.raw("PUT", "/same_bytes", body=body)
         if status != 200:
             raise RuntimeError(f"the same-bytes floor refused the answer: {status}")
 
-        async def floor_call() -> None:
+        async def floor_call() -> float:
+            started = time.perf_counter()
             status, served = await self.floor.raw("GET", "/same_bytes")
             if status != 200 or len(served) != len(body):
                 raise RuntimeError(f"the same-bytes floor served {status}, {len(served)} bytes")
+            return time.perf_counter() - started
 
-        floor = await timed(floor_call, self.repeats)
+        await floor_call()
+        mock, floor = [], []
+        for _ in range(self.repeats if len(body) > 1_000_000 else self.repeats * 6):
+            mock.append((await timed_call())[0])
+            floor.append(await floor_call())
         return {"bytes": len(body), "mockserver": latency_summary(mock), "floor": latency_summary(floor)}
 
 
