@@ -307,18 +307,22 @@ def encode_timeline(
     now: int,
     fields: tuple[str, ...] | None,
     aggregator: Aggregator | None = None,
+    share: bool = True,
 ) -> JsonDict:
-    """``{"events", "limited", "prev_batch"}``, shared with the other answers of the moment;
-    with ``aggregator``, its events carry their bundled aggregations."""
+    """``{"events", "limited", "prev_batch"}``, shared with the other answers of the moment
+    (unless ``share`` is false: a wide answer's); with ``aggregator``, its events carry
+    their bundled aggregations."""
+    if not share:
+        return {
+            "events": _events(timeline.events, session, now, fields, aggregator),
+            "limited": timeline.limited,
+            "prev_batch": timeline.prev_batch.format(ALL_PARTS),
+        }
     viewer = aggregator.viewer_key(timeline.events) if aggregator is not None else ()
     shared = SHARED.timeline(timeline, session, now, fields, viewer)
     if shared is not None:
         return shared
-    encoded = {
-        "events": _events(timeline.events, session, now, fields, aggregator),
-        "limited": timeline.limited,
-        "prev_batch": timeline.prev_batch.format(ALL_PARTS),
-    }
+    encoded = encode_timeline(timeline, session, now, fields, aggregator, share=False)
     SHARED.keep_timeline(timeline, session, now, fields, viewer, encoded)
     return encoded
 
@@ -333,7 +337,12 @@ def _state(
 
 
 def _stable_joined(
-    entry: JoinedRoom, sync: SyncRequest, session: Session, now: int, bundles: Bundles
+    entry: JoinedRoom,
+    sync: SyncRequest,
+    session: Session,
+    now: int,
+    bundles: Bundles,
+    share: bool,
 ) -> JsonDict:
     ephemeral: list[JsonDict] = []
     if entry.typing is not None:
@@ -353,7 +362,12 @@ def _stable_joined(
         "summary": summary,
         **_state(entry, sync, session, now),
         "timeline": encode_timeline(
-            entry.timeline, session, now, sync.filter.event_fields, bundles.get(entry.room_id)
+            entry.timeline,
+            session,
+            now,
+            sync.filter.event_fields,
+            bundles.get(entry.room_id),
+            share,
         ),
         "ephemeral": {"events": ephemeral},
         "account_data": {"events": _account_data(entry.account_data)},
@@ -406,11 +420,13 @@ def encode_stable(
     # Empty sections are written as literals, not comprehensions over nothing: most
     # answers (a woken long-poll's above all) have only one or two non-empty ones.
     fields = sync.filter.event_fields
+    share = SHARED.shares(result)
     body: JsonDict = {
         "next_batch": SHARED.next_batch(result.next_batch),
         "rooms": {
             "join": {
-                r.room_id: _stable_joined(r, sync, session, now, bundles) for r in result.joined
+                r.room_id: _stable_joined(r, sync, session, now, bundles, share)
+                for r in result.joined
             },
             "invite": {
                 r.room_id: {"invite_state": {"events": [stripped_event(e) for e in r.invite_state]}}
@@ -422,7 +438,7 @@ def encode_stable(
                 r.room_id: {
                     **_state(r, sync, session, now),
                     "timeline": encode_timeline(
-                        r.timeline, session, now, fields, bundles.get(r.room_id)
+                        r.timeline, session, now, fields, bundles.get(r.room_id), share
                     ),
                     "account_data": {"events": _account_data(r.account_data)},
                 }

@@ -95,6 +95,9 @@ class Room:
     _ordered_state: tuple[list[Event], list[Event]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
+    #: What readers work out from the current state alone, by name (a sync's "is the room
+    #: named"), forgotten at the next state event or redaction. Not state.
+    state_memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # -- timeline ----------------------------------------------------------------
 
@@ -119,6 +122,8 @@ class Room:
         if event.state_key is not None:
             key = event.state_entry
             self._ordered_state = None
+            if self.state_memo:
+                self.state_memo.clear()
             self.state_history.setdefault(key, []).append(event.depth)
             self.state_log.append(event.depth)
             self.current_state[key] = event.depth
@@ -147,6 +152,7 @@ class Room:
         self.events[event.depth - 1] = event
         self.windows.clear()
         self._ordered_state = None
+        self.state_memo.clear()
         if event.type == "m.room.member":
             self._joined_names = None
             self._joined_ids = None

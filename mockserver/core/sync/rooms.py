@@ -226,7 +226,18 @@ def heroes(room: Room, user_id: str, depth: int | None = None) -> list[str]:
 
 def named(room: Room, depth: int) -> bool:
     """Whether the room has a name or a canonical alias as of ``depth``: then it needs
-    no heroes (Synapse sends no ``m.heroes`` then; SyTest 16room-summary.pl)."""
+    no heroes (Synapse sends no ``m.heroes`` then; SyTest 16room-summary.pl). Of the
+    current state, remembered until it changes (asked twice of every room per sync)."""
+    if depth < room.depth:
+        return _named(room, depth)
+    memo = room.state_memo
+    found = memo.get("named")
+    if found is None:
+        found = memo["named"] = _named(room, depth)
+    return bool(found)
+
+
+def _named(room: Room, depth: int) -> bool:
     for event_type, field in NAMING:
         event = room.state_event_at((event_type, ""), depth)
         if event is not None and event.content.get(field):
@@ -290,13 +301,23 @@ def timeline_state(
             )
     if lazy is not None and full and _current_at(room, at_depth):
         state = _current_with_members(room, lazy)
+        if state_filter.selects_every_event() and (
+            state_at == "timeline_end" or not _late(timeline, upto_depth)
+        ):
+            # Every member in it is one the timeline needs: nothing to filter out.
+            return state if state_filter.allows_room(room.room_id) else []
     else:
         state = room_state(room, full=full, after_depth=since_depth, at_depth=at_depth)
-    if state_at != "timeline_end" and timeline.events and timeline.events[-1].depth < upto_depth:
+    if state_at != "timeline_end" and _late(timeline, upto_depth):
         state = _with_late_state(room, state, timeline.events[-1].depth, upto_depth)
     if lazy is not None and already_sent is not None and not full:
         state = _with_senders(room, state, timeline, at_depth, user_id, already_sent)
     return _filter_state(state, room.room_id, state_filter, lazy)
+
+
+def _late(timeline: Timeline, upto_depth: int) -> bool:
+    """Whether the timeline ends before ``upto_depth`` (a filter left the last events out)."""
+    return bool(timeline.events) and timeline.events[-1].depth < upto_depth
 
 
 def _with_senders(
