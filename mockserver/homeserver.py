@@ -55,7 +55,7 @@ class Homeserver:
     @classmethod
     def create(cls, config: ServerConfig, store: Store | None = None) -> Homeserver:
         store = store or Store(config.server_name, seed=config.seed)
-        notifier = Notifier(store.clock)
+        notifier = Notifier(store.clock, store)
         store.add_listener(notifier.on_change)
         return cls(config=config, store=store, notifier=notifier, script=ScriptRunner(store))
 

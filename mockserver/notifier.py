@@ -1,9 +1,13 @@
 """Long-poll waiters, woken by store changes: no polling loops anywhere.
 
 A parked request registers one :class:`anyio.Event` under the keys it
-cares about (``room:<id>`` for each joined room, ``user:<id>`` for its own
-user). The store reports every change with the rooms and users it concerns,
-and the notifier sets exactly the events registered under those keys.
+cares about (``user:<id>`` for its own user, ``room:<id>`` for a room), and
+may ask to be woken by a change to any room its user is joined to
+(``member_of``): that is looked up when a change comes, from the rooms'
+joined members (:class:`JoinedMembers`), so a user in 1,000 rooms parks under
+one key, not 1,000. The store reports every change with the rooms and users
+it concerns, and the notifier sets exactly the events registered under those
+keys and those of the parked members of those rooms.
 A woken request recomputes; if the result is still empty (say, everything
 new was filtered out) it parks again for the rest of its timeout.
 
@@ -16,8 +20,8 @@ The notifier knows nothing about the sync format.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol, TypeVar
 
 import anyio
 
@@ -35,19 +39,31 @@ def user_key(user_id: str) -> str:
     return f"user:{user_id}"
 
 
-class _Waiter:
-    __slots__ = ("event", "keys", "label")
+class JoinedMembers(Protocol):
+    """Who is joined to a room now (the store answers it)."""
 
-    def __init__(self, keys: frozenset[str], label: str) -> None:
+    def is_joined(self, room_id: str, user_id: str) -> bool: ...
+
+    def joined_members(self, room_id: str) -> Sequence[str]: ...
+
+
+class _Waiter:
+    __slots__ = ("event", "keys", "label", "member_of")
+
+    def __init__(self, keys: frozenset[str], label: str, member_of: str | None) -> None:
         self.event = anyio.Event()
         self.keys = keys
         self.label = label
+        self.member_of = member_of
 
 
 class Notifier:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, members: JoinedMembers | None = None) -> None:
         self.clock = clock
+        self.members = members
         self._by_key: dict[str, set[_Waiter]] = {}
+        #: Waiters woken by a change to any room their user is joined to, by user.
+        self._by_member: dict[str, set[_Waiter]] = {}
         self._all: set[_Waiter] = set()
         #: How many waiters each label (a user id) has parked right now.
         self.parked: Counter[str] = Counter()
@@ -66,12 +82,32 @@ class Notifier:
         woken: set[_Waiter] = set()
         for room_id in change.rooms:
             woken.update(self._by_key.get(room_key(room_id), ()))
+            if self._by_member:
+                self._joined_waiters(room_id, woken)
         for user_id in change.users:
             woken.update(self._by_key.get(user_key(user_id), ()))
         for waiter in woken:
             if not waiter.event.is_set():
                 self.wakeups[waiter.label] += 1
                 waiter.event.set()
+
+    def _joined_waiters(self, room_id: str, woken: set[_Waiter]) -> None:
+        """Add the waiters of the room's joined members: whichever is fewer is walked,
+        the parked users or the members."""
+        members = self.members
+        if members is None:
+            return
+        by_member = self._by_member
+        joined = members.joined_members(room_id)
+        if len(by_member) < len(joined):
+            for user_id, waiters in by_member.items():
+                if members.is_joined(room_id, user_id):
+                    woken.update(waiters)
+        else:
+            for user_id in joined:
+                found = by_member.get(user_id)
+                if found is not None:
+                    woken.update(found)
 
     def _wake_everyone(self) -> None:
         for waiter in list(self._all):
@@ -87,13 +123,15 @@ class Notifier:
         deadline_ms: int,
         label: str = "",
         next_wake_ms: Callable[[], int | None] = lambda: None,
+        member_of: str | None = None,
     ) -> T:
         """Return ``compute()`` once it is truthy, or its last value at the deadline.
 
-        ``keys`` is asked afresh before each wait (a user who joins a room
-        while parked is then woken by that room too); ``next_wake_ms`` names
-        an extra moment to recompute at, such as a typing notification
-        expiring.
+        ``keys`` is asked afresh before each wait; ``member_of`` (a user id)
+        also wakes on any change to a room that user is joined to when the
+        change comes (a user who joins a room while parked is then woken by
+        it too); ``next_wake_ms`` names an extra moment to recompute at, such
+        as a typing notification expiring.
         """
         while True:
             result = compute()
@@ -104,17 +142,19 @@ class Notifier:
             extra = next_wake_ms()
             if extra is not None:
                 wake_at = min(wake_at, max(extra, now))
-            waiter = self._park(frozenset(keys()), label)
+            waiter = self._park(frozenset(keys()), label, member_of)
             try:
                 with anyio.move_on_after(self.clock.seconds_until(wake_at)):
                     await waiter.event.wait()
             finally:
                 self._unpark(waiter)
 
-    def _park(self, keys: frozenset[str], label: str) -> _Waiter:
-        waiter = _Waiter(keys, label)
+    def _park(self, keys: frozenset[str], label: str, member_of: str | None = None) -> _Waiter:
+        waiter = _Waiter(keys, label, member_of)
         for key in keys:
             self._by_key.setdefault(key, set()).add(waiter)
+        if member_of is not None:
+            self._by_member.setdefault(member_of, set()).add(waiter)
         self._all.add(waiter)
         self.parked[label] += 1
         self.parks[label] += 1
@@ -129,6 +169,13 @@ class Notifier:
                 waiters.discard(waiter)
                 if not waiters:
                     del by_key[key]
+        member_of = waiter.member_of
+        if member_of is not None:
+            parked = self._by_member.get(member_of)
+            if parked is not None:
+                parked.discard(waiter)
+                if not parked:
+                    del self._by_member[member_of]
         self._all.discard(waiter)
         label = waiter.label
         remaining = self.parked[label] - 1

@@ -27,6 +27,11 @@ answers that would encode alike:
   it, at the same store position (so nothing a kept result refers to has
   changed since).
 
+Answers about more than :attr:`SharedEncodings.WIDE` rooms (initial and
+full-state syncs, which one change never wakes together) are neither shared
+nor kept, nor are their timelines: looking for the viewer's transaction ids
+in them walked every event of a big account's initial sync.
+
 Each kept value holds the objects it was made from, so ids are not reused
 while it is kept, and only a few are kept. The module-level :data:`SHARED`
 is safe for several homeservers in one process: everything it keeps is
@@ -72,6 +77,8 @@ class SharedEncodings:
 
     TIMELINES = 64
     ANSWERS = 4
+    #: Answers about more rooms than this are encoded on their own (see the module).
+    WIDE = 64
 
     def __init__(self) -> None:
         self._timelines: dict[
@@ -81,6 +88,10 @@ class SharedEncodings:
         #: (key, now, result, body), newest first, all made at ``_answers_at``.
         self._answers: list[tuple[AnswerKey, int, SyncResult, bytes]] = []
         self._answers_at: StreamToken | None = None
+
+    def shares(self, result: SyncResult) -> bool:
+        """Whether ``result``'s answer and timelines are shared with others (not too wide)."""
+        return len(result.joined) + len(result.left) <= self.WIDE
 
     # -- next_batch --------------------------------------------------------------------------
 
@@ -145,6 +156,8 @@ class SharedEncodings:
         and the viewer's transactions: the dialect, the event fields, where
         state is reported, the device's key counts.
         """
+        if not self.shares(result):
+            return orjson.dumps(encode())
         kept = self._answers
         if self._answers_at is not result.next_batch:
             kept.clear()

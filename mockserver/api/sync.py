@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import orjson
 
 from mockserver.api import params
+from mockserver.api.encoded import ENCODED
 from mockserver.api.format import (
     account_data_event,
     client_event,
@@ -53,7 +54,7 @@ from mockserver.core.sync import (
     compute_sync,
 )
 from mockserver.core.tokens import ALL_PARTS, SEED_PARTS, StreamToken
-from mockserver.notifier import room_key, user_key
+from mockserver.notifier import user_key
 from mockserver.responses import OrjsonResponse
 
 PRESENCE_CHOICES = ("online", "offline", "unavailable")
@@ -140,15 +141,14 @@ async def long_poll(call: Call, compute: Callable[[], T], timeout: int) -> T:
             raise MatrixError(M_UNKNOWN_TOKEN, "Access token was logged out", soft_logout=False)
         return compute()
 
-    def keys() -> list[str]:
-        return [user_key(session.user_id), *map(room_key, store.joined_rooms(session.user_id))]
-
+    own = [user_key(session.user_id)]
     return await call.hs.notifier.wait_for(
         checked,
-        keys=keys,
+        keys=lambda: own,
         deadline_ms=store.now() + timeout,
         label=session.user_id,
         next_wake_ms=store.next_typing_expiry,
+        member_of=session.user_id,
     )
 
 
@@ -286,9 +286,13 @@ def _events(
     now: int,
     fields: tuple[str, ...] | None,
     aggregator: Aggregator | None = None,
-) -> list[JsonDict]:
+) -> list[JsonDict] | orjson.Fragment:
+    """The events as ClientEventWithoutRoomID: pre-encoded (see :mod:`.encoded`) unless
+    ``event_fields`` cuts them."""
     if not events:
         return []
+    if fields is None:
+        return ENCODED.events(events, session, now, aggregator)
     return [
         client_event(
             e, session, now, with_room_id=False, event_fields=fields, aggregator=aggregator
@@ -303,18 +307,22 @@ def encode_timeline(
     now: int,
     fields: tuple[str, ...] | None,
     aggregator: Aggregator | None = None,
+    share: bool = True,
 ) -> JsonDict:
-    """``{"events", "limited", "prev_batch"}``, shared with the other answers of the moment;
-    with ``aggregator``, its events carry their bundled aggregations."""
+    """``{"events", "limited", "prev_batch"}``, shared with the other answers of the moment
+    (unless ``share`` is false: a wide answer's); with ``aggregator``, its events carry
+    their bundled aggregations."""
+    if not share:
+        return {
+            "events": _events(timeline.events, session, now, fields, aggregator),
+            "limited": timeline.limited,
+            "prev_batch": timeline.prev_batch.format(ALL_PARTS),
+        }
     viewer = aggregator.viewer_key(timeline.events) if aggregator is not None else ()
     shared = SHARED.timeline(timeline, session, now, fields, viewer)
     if shared is not None:
         return shared
-    encoded = {
-        "events": _events(timeline.events, session, now, fields, aggregator),
-        "limited": timeline.limited,
-        "prev_batch": timeline.prev_batch.format(ALL_PARTS),
-    }
+    encoded = encode_timeline(timeline, session, now, fields, aggregator, share=False)
     SHARED.keep_timeline(timeline, session, now, fields, viewer, encoded)
     return encoded
 
@@ -329,7 +337,12 @@ def _state(
 
 
 def _stable_joined(
-    entry: JoinedRoom, sync: SyncRequest, session: Session, now: int, bundles: Bundles
+    entry: JoinedRoom,
+    sync: SyncRequest,
+    session: Session,
+    now: int,
+    bundles: Bundles,
+    share: bool,
 ) -> JsonDict:
     ephemeral: list[JsonDict] = []
     if entry.typing is not None:
@@ -349,7 +362,12 @@ def _stable_joined(
         "summary": summary,
         **_state(entry, sync, session, now),
         "timeline": encode_timeline(
-            entry.timeline, session, now, sync.filter.event_fields, bundles.get(entry.room_id)
+            entry.timeline,
+            session,
+            now,
+            sync.filter.event_fields,
+            bundles.get(entry.room_id),
+            share,
         ),
         "ephemeral": {"events": ephemeral},
         "account_data": {"events": _account_data(entry.account_data)},
@@ -402,11 +420,13 @@ def encode_stable(
     # Empty sections are written as literals, not comprehensions over nothing: most
     # answers (a woken long-poll's above all) have only one or two non-empty ones.
     fields = sync.filter.event_fields
+    share = SHARED.shares(result)
     body: JsonDict = {
         "next_batch": SHARED.next_batch(result.next_batch),
         "rooms": {
             "join": {
-                r.room_id: _stable_joined(r, sync, session, now, bundles) for r in result.joined
+                r.room_id: _stable_joined(r, sync, session, now, bundles, share)
+                for r in result.joined
             },
             "invite": {
                 r.room_id: {"invite_state": {"events": [stripped_event(e) for e in r.invite_state]}}
@@ -418,7 +438,7 @@ def encode_stable(
                 r.room_id: {
                     **_state(r, sync, session, now),
                     "timeline": encode_timeline(
-                        r.timeline, session, now, fields, bundles.get(r.room_id)
+                        r.timeline, session, now, fields, bundles.get(r.room_id), share
                     ),
                     "account_data": {"events": _account_data(r.account_data)},
                 }

@@ -89,6 +89,16 @@ class EventFilter:
                 return False
         return True
 
+    def selects_every_event(self) -> bool:
+        """True when :meth:`allows` lets every event through (rooms and lazy loading aside)."""
+        return (
+            self.types is None
+            and not self.not_types
+            and self.senders is None
+            and not self.not_senders
+            and self.contains_url is None
+        )
+
     def is_limit_only(self) -> bool:
         """True when the filter selects every event and at most sets a limit."""
         # Spelled out rather than compared with EMPTY_EVENT_FILTER field by field: asked

@@ -73,6 +73,8 @@ class Room:
     _joined_names: list[tuple[str, str | None]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
+    #: The user ids of :attr:`_joined_names`, likewise (see :meth:`joined_members`).
+    _joined_ids: list[str] | None = field(default=None, init=False, repr=False, compare=False)
     #: The joined members' user ids and display names, worked out with
     #: :attr:`_joined_names` (see :meth:`mention_needles`). Not state.
     _mention_needles: tuple[str, ...] | None = field(
@@ -88,6 +90,14 @@ class Room:
     _members_now: dict[str, tuple[str | None, int]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    #: The current state events oldest first, all and all but memberships, worked out
+    #: once per state change or redaction (see :meth:`ordered_state`). Not state.
+    _ordered_state: tuple[list[Event], list[Event]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    #: What readers work out from the current state alone, by name (a sync's "is the room
+    #: named"), forgotten at the next state event or redaction. Not state.
+    state_memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # -- timeline ----------------------------------------------------------------
 
@@ -111,11 +121,15 @@ class Room:
             self.bumps.append(event.depth)
         if event.state_key is not None:
             key = event.state_entry
+            self._ordered_state = None
+            if self.state_memo:
+                self.state_memo.clear()
             self.state_history.setdefault(key, []).append(event.depth)
             self.state_log.append(event.depth)
             self.current_state[key] = event.depth
             if event.type == "m.room.member":
                 self._joined_names = None
+                self._joined_ids = None
                 self._mention_needles = None
                 self._member_counts = None
                 self._members_now.pop(event.state_key, None)
@@ -137,8 +151,11 @@ class Room:
         assert self.events[event.depth - 1].event_id == event.event_id
         self.events[event.depth - 1] = event
         self.windows.clear()
+        self._ordered_state = None
+        self.state_memo.clear()
         if event.type == "m.room.member":
             self._joined_names = None
+            self._joined_ids = None
             self._mention_needles = None
             self._member_counts = None
             self._members_now.clear()
@@ -194,6 +211,21 @@ class Room:
             if index:
                 state[key] = self.events[history[index - 1] - 1]
         return state
+
+    def ordered_state(self, *, members: bool = True) -> list[Event]:
+        """The current state events, oldest first (``members=False``: all but the
+        memberships), as ``state_at(depth)`` sorted by depth gives them. Every initial sync
+        asks it of every room: remembered until the next state event or redaction, so
+        the caller must not change the list."""
+        ordered = self._ordered_state
+        if ordered is None:
+            events = self.events
+            every = [events[depth - 1] for depth in sorted(self.current_state.values())]
+            ordered = self._ordered_state = (
+                every,
+                [event for event in every if event.type != "m.room.member"],
+            )
+        return ordered[0] if members else ordered[1]
 
     def state_changed(self, after_depth: int, upto_depth: int) -> bool:
         """Whether any state event has a depth in (after_depth, upto_depth]."""
@@ -317,6 +349,13 @@ class Room:
             self._joined_names = names
         return names
 
+    def joined_members(self) -> list[str]:
+        """The user ids of :meth:`joined_names`, remembered alike (the notifier asks it of
+        every room a change touches). The caller must not change the list."""
+        ids = self._joined_ids
+        if ids is None:
+            ids = self._joined_ids = [user_id for user_id, _ in self.joined_names()]
+        return ids
     def mention_needles(self) -> tuple[str, ...]:
         """Every joined member's user id and display name: a message's body that holds
         none of them highlights no one but those its ``m.mentions`` names."""

@@ -910,3 +910,45 @@ async def test_state_set_after_a_filtered_window_is_not_lost(
     names = [e for e in initial["state_after" if state_after == "true" else "state"]["events"]
              if e["type"] == "m.room.name"]
     assert ids(names) == [rename]
+
+
+# -- incremental syncs look only where something happened ----------------------------------
+
+
+async def test_incremental_sync_reports_each_room_that_changed_however_many_changes_since(
+    hs: Homeserver, alice: Account, bob: Account
+) -> None:
+    """The store's log of touched rooms (core/store/activity.py) lets an incremental sync
+    skip the rest; a token older than the log, or with more commits since than the user
+    has rooms, falls back to every room. Both ways report the same rooms."""
+    rooms = [await alice.create_room(preset="public_chat") for _ in range(4)]
+    for room in rooms:
+        await bob.join(room)
+    earlier = await bob.send(rooms[2], "earlier")
+    since = (await alice.sync())["next_batch"]
+    # Few commits since: a message, a typing change and a receipt, in three rooms.
+    message = await bob.send(rooms[0], "one")
+    await bob.typing(rooms[1])
+    await bob.call("POST", f"/rooms/{rooms[2]}/receipt/m.read/{earlier}", json={})
+    body = await alice.sync(since=since)
+    assert set(body["rooms"]["join"]) == {rooms[0], rooms[1], rooms[2]}
+    receipts = joined(body, rooms[2])["ephemeral"]["events"]
+    assert [e["type"] for e in receipts] == ["m.receipt"]
+    assert ids(joined(body, rooms[0])["timeline"]["events"]) == [message]
+    # Many commits since (more than alice has rooms), then one in another room.
+    later = body["next_batch"]
+    for n in range(6):
+        await bob.send(rooms[3], f"many {n}")
+    await bob.typing(rooms[1], False)
+    body = await alice.sync(since=later)
+    assert set(body["rooms"]["join"]) == {rooms[3], rooms[1]}
+    assert len(joined(body, rooms[3])["timeline"]["events"]) == 6
+    # A log that no longer reaches back to the token.
+    hs.store.activity.LIMIT = 2
+    last = body["next_batch"]
+    await bob.send(rooms[2], "after")
+    for _ in range(3):
+        await bob.typing(rooms[0])
+        await bob.typing(rooms[0], False)
+    body = await alice.sync(since=last)
+    assert set(body["rooms"]["join"]) == {rooms[2], rooms[0]}

@@ -1,9 +1,11 @@
 """The store's per-user room order (sliding sync's recency order) against a full sort.
 
-Random worlds are built with the store's public methods (rooms created, joins,
-invites, leaves, kicks, bans, messages, state that does not bump, reactions),
-and at random moments each user's listing, read through the kept order, must
-equal the rooms sorted from scratch the way the spec orders them.
+Random worlds are built with the store's public methods (rooms created, spaces
+among them, joins, invites, leaves, kicks, bans, messages, state that does not
+bump, encryption, tombstones, names, reactions, m.direct), and at random moments
+each user's listing, read through the kept order, must equal the rooms sorted
+from scratch the way the spec orders them; and each list, with or without
+filters, must be the list made from that full sort.
 """
 
 from __future__ import annotations
@@ -13,7 +15,20 @@ import random
 import pytest
 
 from mockserver.core.errors import MatrixError
-from mockserver.core.sliding_sync.room_list import listed_rooms
+from mockserver.core.sliding_sync.request import (
+    NO_FILTERS,
+    ListConfig,
+    ListFilters,
+    RequiredState,
+    RoomConfig,
+)
+from mockserver.core.sliding_sync.room_list import (
+    ListedRoom,
+    Listings,
+    RoomFacts,
+    listed_rooms,
+    room_list,
+)
 from mockserver.core.store import CreateRoom, Store
 from mockserver.core.store.room_order import IN_LISTS, bump_stamp
 from mockserver.core.tokens import StreamToken
@@ -40,11 +55,15 @@ def act(store: Store, rng: random.Random) -> None:
     user = rng.choice(USERS)
     rooms = list(store.rooms)
     if not rooms or rng.random() < 0.1:
-        store.create_room(user, CreateRoom(preset=rng.choice(["public_chat", "private_chat"])))
+        preset = rng.choice(["public_chat", "private_chat"])
+        kind = {"type": "m.space"} if rng.random() < 0.2 else {}
+        store.create_room(user, CreateRoom(preset=preset, creation_content=kind))
         return
     room_id = rng.choice(rooms)
     other = rng.choice(USERS)
-    kind = rng.choice(["join", "invite", "leave", "kick", "ban", "send", "send", "topic", "react"])
+    kind = rng.choice(
+        ["join", "invite", "leave", "kick", "ban", "send", "send", "topic", "react", "state", "dm"]
+    )
     if kind == "join":
         store.join(user, room_id)
     elif kind == "invite":
@@ -57,10 +76,47 @@ def act(store: Store, rng: random.Random) -> None:
         store.send_event(user, room_id, "m.room.message", {"msgtype": "m.text", "body": "hi"})
     elif kind == "topic":
         store.send_event(user, room_id, "m.room.topic", {"topic": "t"}, state_key="")
+    elif kind == "state":
+        event_type, content = rng.choice(
+            [
+                ("m.room.encryption", {"algorithm": "m.megolm.v1.aes-sha2"}),
+                ("m.room.tombstone", {"body": "gone", "replacement_room": "!x:localhost"}),
+                ("m.room.name", {"name": rng.choice(["alpha", "beta", "Gamma"])}),
+            ]
+        )
+        store.send_event(user, room_id, event_type, content, state_key="")
+    elif kind == "dm":
+        store.set_account_data(user, None, "m.direct", {other: rng.sample(rooms, min(2, len(rooms)))})
     else:
         target = store.rooms[room_id].events[-1].event_id
         relates = {"rel_type": "m.annotation", "event_id": target, "key": str(rng.random())}
         store.send_event(user, room_id, "m.reaction", {"m.relates_to": relates})
+
+
+FILTERS = [
+    NO_FILTERS,
+    ListFilters(is_invite=False, is_tombstoned=False, not_room_types=("m.space",)),
+    ListFilters(is_invite=True),
+    ListFilters(is_encrypted=True),
+    ListFilters(room_types=(None,), room_name_like="a"),
+    ListFilters(is_dm=True),  # reads account data: every room tested, as before
+]
+
+
+def check_lists(store: Store, user: str, since: int | None) -> None:
+    token = StreamToken(room=since) if since is not None else None
+    full = []
+    for room_id, stamp in sorted_from_scratch(store, user, since):
+        member = store.rooms[room_id].current("m.room.member", user)
+        assert member is not None and member.membership is not None
+        full.append(ListedRoom(store.rooms[room_id], member, member.membership, stamp))
+    listings = Listings(store, user, token)
+    for filters in FILTERS:
+        for ranges in (((0, 2),), ((1, 4), (0, 0)), None):
+            config = ListConfig(ranges, RoomConfig(1, RequiredState()), filters)
+            expected = room_list(config, full, RoomFacts(store, user))
+            found = room_list(config, listings.of(filters), RoomFacts(store, user))
+            assert found == expected, (filters, ranges)
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -83,6 +139,7 @@ def test_the_kept_order_is_the_order_sorted_from_scratch(seed: int) -> None:
             token = StreamToken(room=since) if since is not None else None
             listed = [(entry.room_id, entry.bump_stamp) for entry in listed_rooms(store, user, token)]
             assert listed == sorted_from_scratch(store, user, since)
+            check_lists(store, user, since)
             checked += 1
     assert checked > 50
 

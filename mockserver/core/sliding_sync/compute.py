@@ -29,7 +29,7 @@ from mockserver.core.sliding_sync.extensions import ExtensionsResult, Scope, com
 from mockserver.core.sliding_sync.request import RoomConfig, SlidingSyncRequest
 from mockserver.core.sliding_sync.room_list import (
     ListedRoom,
-    Listing,
+    Listings,
     RoomFacts,
     RoomList,
     room_list,
@@ -99,8 +99,11 @@ def compute_sliding_sync(
     sent_rooms = previous.rooms if previous is not None else {}
     facts = RoomFacts(store, user_id)
 
-    listed = Listing.of_user(store, user_id, since)
-    lists = {name: room_list(config, listed, facts) for name, config in request.lists.items()}
+    listings = Listings(store, user_id, since)
+    lists = {
+        name: room_list(config, listings.of(config.filters), facts)
+        for name, config in request.lists.items()
+    }
     wanted: dict[str, tuple[ListedRoom, RoomConfig]] = {}
     for name, list_config in request.lists.items():
         for entry in lists[name].window:

@@ -52,19 +52,37 @@ class Listing:
 
     A user's (:meth:`of_user`) come from the store's
     :class:`~mockserver.core.store.room_order.RoomOrder`: the first 20 of 1,000
-    rooms cost 20, not a sort of 1,000.
+    rooms cost 20, not a sort of 1,000. ``filtered``: the filters its rooms all pass.
     """
 
-    def __init__(self, rooms: Iterable[ListedRoom], count: int) -> None:
+    def __init__(
+        self, rooms: Iterable[ListedRoom], count: int, filtered: ListFilters = NO_FILTERS
+    ) -> None:
         self._rooms = iter(rooms)
         self._entries: list[ListedRoom] = []
         self.count = count
+        self.filtered = filtered
 
     @classmethod
-    def of_user(cls, store: Store, user_id: str, since: StreamToken | None) -> Listing:
+    def of_user(
+        cls,
+        store: Store,
+        user_id: str,
+        since: StreamToken | None,
+        filters: ListFilters = NO_FILTERS,
+    ) -> Listing:
+        """The user's rooms; those ``filters`` allow when they read only the room
+        (:func:`reads_only_the_room`: the store keeps an order of them), else all."""
         at = since.room if since is not None else None
-        order = store.room_order(user_id)
-        return cls(_listed(store, user_id, order.listed(at)), order.count(at))
+        if filters != NO_FILTERS and reads_only_the_room(filters):
+
+            def keeps(room: Room, member: Event, membership: str) -> bool:
+                return allows_here(filters, room, membership)
+
+            order = store.room_order(user_id, keeps, filters)
+        else:
+            order, filters = store.room_order(user_id), NO_FILTERS
+        return cls(_listed(store, user_id, order.listed(at)), order.count(at), filters)
 
     def first(self, n: int) -> list[ListedRoom]:
         """The ``n`` most recent rooms (fewer if there are fewer)."""
@@ -75,6 +93,22 @@ class Listing:
 
     def every(self) -> list[ListedRoom]:
         return self.first(self.count)
+
+
+class Listings:
+    """The listings of one answer, one per distinct ``filters`` (lists share them)."""
+
+    def __init__(self, store: Store, user_id: str, since: StreamToken | None) -> None:
+        self._store, self._user_id, self._since = store, user_id, since
+        self._found: dict[ListFilters, Listing] = {}
+
+    def of(self, filters: ListFilters) -> Listing:
+        found = self._found.get(filters)
+        if found is None:
+            found = Listing.of_user(self._store, self._user_id, self._since, filters)
+            # A listing of every room serves any filters that need every room tested.
+            found = self._found[filters] = self._found.setdefault(found.filtered, found)
+        return found
 
 
 def _listed(store: Store, user_id: str, keys: Iterable[tuple[int, str]]) -> Iterator[ListedRoom]:
@@ -154,10 +188,36 @@ def room_name(room: Room) -> str | None:
 
 def allows(filters: ListFilters, entry: ListedRoom, facts: RoomFacts) -> bool:
     """Whether a list with ``filters`` holds the room (every given filter must agree)."""
-    room = entry.room
-    if filters.is_invite is not None and (entry.membership == "invite") != filters.is_invite:
+    if not allows_here(filters, entry.room, entry.membership):
         return False
     if filters.is_dm is not None and facts.is_dm(entry) != filters.is_dm:
+        return False
+    if filters.spaces is not None and entry.room_id not in facts.space_children(filters.spaces):
+        return False
+    if filters.tags is not None or filters.not_tags:
+        tags = set(facts.tags(entry.room_id))
+        if tags.intersection(filters.not_tags):
+            return False
+        if filters.tags is not None and not tags.intersection(filters.tags):
+            return False
+    return True
+
+
+def reads_only_the_room(filters: ListFilters) -> bool:
+    """Whether ``filters`` ask nothing but :func:`allows_here` does: then only an event
+    of a room changes its answer (``is_dm`` reads account data, ``spaces`` other rooms,
+    ``tags`` room account data)."""
+    return (
+        filters.is_dm is None
+        and filters.spaces is None
+        and filters.tags is None
+        and not filters.not_tags
+    )
+
+
+def allows_here(filters: ListFilters, room: Room, membership: str) -> bool:
+    """The filters that read only the room and the user's membership in it."""
+    if filters.is_invite is not None and (membership == "invite") != filters.is_invite:
         return False
     if filters.is_encrypted is not None and (
         (room.current("m.room.encryption") is not None) != filters.is_encrypted
@@ -173,17 +233,9 @@ def allows(filters: ListFilters, entry: ListedRoom, facts: RoomFacts) -> bool:
             return False
         if filters.room_types is not None and kind not in filters.room_types:
             return False
-    if filters.spaces is not None and entry.room_id not in facts.space_children(filters.spaces):
-        return False
     if filters.room_name_like is not None:
         name = room_name(room) or ""
         if filters.room_name_like.casefold() not in name.casefold():
-            return False
-    if filters.tags is not None or filters.not_tags:
-        tags = set(facts.tags(entry.room_id))
-        if tags.intersection(filters.not_tags):
-            return False
-        if filters.tags is not None and not tags.intersection(filters.tags):
             return False
     return True
 
@@ -210,11 +262,12 @@ def room_list(
 ) -> RoomList:
     """The list ``config`` asks for, out of the user's rooms in recency order.
 
-    Without filters, only the rooms up to the last range's end are read; with
-    filters, every room is tested (a list's ``count`` is the number that pass).
+    When the listing's rooms already pass the list's filters (none, or those the store
+    keeps an order for), only the rooms up to the last range's end are read; else every
+    room is tested (a list's ``count`` is the number that pass).
     """
     listing = rooms if isinstance(rooms, Listing) else Listing(rooms, len(rooms))
-    if config.filters == NO_FILTERS:
+    if config.filters == listing.filtered:
         count = listing.count
         if config.ranges is None:
             kept = listing.every()

@@ -12,6 +12,11 @@ way, a message costs one dictionary move, and an order the work of the rooms tha
 changed since its user last asked. The first read of a user's order sorts their rooms
 once.
 
+An order may keep only the rooms a test passes (a sliding sync list's filters that read
+nothing but the room and the user's membership in it: then whatever changes the test's
+answer is an event of that room, and the order stays right the same way); each such
+order is kept under its own key beside the user's plain one.
+
 ``bump_stamp`` (as Synapse reckons it): the stream position of the room's latest
 event of :data:`~mockserver.core.room.BUMP_EVENT_TYPES` while the user is joined,
 else of the user's own membership event. Ties are broken by room id.
@@ -20,7 +25,7 @@ else of the user's own membership event. Ties are broken by room id.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 
 from mockserver.core.model import Event
@@ -30,6 +35,11 @@ from mockserver.core.store.rooms import Rooms
 MEMBER = "m.room.member"
 #: Memberships that put a room in a user's room lists.
 IN_LISTS = frozenset({"join", "invite", "knock", "ban", "leave"})
+#: Whether an order keeps a room, given the room, the user's membership event and its
+#: membership; it must read nothing but those (see the module's docstring).
+RoomTest = Callable[[Room, Event, str], bool]
+#: Filtered orders kept per user at most (the oldest asked for is dropped beyond).
+KEPT_FILTERED = 8
 
 
 def bump_stamp(room: Room, member: Event, membership: str) -> int:
@@ -71,31 +81,38 @@ class RoomOrder:
 
 
 class RoomOrders:
-    """Every user's :class:`RoomOrder`, brought up to date as they are read."""
+    """Every user's :class:`RoomOrder` (and filtered ones), brought up to date as read."""
 
     def __init__(self, rooms: Rooms) -> None:
         self._rooms = rooms
-        self._orders: dict[str, RoomOrder] = {}
+        self._orders: dict[tuple[str, Hashable], RoomOrder] = {}
 
-    def order_of(self, user_id: str, now: int) -> RoomOrder:
-        """The user's order at room stream position ``now`` (the store's)."""
-        order = self._orders.get(user_id)
-        if order is None:
-            order = self._orders[user_id] = self._build(user_id, now)
-        elif order.at != now:
-            self._refresh(order, user_id, now)
-        return order
+    def order_of(
+        self, user_id: str, now: int, keeps: RoomTest | None = None, key: Hashable = None
+    ) -> RoomOrder:
+        """The user's order at room stream position ``now`` (the store's): every listed
+        room, or (``keeps``, named by ``key``) those ``keeps`` passes."""
+        found = self._orders.get((user_id, key))
+        if found is None:
+            if key is not None:
+                mine = [k for k in self._orders if k[0] == user_id and k[1] is not None]
+                for old in mine[: max(0, len(mine) - KEPT_FILTERED + 1)]:
+                    del self._orders[old]
+            found = self._orders[(user_id, key)] = self._build(user_id, now, keeps)
+        elif found.at != now:
+            self._refresh(found, user_id, now, keeps)
+        return found
 
-    def _build(self, user_id: str, now: int) -> RoomOrder:
+    def _build(self, user_id: str, now: int, keeps: RoomTest | None) -> RoomOrder:
         order = RoomOrder(at=now)
         for room_id in self._rooms.user_rooms.get(user_id, {}):
-            key = self._key(order, user_id, room_id)
+            key = self._key(order, user_id, room_id, keeps)
             if key is not None:
                 order.keys[room_id] = key
         order.order = sorted(order.keys.values())
         return order
 
-    def _refresh(self, order: RoomOrder, user_id: str, now: int) -> None:
+    def _refresh(self, order: RoomOrder, user_id: str, now: int, keeps: RoomTest | None) -> None:
         mine = self._rooms.user_rooms.get(user_id, {})
         at = order.at
         for room_id, stream in reversed(self._rooms.changed_rooms.items()):
@@ -107,13 +124,15 @@ class RoomOrders:
             if old is not None:
                 del order.order[bisect_left(order.order, old)]
             order.self_left.pop(room_id, None)
-            key = self._key(order, user_id, room_id)
+            key = self._key(order, user_id, room_id, keeps)
             if key is not None:
                 order.keys[room_id] = key
                 insort(order.order, key)
         order.at = now
 
-    def _key(self, order: RoomOrder, user_id: str, room_id: str) -> tuple[int, str] | None:
+    def _key(
+        self, order: RoomOrder, user_id: str, room_id: str, keeps: RoomTest | None
+    ) -> tuple[int, str] | None:
         """The room's key in the user's order (None: not listed); notes a self-made leave."""
         room = self._rooms.rooms[room_id]
         member = room.current(MEMBER, user_id)
@@ -123,6 +142,8 @@ class RoomOrders:
         if membership not in IN_LISTS:
             return None
         assert membership is not None
+        if keeps is not None and not keeps(room, member, membership):
+            return None
         if membership == "leave" and member.sender == user_id:
             order.self_left[room_id] = member.stream
         return (-bump_stamp(room, member, membership), room_id)

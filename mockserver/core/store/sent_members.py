@@ -12,7 +12,7 @@ Not world state: never exported, forgotten with the world.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import ChainMap, OrderedDict
 from collections.abc import Mapping
 
 from mockserver.core.tokens import StreamToken
@@ -23,6 +23,23 @@ KEEP = 8
 #: Per room: the ids of the member events the device has.
 Sent = Mapping[str, frozenset[str]]
 EMPTY: Sent = {}
+#: How many answers' additions are layered over what a device had before they are merged.
+LAYERS = 8
+
+
+def layered(before: Sent, added: dict[str, frozenset[str]]) -> Sent:
+    """``before`` with ``added`` over it: an answer that added nothing (a woken sync
+    after a message, mostly) records ``before`` itself, one that did records its
+    additions as a layer over it; every :data:`LAYERS` layers they are merged into one
+    mapping, so no answer copies all of a device's rooms (1,000 in a big account)."""
+    if not added:
+        return before
+    if not before:
+        return added
+    below = list(before.maps) if isinstance(before, ChainMap) else [before]
+    if len(below) >= LAYERS:
+        return {**before, **added}
+    return ChainMap(added, *below)
 
 
 class SentMembers:

@@ -21,7 +21,7 @@ profile change announced in every joined room) is written here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from mockserver.core.clock import Clock
@@ -32,6 +32,7 @@ from mockserver.core.room import Room
 from mockserver.core.sliding_sync.connections import Connections
 from mockserver.core.store.account_data import AccountDataLog
 from mockserver.core.store.accounts import Accounts
+from mockserver.core.store.activity import RoomActivity
 from mockserver.core.store.base import UNSET, Change, Listener, Stream, TxnKey
 from mockserver.core.store.cross_signing import CrossSigning
 from mockserver.core.store.device_lists import DeviceListLog
@@ -42,7 +43,7 @@ from mockserver.core.store.keys import Keys
 from mockserver.core.store.media import Media, MediaRepository
 from mockserver.core.store.pushers import Pusher, Pushers
 from mockserver.core.store.relations import Aggregator, Relations, Unread, aggregator, unread_counts
-from mockserver.core.store.room_order import RoomOrder, RoomOrders
+from mockserver.core.store.room_order import RoomOrder, RoomOrders, RoomTest
 from mockserver.core.store.rooms import CreateRoom, ImportedEvent, MessageRun, Rooms
 from mockserver.core.store.sent_members import SentMembers
 from mockserver.core.store.to_device import ToDeviceQueues
@@ -82,6 +83,8 @@ class Store:
         self.txns: dict[TxnKey, str] = {}
         self._pending_rooms: set[str] = set()
         self._pending_users: set[str] = set()
+        #: The rooms each commit touched, for incremental syncs (see activity.py).
+        self.activity = RoomActivity()
         # The areas, each given this store as its Whole and the areas it reads.
         self._accounts = accounts = Accounts(self)
         self.relations = Relations()
@@ -157,6 +160,7 @@ class Store:
         if not self._pending_rooms and not self._pending_users:
             return
         change = Change(frozenset(self._pending_rooms), frozenset(self._pending_users))
+        self.activity.record(self.position, change.rooms)
         self._pending_rooms = set()
         self._pending_users = set()
         for listener in list(self._listeners):
@@ -380,12 +384,39 @@ class Store:
         """Every room the user has ever had a membership in (each sync asks it once)."""
         return self.user_rooms.get(user_id, {}).keys()
 
+    def rooms_touched_since(
+        self, user_id: str, since: StreamToken, also: Iterable[str] = ()
+    ) -> list[str] | None:
+        """Those of the user's rooms (in :meth:`rooms_of`'s order) touched after ``since``,
+        and ``also``; None when that is not known (see :class:`RoomActivity`): then any of
+        them may have changed."""
+        rooms = self.user_rooms.get(user_id, {})
+        touched = self.activity.rooms_since(since, most=len(rooms))
+        if touched is None:
+            return None
+        touched.update(also)
+        return self.activity.in_order(user_id, rooms, touched)
+
     def joined_rooms(self, user_id: str) -> list[str]:
         return self._rooms.joined_rooms(user_id)
 
-    def room_order(self, user_id: str) -> RoomOrder:
-        """The user's rooms in sliding sync's recency order, up to date (see :mod:`.room_order`)."""
-        return self._room_orders.order_of(user_id, self.position.room)
+    def is_joined(self, room_id: str, user_id: str) -> bool:
+        """Whether ``user_id`` is joined to the room now (an unknown room: no)."""
+        room = self.rooms.get(room_id)
+        return room is not None and room.membership_now(user_id) == "join"
+
+    def joined_members(self, room_id: str) -> list[str]:
+        """The users joined to the room now, remembered by the room until its next
+        membership change (an unknown room: none)."""
+        room = self.rooms.get(room_id)
+        return room.joined_members() if room is not None else []
+
+    def room_order(
+        self, user_id: str, keeps: RoomTest | None = None, key: Hashable = None
+    ) -> RoomOrder:
+        """The user's rooms in sliding sync's recency order, up to date: all of them, or
+        those ``keeps`` passes (an order kept under ``key``; see :mod:`.room_order`)."""
+        return self._room_orders.order_of(user_id, self.position.room, keeps, key)
 
     def visible_depth(self, user_id: str, room_id: str) -> int:
         """How far into a room's history ``user_id`` may read (see :meth:`Rooms.visible_depth`)."""

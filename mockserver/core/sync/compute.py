@@ -2,17 +2,22 @@
 assembled from the sections (:mod:`.rooms`, :mod:`.ephemeral`, :mod:`.account_data`,
 :mod:`.presence`, :mod:`.to_device`, :mod:`.device_lists`).
 
-Work is proportional to what changed: rooms with nothing new since ``since``
-are skipped after a few comparisons. The loop notes the rooms whose state
-moved (``state_changes``), the only ones where anyone's membership can have
-changed, for the presence and device-lists sections.
+Work is proportional to what changed: an incremental sync looks only at the
+rooms the store touched since ``since`` (:meth:`Store.rooms_touched_since`) and
+skips those with nothing new for it after a few comparisons. The loop notes the
+rooms whose state moved (``state_changes``), the only ones where anyone's
+membership can have changed, for the presence and device-lists sections.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from mockserver.core.model import AccountData, Event, Presence
 from mockserver.core.room import Room
 from mockserver.core.store import Store
+from mockserver.core.store.sent_members import EMPTY as EMPTY_SENT
+from mockserver.core.store.sent_members import Sent, layered
 from mockserver.core.sync import account_data as account_data_section
 from mockserver.core.sync.account_data import latest
 from mockserver.core.sync.device_lists import device_list_changes
@@ -56,6 +61,7 @@ class _Computation:
         "_joined_rooms",
         "state_changes",
         "sent_members",
+        "sent_before",
     )
 
     def __init__(self, store: Store, request: SyncRequest) -> None:
@@ -81,14 +87,17 @@ class _Computation:
         self.state_changes: list[StateChange] = []
         #: Lazy-loaded members this device has, per room, to be recorded at ``now`` (None:
         #: not remembered, as without lazy loading and in the seed's dialect).
+        #: Only the rooms this answer adds to, over what the device had (``sent_before``),
+        #: so an answer about one room does not copy what a device of 1,000 rooms had.
         self.sent_members: dict[str, frozenset[str]] | None = None
+        self.sent_before: Sent = EMPTY_SENT
         state_filter = request.filter.state
         if request.stable and state_filter.lazy_load_members:
-            self.sent_members = (
-                {}
-                if state_filter.include_redundant_members
-                else dict(store.sent_members.at(self.user_id, request.device_id, request.since))
-            )
+            self.sent_members = {}
+            if not state_filter.include_redundant_members:
+                self.sent_before = store.sent_members.at(
+                    self.user_id, request.device_id, request.since
+                )
 
     def joined_rooms(self) -> list[Room]:
         """The rooms the user is joined to now (asked by presence and device lists)."""
@@ -109,7 +118,13 @@ class _Computation:
         since_stream, now_stream = self.from_pos.room, self.now.room
         since_typing, since_receipt = self.from_pos.typing, self.from_pos.receipt
         stable = self.stable
-        for room_id in store.rooms_of(self.user_id):
+        room_ids: Iterable[str] = store.rooms_of(self.user_id)
+        if skip_unchanged:
+            # Only the rooms something happened in since (each still checked below).
+            touched = store.rooms_touched_since(self.user_id, self.from_pos, changed_data_rooms)
+            if touched is not None:
+                room_ids = touched
+        for room_id in room_ids:
             room = store.rooms[room_id]
             moved = room.last_stream > since_stream
             since_depth = upto_depth = -1
@@ -162,7 +177,10 @@ class _Computation:
                     left.append(gone)
         if self.sent_members is not None:
             store.sent_members.record(
-                self.user_id, self.request.device_id, self.now, self.sent_members
+                self.user_id,
+                self.request.device_id,
+                self.now,
+                layered(self.sent_before, self.sent_members),
             )
         return SyncResult(
             next_batch=self.now,
@@ -289,14 +307,20 @@ class _Computation:
             state_at=self.request.state_at,
             state_filter=self.filter.state,
             user_id=self.user_id,
-            already_sent=None if sent is None else sent.get(room.room_id, frozenset()),
+            already_sent=None if sent is None else self._had(room.room_id),
         )
         if sent is not None:
             members = [e for e in (*state, *timeline.events) if e.type == "m.room.member"]
             if members:
-                had = frozenset() if full else sent.get(room.room_id, frozenset())
+                had = frozenset() if full else self._had(room.room_id)
                 sent[room.room_id] = had | {e.event_id for e in members}
         return state
+
+    def _had(self, room_id: str) -> frozenset[str]:
+        """The member events of the room the device has (lazy loading)."""
+        sent = self.sent_members
+        found = sent.get(room_id) if sent is not None else None
+        return found if found is not None else self.sent_before.get(room_id, frozenset())
 
     def _room_account_data(self, room_id: str) -> list[AccountData]:
         return account_data_section.of_room(

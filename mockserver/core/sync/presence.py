@@ -26,6 +26,17 @@ def shares_room(user_id: str, other: str, rooms: list[Room]) -> bool:
     )
 
 
+def _sharing_users(store: Store, user_id: str, rooms: list[Room]) -> set[str] | None:
+    """Of the users with a presence, those who share one of ``rooms`` with ``user_id``
+    (and the user): found from the few who have a presence when that costs less than
+    the walk of every room's joined members (None: walk them)."""
+    holders = store.presence
+    members = sum(room.member_count("join") for room in rooms)
+    if len(holders) * len(rooms) > members:
+        return None
+    return {other for other in holders if shares_room(user_id, other, rooms)}
+
+
 def _newly_sharing(user_id: str, rooms: list[Room], changes: list[StateChange]) -> set[str]:
     """Users who came to share a room with the user since ``since``: everyone in a room
     the user newly joined, and whoever newly joined one of the user's rooms. Their
@@ -66,14 +77,15 @@ def presence(
     (since, now] plus whoever newly shares a room; only users sharing a room with
     ``user_id`` (and the user), filtered and cut to the filter's ``limit``."""
     if since is None:
-        candidates: list[str] = [user_id]
-        seen = {user_id}
-        for room in rooms:
-            for member in room.members("join"):
-                if member.state_key is not None and member.state_key not in seen:
-                    seen.add(member.state_key)
-                    candidates.append(member.state_key)
-        found = [p for u in candidates if (p := store.presence.get(u)) is not None]
+        # Each user's presence once, in stream order: whichever of the two ways costs less
+        # (the joined members are remembered by each room until its next membership change).
+        sharing = _sharing_users(store, user_id, rooms)
+        if sharing is None:
+            sharing = {user_id}
+            for room in rooms:
+                sharing.update(member for member, _ in room.joined_names())
+        holders = store.presence
+        found = [p for u in sharing if (p := holders.get(u)) is not None]
         found.sort(key=lambda p: p.stream)
     else:
         latest: dict[str, Presence] = {}

@@ -133,13 +133,16 @@ def _ordered(state: dict[StateKey, Event]) -> list[Event]:
 
 
 def _filter_state(
-    state: Iterable[Event],
+    state: list[Event],
     room_id: str,
     state_filter: EventFilter,
     lazy_members: set[str] | None,
 ) -> list[Event]:
+    """What of ``state`` (a list of the caller's own, which may be returned) the filter keeps."""
     if not state_filter.allows_room(room_id):
         return []
+    if lazy_members is None and state_filter.selects_every_event():
+        return state
     kept = []
     for event in state:
         if not state_filter.allows(event.type, event.sender, event.content):
@@ -163,10 +166,27 @@ def room_state(
 ) -> list[Event]:
     """Full state at ``at_depth``, or the entries that changed since ``after_depth``."""
     if full:
+        if _current_at(room, at_depth):
+            return list(room.ordered_state())
         return _ordered(room.state_at(at_depth))
     if at_depth <= after_depth:
         return []
     return _ordered(room.state_delta(after_depth, at_depth))
+
+
+def _current_at(room: Room, depth: int) -> bool:
+    """Whether the state at ``depth`` is the current state (no state event after it)."""
+    return depth >= room.depth or not room.state_changed(depth, room.depth)
+
+
+def _current_with_members(room: Room, members: Iterable[str]) -> list[Event]:
+    """The current state but for memberships, with those of ``members``, oldest first: the
+    full state a lazy-loading filter keeps, without a walk of every member of the room."""
+    found = [e for user_id in members if (e := room.current("m.room.member", user_id))]
+    others = room.ordered_state(members=False)
+    if not found:
+        return list(others)
+    return sorted([*others, *found], key=lambda event: event.depth)
 
 
 def _with_late_state(
@@ -206,7 +226,18 @@ def heroes(room: Room, user_id: str, depth: int | None = None) -> list[str]:
 
 def named(room: Room, depth: int) -> bool:
     """Whether the room has a name or a canonical alias as of ``depth``: then it needs
-    no heroes (Synapse sends no ``m.heroes`` then; SyTest 16room-summary.pl)."""
+    no heroes (Synapse sends no ``m.heroes`` then; SyTest 16room-summary.pl). Of the
+    current state, remembered until it changes (asked twice of every room per sync)."""
+    if depth < room.depth:
+        return _named(room, depth)
+    memo = room.state_memo
+    found = memo.get("named")
+    if found is None:
+        found = memo["named"] = _named(room, depth)
+    return bool(found)
+
+
+def _named(room: Room, depth: int) -> bool:
     for event_type, field in NAMING:
         event = room.state_event_at((event_type, ""), depth)
         if event is not None and event.content.get(field):
@@ -253,12 +284,8 @@ def timeline_state(
     members are those the timeline needs (and, when ``full``, the user and heroes)."""
     if state_at == "timeline_end":
         at_depth = upto_depth
-        state = room_state(room, full=full, after_depth=since_depth, at_depth=at_depth)
     else:
         at_depth = timeline.events[0].depth - 1 if timeline.events else upto_depth
-        state = room_state(room, full=full, after_depth=since_depth, at_depth=at_depth)
-        if timeline.events and timeline.events[-1].depth < upto_depth:
-            state = _with_late_state(room, state, timeline.events[-1].depth, upto_depth)
     lazy: set[str] | None = None
     if state_filter.lazy_load_members:
         lazy = {event.sender for event in timeline.events}
@@ -272,9 +299,25 @@ def timeline_state(
                 for key in room.state_keys_changed(since_depth, at_depth)
                 if key[0] == "m.room.member"
             )
-        if already_sent is not None and not full:
-            state = _with_senders(room, state, timeline, at_depth, user_id, already_sent)
+    if lazy is not None and full and _current_at(room, at_depth):
+        state = _current_with_members(room, lazy)
+        if state_filter.selects_every_event() and (
+            state_at == "timeline_end" or not _late(timeline, upto_depth)
+        ):
+            # Every member in it is one the timeline needs: nothing to filter out.
+            return state if state_filter.allows_room(room.room_id) else []
+    else:
+        state = room_state(room, full=full, after_depth=since_depth, at_depth=at_depth)
+    if state_at != "timeline_end" and _late(timeline, upto_depth):
+        state = _with_late_state(room, state, timeline.events[-1].depth, upto_depth)
+    if lazy is not None and already_sent is not None and not full:
+        state = _with_senders(room, state, timeline, at_depth, user_id, already_sent)
     return _filter_state(state, room.room_id, state_filter, lazy)
+
+
+def _late(timeline: Timeline, upto_depth: int) -> bool:
+    """Whether the timeline ends before ``upto_depth`` (a filter left the last events out)."""
+    return bool(timeline.events) and timeline.events[-1].depth < upto_depth
 
 
 def _with_senders(

@@ -1,0 +1,79 @@
+"""Which rooms changed since a position: the rooms each commit touched, in order.
+
+An incremental sync looks at the rooms where something happened since its
+``since`` token, not at every room of the account: a user in 1,000 rooms woken
+by one message should cost what a user in ten rooms costs. Every commit of
+the store that touched rooms is recorded here with the position it left the
+store at; :meth:`RoomActivity.rooms_since` answers the rooms touched by the
+commits whose room, typing or receipt stream is past the token's. That is
+a superset of the rooms whose timeline, typing or receipts moved (every such
+change touches its room), which is all the sync loop needs: it still checks
+each room it is given. The log keeps the last :attr:`RoomActivity.LIMIT`
+commits; a token older than that gets None (look at every room).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from mockserver.core.tokens import StreamToken
+
+
+def _after(position: StreamToken, token: StreamToken) -> bool:
+    """Whether a commit that left the store at ``position`` came after ``token``'s rooms."""
+    return (
+        position.room > token.room
+        or position.typing > token.typing
+        or position.receipt > token.receipt
+    )
+
+
+class RoomActivity:
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._positions: list[StreamToken] = []
+        self._rooms: list[frozenset[str]] = []
+        #: The position of the newest commit dropped from the log, if any.
+        self._dropped: StreamToken | None = None
+        #: Per user: their rooms in order of first membership -> index (see :meth:`in_order`).
+        self._order: dict[str, tuple[Mapping[str, None], dict[str, int]]] = {}
+
+    def record(self, position: StreamToken, rooms: frozenset[str]) -> None:
+        if not rooms:
+            return
+        if len(self._positions) >= self.LIMIT:
+            half = self.LIMIT // 2
+            self._dropped = self._positions[half - 1]
+            del self._positions[:half], self._rooms[:half]
+        self._positions.append(position)
+        self._rooms.append(rooms)
+
+    def rooms_since(self, token: StreamToken, most: int) -> set[str] | None:
+        """Every room touched after ``token``, or None when the log does not reach back
+        that far or more than ``most`` commits came since (then look at every room)."""
+        if self._dropped is not None and _after(self._dropped, token):
+            return None
+        positions = self._positions
+        low, high = 0, len(positions)
+        while low < high:  # the first commit after the token (positions only grow)
+            middle = (low + high) // 2
+            if _after(positions[middle], token):
+                high = middle
+            else:
+                low = middle + 1
+        if len(positions) - low > most:
+            return None
+        found: set[str] = set()
+        for rooms in self._rooms[low:]:
+            found.update(rooms)
+        return found
+
+    def in_order(self, user_id: str, rooms: Mapping[str, None], wanted: Iterable[str]) -> list[str]:
+        """Those of ``wanted`` that are in ``rooms`` (a user's, in order of first
+        membership, only ever added to), in that order."""
+        kept = self._order.get(user_id)
+        if kept is None or kept[0] is not rooms or len(kept[1]) != len(rooms):
+            kept = self._order[user_id] = (rooms, {r: i for i, r in enumerate(rooms)})
+        index = kept[1]
+        return sorted((r for r in wanted if r in index), key=index.__getitem__)
