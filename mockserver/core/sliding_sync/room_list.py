@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mockserver.core.model import Event
+from mockserver.core.model import Event, frozen_for_checkers
 from mockserver.core.room import Room
 from mockserver.core.sliding_sync.request import MEMBER, NO_FILTERS, ListConfig, ListFilters
 from mockserver.core.store import Store
@@ -30,7 +30,7 @@ from mockserver.core.tokens import StreamToken
 SPACE_CHILD = "m.space.child"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_for_checkers  # (plain at run time: one per room of every answer)
 class ListedRoom:
     room: Room
     #: The user's current membership event in the room, and its ``membership``.
