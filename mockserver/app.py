@@ -41,7 +41,7 @@ from mockserver.api import (
 from mockserver.api.route_table import RouteTable
 from mockserver.api.routing import Endpoint, mount
 from mockserver.config import ServerConfig
-from mockserver.control import act, clock, expectations, inspector, parked, world
+from mockserver.control import act, clock, expectations, inspector, openapi, parked, world
 from mockserver.control import voip as control_voip
 from mockserver.control.access import ControlAccess
 from mockserver.control import scenarios as control_scenarios
@@ -102,6 +102,7 @@ CONTROL_ENDPOINTS: list[Endpoint] = [
     *inspector.routes,
     *control_voip.routes,
     *expectations.routes,
+    *openapi.routes,
 ]
 
 
