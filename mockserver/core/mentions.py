@@ -15,25 +15,41 @@ push rules are read by :mod:`mockserver.core.push_rules` for ``/notifications``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from mockserver.core.push_rules import glob_matches
 
-#: A room's joined members by what names them: each lowercased display name and
-#: localpart, and the members it may name.
-MentionIndex = Mapping[str, tuple[str, ...]]
+#: A word of a message's body, as the rules' word boundaries cut them.
+WORD = re.compile(r"\w+")
 
 
-def mention_index(joined: Iterable[tuple[str, str | None]]) -> dict[str, tuple[str, ...]]:
+@dataclass(frozen=True, slots=True)
+class MentionIndex:
+    """A room's joined members by what names them in a message (lowercased): ``words``
+    holds the display names and localparts that are one word, found among a body's words
+    by a set lookup; ``phrases`` the others (spaces, punctuation), searched for."""
+
+    words: Mapping[str, tuple[str, ...]]
+    phrases: Mapping[str, tuple[str, ...]]
+
+
+def mention_index(joined: Iterable[tuple[str, str | None]]) -> MentionIndex:
     """The index of ``(user_id, display_name)`` pairs of a room's joined members."""
-    found: dict[str, list[str]] = {}
+    words: dict[str, list[str]] = {}
+    phrases: dict[str, list[str]] = {}
     for user_id, name in joined:
         localpart = user_id[1:].split(":", 1)[0]
         for needle in {localpart.lower(), name.lower()} if name else {localpart.lower()}:
             if needle:
-                found.setdefault(needle, []).append(user_id)
-    return {needle: tuple(users) for needle, users in found.items()}
+                kept = words if WORD.fullmatch(needle) else phrases
+                kept.setdefault(needle, []).append(user_id)
+    return MentionIndex(
+        {needle: tuple(users) for needle, users in words.items()},
+        {needle: tuple(users) for needle, users in phrases.items()},
+    )
 
 
 def mentioned(
@@ -65,9 +81,12 @@ def mentioned(
         named = set()
         if not everyone:
             members = index()
-            for needle in filter(lowered.__contains__, members):
+            # A one-word name matches exactly when it is one of the body's words.
+            for needle in members.words.keys() & set(WORD.findall(lowered)):
+                named.update(members.words[needle])
+            for needle in filter(lowered.__contains__, members.phrases):
                 if glob_matches(needle, body, words=True):
-                    named.update(members[needle])
+                    named.update(members.phrases[needle])
     if everyone and may_notify_room():
         return [user_id for user_id, _ in joined() if user_id != sender]
     named.discard(sender)

@@ -18,13 +18,24 @@ def who(content: dict[str, Any], sender: str = "@alice:hs", *, may_notify: bool 
 
 
 def test_the_index_names_members_by_lowercased_name_and_localpart() -> None:
-    assert mention_index(JOINED) == {
+    index = mention_index([*JOINED, ("@erin:hs", "Dr. Erin"), ("@fay:hs", "Fay Lee")])
+    assert index.words == {
         "alice": ("@alice:hs", "@dan:hs"),
         "bob": ("@bob:hs",),
         "me": ("@bob:hs",),
         "carol": ("@carol:hs",),
         "dan": ("@dan:hs",),
+        "erin": ("@erin:hs",),
+        "fay": ("@fay:hs",),
     }
+    assert index.phrases == {"dr. erin": ("@erin:hs",), "fay lee": ("@fay:hs",)}
+
+
+def test_names_of_several_words_are_searched_as_phrases() -> None:
+    joined = [("@alice:hs", None), ("@f:hs", "Fay Lee")]
+    index = mention_index(joined)
+    assert mentioned({"body": "ping fay lee!"}, "@alice:hs", lambda: joined, lambda: index, lambda: True) == ["@f:hs"]
+    assert mentioned({"body": "fay leek"}, "@alice:hs", lambda: joined, lambda: index, lambda: True) == []
 
 
 @pytest.mark.parametrize(
