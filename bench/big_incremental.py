@@ -1,6 +1,6 @@
 """Incremental sync and wake-ups: the big account beside the small world, in process.
 
-``python bench/big_incremental.py [--rounds R] [--parked N] [--profile]``
+``python bench/big_incremental.py [--rounds R] [--parked N] [--rooms M] [--profile]``
 
 Loads ``fixtures/big_account.json`` (@me in 1,022 rooms) and the same shape
 scaled to 10 rooms (the small world) into two homeservers in this process,
@@ -121,8 +121,8 @@ class World:
         return spent
 
 
-async def measure(rounds: int, parked: int, profile: bool) -> dict[str, Any]:
-    worlds = [World("small world", 10, parked), World("big account", 1000, parked)]
+async def measure(rounds: int, parked: int, profile: bool, rooms: int = 1000) -> dict[str, Any]:
+    worlds = [World("small world", 10, parked), World("big account", rooms, parked)]
     for world in worlds:
         await world.setup()
         for _ in range(3):  # warm-up
@@ -163,10 +163,13 @@ async def measure(rounds: int, parked: int, profile: bool) -> dict[str, Any]:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rounds", type=int, default=200)
-    p.add_argument("--parked", type=int, default=1, help="long-polls woken per send")
     p.add_argument("--profile", action="store_true", help="cProfile the big account's rounds")
+    p.add_argument("--rooms", type=int, default=1000, help="a smaller big account (a quick run)")
+    p.add_argument("--parked", type=int, default=1, help="long-polls woken per send (1-19)")
     args = p.parse_args()
-    result = asyncio.run(measure(args.rounds, args.parked, args.profile))
+    if not 1 <= args.parked <= 19:
+        p.error("--parked: 1 to 19 (@me and @user1-18 share !room1)")
+    result = asyncio.run(measure(args.rounds, args.parked, args.profile, args.rooms))
     us = result["us"]
     small, big = us["small world"], us["big account"]
     print(

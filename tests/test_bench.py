@@ -50,3 +50,24 @@ def test_quick_bench_produces_every_figure(tmp_path: Path) -> None:
     figures = {target["figure"] for target in results["targets"]}
     assert len(figures) == len(results["targets"]) >= 12
     assert "| figure" in run.stdout
+
+
+def test_big_incremental_times_both_worlds() -> None:
+    """``bench/big_incremental.py`` (the big account against the small world), scaled down."""
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "big_incremental.py"),
+            *("--rooms", "30", "--rounds", "5", "--parked", "3"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = orjson.loads(run.stdout.strip().splitlines()[-1])
+    assert result["rooms"] == {"small world": 32, "big account": 52}
+    assert result["parked"] == 3 and result["rounds"] == 5
+    for world in ("small world", "big account"):
+        assert set(result["us"][world]) == {"incremental", "wake"}
+        assert all(value > 0 for value in result["us"][world].values())

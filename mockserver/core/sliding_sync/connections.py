@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from mockserver.core.errors import M_UNKNOWN, M_UNKNOWN_POS, MatrixError
+from mockserver.core.model import frozen_for_checkers
 from mockserver.core.sliding_sync.request import RoomConfig
 from mockserver.core.tokens import StreamToken
 
@@ -42,7 +43,7 @@ class ConnectionKey:
     conn_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_for_checkers  # (plain at run time: one per room of every answer)
 class RoomSent:
     """What the connection has of one room.
 

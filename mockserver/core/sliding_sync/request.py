@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from mockserver.core.errors import M_BAD_JSON, M_INVALID_PARAM, MatrixError
@@ -64,17 +65,10 @@ class RequiredState:
             return self
         return RequiredState(self.pairs | other.pairs)
 
-    def entries(self, user_id: str) -> set[StateKey] | None:
+    def entries(self, user_id: str) -> frozenset[StateKey] | None:
         """Every entry the pairs can match, when none has a wildcard (None otherwise):
         then a room's entries are looked up one by one, not its whole state scanned."""
-        found: set[StateKey] = set()
-        for event_type, state_key in self.pairs:
-            if event_type == WILDCARD or state_key == WILDCARD:
-                return None
-            found.add((event_type, state_key))
-            if state_key == ME:
-                found.add((event_type, user_id))
-        return found
+        return _entries(self.pairs, user_id)
 
     def matches(self, entry: StateKey, user_id: str) -> bool:
         """Whether ``entry`` is asked for by a pair other than ``$LAZY``."""
@@ -102,6 +96,18 @@ class RequiredState:
 
 
 NO_STATE = RequiredState()
+
+
+@lru_cache(maxsize=256)
+def _entries(pairs: frozenset[StateKey], user_id: str) -> frozenset[StateKey] | None:
+    found: set[StateKey] = set()
+    for event_type, state_key in pairs:
+        if event_type == WILDCARD or state_key == WILDCARD:
+            return None
+        found.add((event_type, state_key))
+        if state_key == ME:
+            found.add((event_type, user_id))
+    return frozenset(found)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,11 +6,12 @@ leave (as Synapse does: the last thing to show of such a room is the
 leave). They are ordered by recency: ``bump_stamp``, the stream ordering
 of the room's latest bump event (a message, an encrypted event, the
 creation...) while joined, else of the user's membership event; ties by
-room id. The store keeps that order per user
-(:mod:`mockserver.core.store.room_order`), so a list without filters reads
-only the rooms of its window; a list with filters tests every room. A list
-keeps the rooms its ``filters`` allow; its ``ranges`` pick the window of
-rooms whose data is sent.
+room id. A list keeps the rooms its ``filters`` allow; its ``ranges`` pick
+the window of rooms whose data is sent. The store keeps that order per user
+(:mod:`mockserver.core.store.room_order`), and one per filters that read only
+the room and the user's membership in it (matrix-rust-sdk's ``is_invite``,
+``is_tombstoned``, ``not_room_types``...), so such a list reads only the rooms
+of its window; a list with ``is_dm``, ``spaces`` or ``tags`` tests every room.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mockserver.core.model import Event
+from mockserver.core.model import Event, frozen_for_checkers
 from mockserver.core.room import Room
 from mockserver.core.sliding_sync.request import MEMBER, NO_FILTERS, ListConfig, ListFilters
 from mockserver.core.store import Store
@@ -30,7 +31,7 @@ from mockserver.core.tokens import StreamToken
 SPACE_CHILD = "m.space.child"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_for_checkers  # (plain at run time: one per room of every answer)
 class ListedRoom:
     room: Room
     #: The user's current membership event in the room, and its ``membership``.

@@ -18,6 +18,7 @@ for one room.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from mockserver.core.filters import EventFilter
 from mockserver.core.model import Event, StateKey
@@ -122,9 +123,12 @@ def _state_entries(
         entries = wanted.entries(user_id)
         if entries is not None:
             # No wildcard: look the few entries up rather than scan the whole state
-            # (10,000 members in a big room).
-            entries.update((MEMBER, user) for user in lazy)
-            keys = entries
+            # (10,000 members in a big room); each is asked for, by a pair or $LAZY.
+            for key in (*entries, *((MEMBER, user) for user in lazy)):
+                current = room.state_event_at(key, depth)
+                if current is not None:
+                    found[key] = current
+            return found
         else:
             for key, event in room.state_at(depth).items():
                 if wanted.matches(key, user_id) or (key[0] == MEMBER and key[1] in lazy):
@@ -150,25 +154,24 @@ def room_result(
     room, membership = entry.room, entry.membership
     initial, after_stream = _starting_point(context, entry, sent)
     unread = store.unread(user_id, room).total() if membership == "join" else None
-    recorded = RoomSent(
-        live=True,
-        upto=context.now.room,
-        config=config,
-        membership=membership,
-        bump_stamp=entry.bump_stamp,
-        unread=unread,
-        lazy_members=frozenset() if initial or sent is None else sent.lazy_members,
-    )
+    lazy_members = frozenset() if initial or sent is None else sent.lazy_members
     if membership in NO_HISTORY:
+        recorded = RoomSent(
+            True, context.now.room, config, membership, entry.bump_stamp, unread, lazy_members
+        )
         if not initial:
             return None, recorded
         return _invited(store, room, entry.member, entry, is_dm), recorded
 
     seen = _seen(context, entry, config, sent, initial, after_stream)
-    recorded = replace(
-        recorded,
+    recorded = RoomSent(
+        live=True,
+        upto=context.now.room,
         config=_recorded_config(sent, config, initial, seen.timeline),
-        lazy_members=recorded.lazy_members | seen.lazy_sent,
+        membership=membership,
+        bump_stamp=entry.bump_stamp,
+        unread=unread,
+        lazy_members=lazy_members | seen.lazy_sent if seen.lazy_sent else lazy_members,
     )
     result = RoomResult(room.room_id, membership, initial=initial)
     result.required_state = seen.state
@@ -266,7 +269,7 @@ def _seen(
     )
     timeline = None
     if config.timeline_limit > 0:
-        timeline_filter = EventFilter(limit=config.timeline_limit)
+        timeline_filter = _timeline_filter(config.timeline_limit)
         start = 0 if initial or expanded else after_depth
         timeline = select_timeline(
             room, start, upto_depth, timeline_filter, context.now, viewer=user_id
@@ -294,6 +297,12 @@ def _seen(
         upto_depth,
         lazy_sent,
     )
+
+
+@lru_cache(maxsize=64)
+def _timeline_filter(limit: int) -> EventFilter:
+    """The filter of a ``timeline_limit`` (a value: one per limit serves every room)."""
+    return EventFilter(limit=limit)
 
 
 def _add_newly_asked(
