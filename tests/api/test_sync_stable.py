@@ -983,3 +983,49 @@ async def test_incremental_sync_reports_each_room_that_changed_however_many_chan
         await bob.typing(rooms[0], False)
     body = await alice.sync(since=last)
     assert set(body["rooms"]["join"]) == {rooms[2], rooms[0]}
+
+
+async def test_lists_served_again_keep_each_viewers_transaction_ids_and_redactions(
+    alice: Account, bob: Account
+) -> None:
+    """A list of events served again is put together from what was kept of it
+    (mockserver/api/encoded.py): the sender's device still sees its transaction id and
+    no one else does, a redaction shows at once, ages are the answer's own."""
+    room = await alice.create_room(preset="public_chat")
+    await bob.join(room)
+    sent = await alice.send(room, "mine", txn_id="alice-txn")
+
+    def event(body: dict[str, Any]) -> dict[str, Any]:
+        found = [e for e in joined(body, room)["timeline"]["events"] if e["event_id"] == sent]
+        assert len(found) == 1
+        return found[0]
+
+    for _ in range(2):  # the second round is served from what the first one kept
+        assert event(await alice.sync())["unsigned"]["transaction_id"] == "alice-txn"
+        assert "transaction_id" not in event(await bob.sync())["unsigned"]
+    await alice.call("PUT", f"/rooms/{room}/redact/{sent}/r1", json={"reason": "oops"})
+    for account in (alice, bob, alice):
+        redacted = event(await account.sync())
+        assert redacted["content"] == {}
+        assert redacted["unsigned"]["redacted_because"]["content"]["reason"] == "oops"
+        assert redacted["unsigned"]["age"] >= 0
+
+
+async def test_a_state_list_served_again_shows_a_redaction_inside_it(
+    alice: Account, bob: Account
+) -> None:
+    """The same state entries, one of them redacted since: not the list kept before."""
+    room = await alice.create_room(preset="public_chat", topic="secret plans")
+    await bob.join(room)
+    await alice.put_state(room, "m.room.name", {"name": "Later"})
+    await alice.send(room, "the timeline's one event: the state holds every entry")
+
+    def topic(body: dict[str, Any]) -> dict[str, Any]:
+        state = joined(body, room)["state"]["events"]
+        return next(e for e in state if e["type"] == "m.room.topic")
+
+    for _ in range(2):
+        assert topic(await bob.sync(filter=limit(1)))["content"]["topic"] == "secret plans"
+    topic_id = topic(await bob.sync(filter=limit(1)))["event_id"]
+    await alice.call("PUT", f"/rooms/{room}/redact/{topic_id}/r1", json={})
+    assert topic(await bob.sync(filter=limit(1)))["content"] == {}

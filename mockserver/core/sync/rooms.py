@@ -167,7 +167,9 @@ def room_state(
     """Full state at ``at_depth``, or the entries that changed since ``after_depth``."""
     if full:
         if _current_at(room, at_depth):
-            return list(room.ordered_state())
+            # The room's remembered list itself (no reader changes it): an answer served
+            # again is then recognised by its events (see mockserver/api/encoded.py).
+            return room.ordered_state()
         return _ordered(room.state_at(at_depth))
     if at_depth <= after_depth:
         return []
