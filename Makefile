@@ -48,10 +48,11 @@ test: install
 SPEC ?=
 FUZZ_EXAMPLES ?= 100
 FUZZ_ONLY ?=
+FUZZ_SEED ?= 1
 
 fuzz-spec: install
 	@test -n "$(SPEC)" || { echo "usage: make fuzz-spec SPEC=/path/to/matrix-spec"; exit 2; }
-	$(BIN)/python -m tests.fuzz.spec_run "$(SPEC)" --examples $(FUZZ_EXAMPLES) --only "$(FUZZ_ONLY)"
+	$(BIN)/python -m tests.fuzz.spec_run "$(SPEC)" --examples $(FUZZ_EXAMPLES) --seed $(FUZZ_SEED) --only "$(FUZZ_ONLY)"
 
 lint: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'

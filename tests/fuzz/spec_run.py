@@ -1,6 +1,6 @@
 """``make fuzz-spec``: schemathesis driven by the Matrix spec's own OpenAPI definitions.
 
-    python -m tests.fuzz.spec_run SPEC_CHECKOUT [--examples N] [--only REGEX]
+    python -m tests.fuzz.spec_run SPEC_CHECKOUT [--examples N] [--seed N] [--only REGEX]
 
 Loads ``data/api/client-server/*.yaml`` from a matrix-org/matrix-spec
 checkout (:mod:`tests.fuzz.spec_document`), starts mockserver on a free
@@ -23,16 +23,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import requests
 import schemathesis
+import hypothesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from mockserver.config import ServerConfig
@@ -40,7 +41,7 @@ from mockserver.homeserver import Homeserver
 from mockserver.server import ThreadedServer
 from tests.fuzz.answers import check_answer
 from tests.fuzz.spec_document import load_client_server
-from tests.fuzz.world import PLACEHOLDERS, own_world, shared_world
+from tests.fuzz.world import aim, own_world, shared_world
 
 #: Findings that are the spec being stricter than Synapse, where mockserver follows
 #: Synapse: (operation, words of the finding) and why. Reported, not counted.
@@ -54,10 +55,6 @@ LONGEST_POLL = 100
 SESSION = requests.Session()
 
 
-def snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
 @dataclass
 class Report:
     requests: int = 0
@@ -67,14 +64,14 @@ class Report:
     unserved: list[str] = field(default_factory=list)
     following_synapse: Counter[tuple[str, str]] = field(default_factory=Counter)
 
-    def find(self, label: str, what: str, case: Any) -> None:
+    def find(self, label: str, what: str, curl: str) -> None:
         for (known, words), _ in FOLLOWING_SYNAPSE.items():
             if label == known and words in what:
                 self.following_synapse[(label, words)] += 1
                 return
         key = (label, what)
         self.findings[key] += 1
-        self.examples.setdefault(key, case.as_curl_command())
+        self.examples.setdefault(key, curl)
 
     def print(self) -> None:
         print(f"\n{self.requests} requests; statuses {dict(sorted(self.statuses.items()))}")
@@ -97,14 +94,8 @@ def answers_a_file(case: Any) -> bool:
 
 
 def prepare(case: Any, data: st.DataObject, token: str, live: dict[str, str]) -> None:
-    """Live ids for some path parameters, our token, and no long long-poll."""
-    for name in case.path_parameters or {}:
-        choices = PLACEHOLDERS.get(snake(name))
-        if choices and data.draw(st.booleans()):
-            value = data.draw(st.sampled_from(choices))
-            case.path_parameters[name] = quote(live.get(value, value), safe="")
-    case.headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
-    case.headers["Authorization"] = f"Bearer {token}"
+    """Aimed at the world (:func:`tests.fuzz.world.aim`), and no long long-poll."""
+    aim(case, data, token, live)
     if case.query and "timeout" in case.query:
         timeout = case.query["timeout"]
         if isinstance(timeout, int) and not isinstance(timeout, bool):
@@ -125,14 +116,14 @@ def judge(case: Any, response: Any, report: Report) -> str:
         if isinstance(answer, dict) and response.status_code >= 300:
             errcode = str(answer.get("errcode", ""))
     except AssertionError as error:
-        report.find(label, f"{response.status_code}: {str(error)[:300]}", case)
+        report.find(label, f"{response.status_code}: {str(error)[:300]}", case.as_curl_command())
     try:
         case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
     except FailureGroup as group:
         for failure in group.exceptions:
-            report.find(label, _describe(failure, response.status_code), case)
+            report.find(label, _describe(failure, response.status_code), case.as_curl_command())
     except Failure as failure:
-        report.find(label, _describe(failure, response.status_code), case)
+        report.find(label, _describe(failure, response.status_code), case.as_curl_command())
     return errcode
 
 
@@ -142,7 +133,12 @@ def _describe(failure: Failure, status: int) -> str:
 
 
 def fuzz_operation(
-    operation: Any, examples: int, server: ThreadedServer, shared: dict[str, str], report: Report
+    operation: Any,
+    examples: int,
+    seed: int,
+    server: ThreadedServer,
+    shared: dict[str, str],
+    report: Report,
 ) -> None:
     token, live = own_world(server.base_url, shared)
     errcodes: Counter[str] = Counter()
@@ -153,11 +149,11 @@ def fuzz_operation(
 
     @settings(
         max_examples=examples,
-        derandomize=True,
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
     )
+    @hypothesis.seed(seed)
     @given(case=strategy, data=st.data())
     def run(case: Any, data: st.DataObject) -> None:
         prepare(case, data, token, live)
@@ -166,27 +162,23 @@ def fuzz_operation(
                 base_url=server.base_url, session=SESSION, timeout=60, allow_redirects=False
             )
         except requests.RequestException as error:
-            report.find(operation.label, f"no answer: {type(error).__name__}", case)
+            report.find(operation.label, f"no answer: {type(error).__name__}", case.as_curl_command())
             return
         errcodes[judge(case, response, report)] += 1
 
     try:
         run()
     except Exception as error:  # generation failed: say so and go on with the next
-        report.find(operation.label, f"not fuzzed: {type(error).__name__}: {error}"[:300], _NoCase())
+        report.find(operation.label, f"not fuzzed: {type(error).__name__}: {error}"[:300], "")
     if errcodes and set(errcodes) == {"M_UNRECOGNIZED"}:
         report.unserved.append(operation.label)
-
-
-class _NoCase:
-    def as_curl_command(self) -> str:
-        return "(no request)"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("spec", type=Path, help="a matrix-org/matrix-spec checkout")
     parser.add_argument("--examples", type=int, default=100, help="requests per operation")
+    parser.add_argument("--seed", type=int, default=1, help="the same seed, the same requests")
     parser.add_argument("--only", default="", help="fuzz only operations matching this regex")
     args = parser.parse_args(argv)
     config = SchemathesisConfig.from_dict({"seed": 1, "output": {"sanitization": {"enabled": False}}})
@@ -196,9 +188,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         shared = shared_world(server.base_url)
         for result in schema.get_all_operations():
+            if isinstance(result, Err):
+                report.find("(an operation)", f"not fuzzed: {result.err()}"[:300], "")
+                continue
             operation = result.ok()
             if re.search(args.only, operation.label):
-                fuzz_operation(operation, args.examples, server, shared, report)
+                fuzz_operation(operation, args.examples, args.seed, server, shared, report)
                 print(f"{operation.label}: {report.requests} requests so far", file=sys.stderr)
     finally:
         server.stop()

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import requests
@@ -33,7 +32,7 @@ from mockserver.config import ServerConfig
 from mockserver.homeserver import Homeserver
 from mockserver.server import ThreadedServer
 from tests.fuzz.answers import check_answer
-from tests.fuzz.world import PLACEHOLDERS, own_world, shared_world
+from tests.fuzz.world import aim, own_world, shared_world
 
 SEED = 20
 CONFIG = SchemathesisConfig.from_dict(
@@ -99,23 +98,27 @@ def test_every_answer_is_matrix(
     session: requests.Session,
     world: tuple[str, dict[str, str]],
 ) -> None:
-    token, live = world
-    for name in case.path_parameters or {}:
-        if name in PLACEHOLDERS and data.draw(st.booleans(), label=f"{name} is live"):
-            value = data.draw(st.sampled_from(PLACEHOLDERS[name]), label=name)
-            case.path_parameters[name] = quote(live.get(value, value), safe="")
-    case.headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
-    case.headers["Authorization"] = f"Bearer {token}"
-    (case.query or {}).pop("access_token", None)
+    aim(case, data, *world)
     check_answer(*send(case, running, session), file=answers_a_file(case))
 
 
+#: Tokens no session has: anything printable in a header, empty included.
+WRONG_TOKENS = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=40)
+
+
+@SCHEMA.given(where=st.sampled_from(["nowhere", "header", "query"]), token=WRONG_TOKENS)
 @SCHEMA.include(lambda ctx: bool(ctx.operation.definition.raw["security"])).parametrize()
 @fuzz(4)
 def test_no_valid_token_is_401(
-    case: Any, running: ThreadedServer, session: requests.Session
+    case: Any, where: str, token: str, running: ThreadedServer, session: requests.Session
 ) -> None:
-    sent = "Authorization" in (case.headers or {}) or "access_token" in (case.query or {})
+    case.headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
+    case.query = {k: v for k, v in (case.query or {}).items() if k != "access_token"}
+    if where == "header":
+        case.headers["Authorization"] = f"Bearer {token}"
+    elif where == "query":
+        case.query["access_token"] = token
+    sent = where != "nowhere"
     status, content_type, body = send(case, running, session)
     answer = check_answer(status, content_type, body)
     assert status == 401, (status, answer)

@@ -11,10 +11,12 @@ logs out spoils nothing for the next one.
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+from hypothesis import strategies as st
 
 V3 = "/_matrix/client/v3"
 
@@ -106,3 +108,20 @@ def own_world(base_url: str, shared: dict[str, str]) -> tuple[str, dict[str, str
         )["event_id"]
     own = {"<user>": me["user_id"], "<device>": me["device_id"], "<room>": room, "<event>": event}
     return token, {**shared, **own}
+
+
+def aim(case: Any, data: st.DataObject, token: str, live: dict[str, str]) -> None:
+    """Send ``case`` as the world's user, some path parameters swapped for live values.
+
+    Parameter names are matched in snake case (the spec's ``roomId`` is
+    mockserver's ``room_id``); whether to swap each, and for what, is drawn
+    from ``data``, so Hypothesis replays and shrinks it like the rest.
+    """
+    for name in case.path_parameters or {}:
+        choices = PLACEHOLDERS.get(re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower())
+        if choices and data.draw(st.booleans(), label=f"{name} is live"):
+            value = data.draw(st.sampled_from(choices), label=name)
+            case.path_parameters[name] = quote(live.get(value, value), safe="")
+    case.headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
+    case.headers["Authorization"] = f"Bearer {token}"
+    (case.query or {}).pop("access_token", None)
