@@ -38,6 +38,7 @@ from mockserver.api.format import (
 )
 from mockserver.api.routing import Call, Reply, endpoint
 from mockserver.api.shared import SHARED
+from mockserver.collector import collector_paused
 from mockserver.core.errors import M_NOT_JSON, M_UNKNOWN_TOKEN, MatrixError, invalid_param
 from mockserver.core.filters import EMPTY_FILTER, Filter, parse_filter
 from mockserver.core.model import AccountData, Event, JsonDict, Session
@@ -115,7 +116,8 @@ async def run_sync(call: Call, *, stable: bool) -> tuple[SyncResult, SyncRequest
     )
     store.mark_syncing(session.user_id, set_presence)
     if request.since is None or timeout <= 0 or full_state:
-        result = compute_sync(store, request)
+        with collector_paused():
+            result = compute_sync(store, request)
     else:
         result = await _long_poll(call, request, timeout)
     call.hs.synced(session.user_id)
@@ -270,11 +272,11 @@ async def get_seed_sync(call: Call) -> Reply:
     now = call.store.now()
     bundles = sync_bundles(call.store, result, session.user_id)
     key = ("seed", request.filter.event_fields, viewer_key(result, bundles))
-    return OrjsonResponse.encoded(
-        SHARED.answer(
+    with collector_paused():
+        body = SHARED.answer(
             result, session, now, key, lambda: encode_seed(result, session, now, request, bundles)
         )
-    )
+    return OrjsonResponse.encoded(body)
 
 
 # -- today's dialect ---------------------------------------------------------------------
@@ -538,15 +540,9 @@ async def get_stable_sync(call: Call) -> Reply:
         keys,
         viewer_key(result, bundles),
     )
-    return OrjsonResponse.encoded(
-        SHARED.answer(
-            result,
-            session,
-            now,
-            key,
-            encode,
-        )
-    )
+    with collector_paused():
+        body = SHARED.answer(result, session, now, key, encode)
+    return OrjsonResponse.encoded(body)
 
 
 seed_routes = [get_seed_sync]

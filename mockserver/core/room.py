@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.core.mentions import MentionIndex, mention_index
 from mockserver.core.model import Event, Receipt, StateKey
 from mockserver.core.notification_counts import NotificationIndex
 
@@ -75,9 +76,9 @@ class Room:
     )
     #: The user ids of :attr:`_joined_names`, likewise (see :meth:`joined_members`).
     _joined_ids: list[str] | None = field(default=None, init=False, repr=False, compare=False)
-    #: The joined members' user ids and display names, worked out with
-    #: :attr:`_joined_names` (see :meth:`mention_needles`). Not state.
-    _mention_needles: tuple[str, ...] | None = field(
+    #: The joined members by what names them in a message, worked out with
+    #: :attr:`_joined_names` (see :meth:`mention_index`). Not state.
+    _mention_index: MentionIndex | None = field(
         default=None, init=False, repr=False, compare=False
     )
     #: How many members hold each membership now, worked out once per membership change
@@ -130,7 +131,7 @@ class Room:
             if event.type == "m.room.member":
                 self._joined_names = None
                 self._joined_ids = None
-                self._mention_needles = None
+                self._mention_index = None
                 self._member_counts = None
                 self._members_now.pop(event.state_key, None)
             elif event.type == "m.room.history_visibility" and event.content.get(
@@ -156,7 +157,7 @@ class Room:
         if event.type == "m.room.member":
             self._joined_names = None
             self._joined_ids = None
-            self._mention_needles = None
+            self._mention_index = None
             self._member_counts = None
             self._members_now.clear()
 
@@ -356,18 +357,13 @@ class Room:
         if ids is None:
             ids = self._joined_ids = [user_id for user_id, _ in self.joined_names()]
         return ids
-    def mention_needles(self) -> tuple[str, ...]:
-        """Every joined member's user id and display name: a message's body that holds
-        none of them highlights no one but those its ``m.mentions`` names."""
-        needles = self._mention_needles
-        if needles is None:
-            found: list[str] = []
-            for user_id, name in self.joined_names():
-                found.append(user_id)
-                if name is not None:
-                    found.append(name)
-            needles = self._mention_needles = tuple(found)
-        return needles
+    def mention_index(self) -> MentionIndex:
+        """The joined members by lowercased display name and localpart
+        (:func:`mockserver.core.mentions.mention_index`), kept until the next membership change."""
+        index = self._mention_index
+        if index is None:
+            index = self._mention_index = mention_index(self.joined_names())
+        return index
 
     def state_now(self) -> Mapping[StateKey, Event]:
         """The current state as a read-only mapping, without copying it (see :class:`CurrentState`)."""

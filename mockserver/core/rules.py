@@ -93,6 +93,15 @@ def join_rule(state: StateMap) -> str:
     return rule if isinstance(rule, str) else "invite"
 
 
+def may_notify_room(state: StateMap, sender: str) -> bool:
+    """Whether ``sender`` may mention the whole room (``@room``): their power level
+    reaches ``notifications.room`` (50 unless the power levels say otherwise)."""
+    levels = PowerLevels(state)
+    notifications = levels.content.get("notifications")
+    needed = _int(notifications.get("room"), 50) if isinstance(notifications, dict) else 50
+    return levels.of_user(sender) >= needed
+
+
 def check_can_send(state: StateMap, sender: str, event_type: str, state_key: str | None) -> None:
     """Raise ``M_FORBIDDEN`` unless ``sender`` may send this event."""
     if event_type == "m.room.create":

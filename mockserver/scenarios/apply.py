@@ -12,11 +12,9 @@ the server clock's "now" at the start of the load.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
+from mockserver.collector import collector_paused
 from mockserver.core.model import copy_json
 from mockserver.core.store import MessageRun, Store
 from mockserver.core.store.key_backup import BackupVersion
@@ -211,19 +209,7 @@ class _Replay:
 
 
 def replay(store: Store, plan: Plan) -> Scenario:
-    with _collector_paused():
+    # The cycle collector would walk the growing world again and again (a sixth of the
+    # big account's load); nothing a load makes is left unreachable for it to find.
+    with collector_paused():
         return _Replay(store, plan).run()
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector, off while a load makes its objects (it would walk
-    the growing world again and again: a sixth of the big account's load). Nothing
-    a load makes is left unreachable, so there is nothing for it to find."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

@@ -321,6 +321,37 @@ async def test_highlights_follow_user_ids_and_current_display_names(
     assert carol_counts == {"notification_count": 2, "highlight_count": 1}
 
 
+async def test_highlights_follow_synapses_default_mention_rules(
+    alice: Account, bob: Account, carol: Account
+) -> None:
+    """Display names and localparts as whole words in any case; with ``m.mentions`` (spec
+    v1.7) only the users it names; ``@room`` and ``"room": true`` only from a sender whose
+    power level reaches ``notifications.room``."""
+    room = await alice.create_room(preset="public_chat")
+    await bob.join(room)
+    await carol.join(room)
+    await bob.call("PUT", f"/profile/{bob.user_id}/displayname", json={"displayname": "Me"})
+    mentions = {"msgtype": "m.text"}
+    sent = [
+        ("Message for everyone", set()),  # "Me" is no word of it
+        ("hello ME", {"bob"}),  # any case
+        ("is BOB here?", {"bob"}),  # the localpart as a word
+        ("carolina", set()),
+        ({**mentions, "body": "me and carol", "m.mentions": {}}, set()),  # intentional: none
+        ({**mentions, "body": "psst", "m.mentions": {"user_ids": [carol.user_id]}}, {"carol"}),
+        ("@room wake up", {"bob", "carol"}),  # alice created the room: power 100
+        ({**mentions, "body": "all", "m.mentions": {"room": True}}, {"bob", "carol"}),
+    ]
+    for body, _ in sent:
+        await alice.send(room, body)
+    await carol.send(room, "@room from carol")  # power 0: no room mention
+    await carol.send(room, {**mentions, "body": "x", "m.mentions": {"room": True}})
+    bob_counts = joined(await bob.sync(), room)["unread_notifications"]
+    carol_counts = joined(await carol.sync(), room)["unread_notifications"]
+    assert bob_counts["highlight_count"] == sum("bob" in who for _, who in sent)
+    assert carol_counts["highlight_count"] == sum("carol" in who for _, who in sent)
+
+
 async def test_own_messages_do_not_count_as_unread(alice: Account) -> None:
     room = await alice.create_room()
     await alice.send(room, "mine")

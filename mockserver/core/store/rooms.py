@@ -32,6 +32,7 @@ from mockserver.core.errors import (
     not_found,
 )
 from mockserver.core.ids import is_room_alias, is_room_id, is_user_id
+from mockserver.core.mentions import mentioned
 from mockserver.core.model import MEMBERSHIPS, Event, JsonDict, copy_json
 from mockserver.core.redaction import redacted_content
 from mockserver.core.room import Room
@@ -244,7 +245,7 @@ class Rooms:
         self.relations.added(event)
         # Edits never notify (the spec's default rule .m.rule.suppress_edits).
         if event.type in NOTIFYING_TYPES and event.state_key is None and not is_edit(event.content):
-            highlighted = list(self._highlighted(room, event))
+            highlighted = self._highlighted(room, event)
             room.notifications.add(event.depth, event.sender, highlighted)
             self.relations.notifies(event, highlighted)
 
@@ -254,24 +255,16 @@ class Rooms:
             event_id = self._whole.ids.event_id()
         return event_id
 
-    def _highlighted(self, room: Room, event: Event) -> Iterator[str]:
-        """Joined members (not the sender) whom a message mentions: in ``m.mentions``, or by
-        user id or display name in its body."""
-        mentions = event.content.get("m.mentions")
-        mentioned: set[str] = set()
-        if isinstance(mentions, dict) and isinstance(mentions.get("user_ids"), list):
-            mentioned = {u for u in mentions["user_ids"] if isinstance(u, str)}
-        body = event.content.get("body")
-        body = body if isinstance(body, str) else ""
-        if not mentioned and (not body or not any(map(body.__contains__, room.mention_needles()))):
-            return  # the common case, found without a loop over the members in Python
-        sender = event.sender
-        for user_id, name in room.joined_names():
-            if user_id != sender and (
-                user_id in mentioned
-                or (body and (user_id in body or (name is not None and name in body)))
-            ):
-                yield user_id
+    def _highlighted(self, room: Room, event: Event) -> list[str]:
+        """Joined members (not the sender) a message highlights, as Synapse's default
+        push rules find them (:mod:`mockserver.core.mentions`)."""
+        return mentioned(
+            event.content,
+            event.sender,
+            room.joined_names,
+            room.mention_index,
+            lambda: rules.may_notify_room(room.state_now(), event.sender),
+        )
 
     def _check_event(
         self, room: Room, event_type: str, sender: str, content: Any, state_key: str | None
@@ -815,7 +808,6 @@ class _Batch:
         except MatrixError:
             checked = False
         index, fresh = rooms.event_index, self.fresh
-        needles = room.mention_needles()
         senders, bodies, msgtype = run.senders, run.bodies, run.msgtype
         first_ts, interval = run.first_ts, run.interval_ms
         stream = self.base + self.taken
@@ -845,9 +837,8 @@ class _Batch:
             )
             made.append(event)
             index[event_id] = (room_id, depth)
-            if any(map(body.__contains__, needles)):
-                for user_id in rooms._highlighted(room, event):
-                    highlights.setdefault(user_id, []).append(depth)
+            for user_id in rooms._highlighted(room, event):
+                highlights.setdefault(user_id, []).append(depth)
         room.append_messages(made)
         # The unread counts' index, in one step (the depths are the events' own ints).
         # Nothing for the relations index: a message relating to nothing is in no thread.
