@@ -45,7 +45,7 @@ from collections.abc import Callable, Hashable, Iterable
 import orjson
 
 from mockserver.core.model import Event, JsonDict, Session
-from mockserver.core.sync import JoinedRoom, LeftRoom, SyncResult, Timeline
+from mockserver.core.sync import JoinedRoom, KeptRoom, LeftRoom, SyncResult, Timeline
 from mockserver.core.tokens import ALL_PARTS, StreamToken
 
 #: An answer's encoding options besides its result and time: dialect, event fields...
@@ -63,7 +63,10 @@ def owns_transaction(events: Iterable[Event], session: Session) -> bool:
 
 def _owns_any(result: SyncResult, session: Session) -> bool:
     """Whether the answer shows ``session``'s device any of its own transaction ids."""
-    rooms: list[JoinedRoom | LeftRoom] = [*result.joined, *result.left]
+    rooms: list[JoinedRoom | LeftRoom] = [
+        *(r.kept.entry if isinstance(r, KeptRoom) else r for r in result.joined),
+        *result.left,
+    ]
     for room in rooms:
         if owns_transaction(room.timeline.events, session):
             return True

@@ -12,6 +12,7 @@ membership can have changed, for the presence and device-lists sections.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from mockserver.core.model import AccountData, Event, Presence
 from mockserver.core.room import Room
@@ -25,6 +26,7 @@ from mockserver.core.sync.ephemeral import new_receipts, receipts, typing
 from mockserver.core.sync.model import (
     DeviceLists,
     InvitedRoom,
+    KeptRoom,
     KnockedRoom,
     JoinedRoom,
     LeftRoom,
@@ -46,6 +48,9 @@ from mockserver.core.sync.rooms import (
 from mockserver.core.sync.to_device import to_device
 from mockserver.core.tokens import StreamToken
 
+if TYPE_CHECKING:
+    from mockserver.core.sync.kept import EntryKeeper
+
 
 class _Computation:
     __slots__ = (
@@ -62,9 +67,11 @@ class _Computation:
         "state_changes",
         "sent_members",
         "sent_before",
+        "keeper",
+        "_data_by_room",
     )
 
-    def __init__(self, store: Store, request: SyncRequest) -> None:
+    def __init__(self, store: Store, request: SyncRequest, keeper: EntryKeeper | None) -> None:
         self.store = store
         self.request = request
         self.user_id = request.user_id
@@ -98,6 +105,9 @@ class _Computation:
                 self.sent_before = store.sent_members.at(
                     self.user_id, request.device_id, request.since
                 )
+        #: Only an initial sync keeps its joined rooms' entries (see :mod:`.kept`).
+        self.keeper = keeper if self.initial else None
+        self._data_by_room: dict[str, tuple[AccountData, ...]] | None = None
 
     def joined_rooms(self) -> list[Room]:
         """The rooms the user is joined to now (asked by presence and device lists)."""
@@ -108,7 +118,7 @@ class _Computation:
 
     def run(self) -> SyncResult:
         store = self.store
-        joined: list[JoinedRoom] = []
+        joined: list[JoinedRoom | KeptRoom] = []
         invited: list[InvitedRoom] = []
         knocked: list[KnockedRoom] = []
         left: list[LeftRoom] = []
@@ -138,6 +148,15 @@ class _Computation:
                     self.state_changes.append((room, since_depth, upto_depth))
             if not self.filter.allows_room(room_id):
                 continue
+            if self.keeper is not None:
+                kept = self.keeper.reusable(room, self._room_data(room_id))
+                if kept is not None:
+                    # Joined still: the entry's key holds the room's depth, and any
+                    # membership change is an event.
+                    joined.append(KeptRoom(room_id, kept))
+                    if self.sent_members is not None and kept.members is not None:
+                        self.sent_members[room_id] = kept.members
+                    continue
             # Receipts count only in today's dialect: the seed's tokens do not even carry
             # the receipt stream, so checking them would never skip a room.
             if (
@@ -282,7 +301,7 @@ class _Computation:
             or account_data
         ):
             return None
-        return JoinedRoom(
+        entry = JoinedRoom(
             room_id=room.room_id,
             timeline=timeline,
             state=state,
@@ -293,6 +312,11 @@ class _Computation:
             unread=unread,
             unread_threads=unread_threads,
         )
+        if self.keeper is not None:
+            sent = self.sent_members
+            members = sent.get(room.room_id) if sent is not None else None
+            self.keeper.keep(room, self._room_data(room.room_id), entry, members)
+        return entry
 
     def _state(
         self, room: Room, timeline: Timeline, since_depth: int, upto_depth: int, full: bool
@@ -321,6 +345,17 @@ class _Computation:
         sent = self.sent_members
         found = sent.get(room_id) if sent is not None else None
         return found if found is not None else self.sent_before.get(room_id, frozenset())
+
+    def _room_data(self, room_id: str) -> tuple[AccountData, ...]:
+        """All the user's account data for the room (a kept entry's key), indexed once."""
+        by_room = self._data_by_room
+        if by_room is None:
+            found: dict[str, list[AccountData]] = {}
+            for entry in self.account_data:
+                if entry.room_id is not None:
+                    found.setdefault(entry.room_id, []).append(entry)
+            by_room = self._data_by_room = {r: tuple(e) for r, e in found.items()}
+        return by_room.get(room_id, ())
 
     def _room_account_data(self, room_id: str) -> list[AccountData]:
         return account_data_section.of_room(
@@ -423,7 +458,14 @@ class _Computation:
         )
 
 
-def compute_sync(store: Store, request: SyncRequest) -> SyncResult:
-    """Everything ``request.user_id`` may see that changed in (since, now]."""
+def compute_sync(
+    store: Store, request: SyncRequest, keeper: EntryKeeper | None = None
+) -> SyncResult:
+    """Everything ``request.user_id`` may see that changed in (since, now].
+
+    With ``keeper`` (an initial sync in today's dialect: see :mod:`.kept`), joined
+    rooms whose kept entry still holds are answered as :class:`KeptRoom`, and every
+    entry built is kept.
+    """
     store.expire_typing()
-    return _Computation(store, request).run()
+    return _Computation(store, request, keeper).run()

@@ -10,11 +10,14 @@ dialect. :class:`Timeline` alone is shared among syncs (see
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from mockserver.core.filters import Filter
 from mockserver.core.model import AccountData, Event, Presence, Receipt, ToDeviceMessage
 from mockserver.core.tokens import RoomToken, StreamToken
+
+if TYPE_CHECKING:
+    from mockserver.core.sync.kept import KeptEntry
 
 StateAt = Literal["timeline_start", "timeline_end"]
 
@@ -70,6 +73,18 @@ class JoinedRoom:
 
 
 @dataclass(slots=True)
+class KeptRoom:
+    """A joined room of an initial sync whose entry is the one its keeper kept (see
+    :mod:`mockserver.core.sync.kept`): nothing it depends on changed since. Only the
+    keeper's encoding of it may be served: ``kept.entry``'s events and values are this
+    answer's, but its ``prev_batch`` carries the other streams' positions of the answer
+    that made it, which the encoding takes from this answer's ``next_batch``."""
+
+    room_id: str
+    kept: KeptEntry
+
+
+@dataclass(slots=True)
 class InvitedRoom:
     room_id: str
     #: Stripped state, then the invite itself.
@@ -105,7 +120,8 @@ class DeviceLists:
 @dataclass(slots=True)
 class SyncResult:
     next_batch: StreamToken
-    joined: list[JoinedRoom]
+    #: KeptRoom only in an initial sync computed with a keeper (today's dialect).
+    joined: list[JoinedRoom | KeptRoom]
     invited: list[InvitedRoom]
     left: list[LeftRoom]
     presence: list[Presence]
