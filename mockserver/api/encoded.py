@@ -157,11 +157,12 @@ class EncodedEvents:
         return orjson.Fragment(b"".join(parts))
 
     def pieces(self, event: Event) -> tuple[bytes, bytes]:
-        """``event``'s head and tail (see the module): kept ones, or encoded and kept now.
-        Only for an event with no redaction, served without bundled aggregations."""
+        """``event``'s head and tail (see the module): kept ones, or encoded now (and not
+        kept: for a caller that keeps what it makes of them). Only for an event with no
+        redaction, served without bundled aggregations."""
         pieces = self._kept.get(event.event_id)
         if pieces is None or pieces[0] is not event:
-            pieces = self._pieces(event)
+            return _head(event), _tail(event)
         return pieces[1], pieces[2]
 
     def _pieces(self, event: Event) -> tuple[Event, bytes, bytes]:

@@ -10,32 +10,33 @@ a request's keeper and keeps each kept entry's bytes laid out for filling in.
   at most :attr:`KeptEntries.KEEPERS`, holding at most
   :attr:`KeptEntries.ENTRIES` entries together, the least recently used
   dropped first; one holding another world's rooms (a reset) is replaced.
-- Laid out: an entry's JSON is encoded once as :func:`joined body
-  <mockserver.api.sync>` makes it, with a placeholder for each of its event
-  lists and for the end of its ``prev_batch``, then split there: per event a
-  literal (the JSON before it), its head, a slot for its age and its tail (the
-  kept bytes of :mod:`mockserver.api.encoded`, the syncing device's own
-  transaction id put in), then a slot for the ``prev_batch``'s positions after
-  the room's (the answer's ``next_batch``'s) and the last literal. A redacted
-  event (whose bytes hold its redaction's age too) has a slot of its own,
-  encoded whole each time as :func:`~mockserver.api.format.client_event`
-  makes it. Filling one in costs a list of ages, the answer's positions and one
-  join: the bytes of an entry encoded afresh. No byte ``\\x00`` can be in
-  orjson's output (it escapes control characters), so the placeholders cannot
-  be mistaken.
+- Laid out: an entry's JSON is encoded once as ``joined_body`` in
+  :mod:`mockserver.api.sync` makes it, with a placeholder for each of its
+  event lists and for the end of its ``prev_batch``, and its events are put
+  in as :mod:`mockserver.api.encoded` encodes them (the syncing device's own
+  transaction ids in), each cut around its age. What is left is literals
+  between slots: one per event for its age, one for the ``prev_batch``'s
+  positions after the room's (the answer's ``next_batch``'s), and one per
+  redacted event (whose bytes hold its redaction's age too), encoded whole
+  each time as :func:`~mockserver.api.format.client_event` makes it. No byte
+  ``\\x00`` can be in orjson's output (it escapes control characters), so the
+  placeholders cannot be mistaken.
+- Served: an answer's ``rooms.join`` (:func:`join_section`) is its entries'
+  literals and slots in one list, the ages filled in at once, the slots
+  overwritten, one join: the bytes of the entries encoded afresh.
 - Not laid out (encoded afresh each time, and so built afresh each time):
   entries with an event served with bundled aggregations.
 
-Memory: per kept entry its values (lists of events, summary, receipts...), 4
-pointers and an age's timestamp per event (the events' bytes are shared with
-:mod:`mockserver.api.encoded`) and its JSON besides its events (a few hundred
-bytes). Each keeper holds at most one entry per room of its user; a big
-account's keeper (1,022 entries, 46,000 events without a filter) holds ~3 MB.
+Memory: per kept entry its values (lists of events, summary, receipts...), its
+JSON but the ages (the events' bytes are not also kept by
+:mod:`mockserver.api.encoded`), two pointers and a timestamp per slot. Each
+keeper holds at most one entry per room of its user: the big account's
+keepers of a full and a lazy-loading initial sync hold ~15 MB together.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import orjson
 
@@ -52,6 +53,9 @@ from mockserver.core.tokens import RoomToken, StreamToken
 STATE_EVENTS = orjson.Fragment(b"\x00s")
 TIMELINE_EVENTS = orjson.Fragment(b"\x00t")
 _TOKEN = b"p"
+#: Placeholder of an answer's ``rooms.join`` whose entries are kept (see :func:`spliced`).
+_JOIN = b"\x00j"
+JOIN_SECTION = orjson.Fragment(_JOIN)
 
 
 def prev_batch_slot(token: RoomToken) -> orjson.Fragment:
@@ -72,9 +76,11 @@ def positions_after_room(position: StreamToken) -> bytes:
 
 
 class _Layout:
-    """An entry's pieces: (literal, head, age slot, tail) per event or token slot, then
-    the last literal; the events' timestamps (0 for a token slot or a redacted event's
-    slot) and the newest; the token slots; the redacted events' slots."""
+    """An entry laid out: slots and literals taking turns, from the slot of the comma
+    before the entry (the first of an answer's has none) to the entry's last literal;
+    the first literal holds the entry's key. The slots' timestamps (0 but for an event's
+    age slot) and the newest; the token and redacted events' slots, counted from the
+    comma's."""
 
     __slots__ = ("parts", "stamps", "newest", "tokens", "redacted")
 
@@ -150,8 +156,8 @@ class KeptEntries:
             keepers.pop()
         return keeper
 
+    @staticmethod
     def lay_out(
-        self,
         kept: KeptEntry,
         body: bytes,
         viewer: Session,
@@ -168,19 +174,24 @@ class KeptEntries:
         ):
             return False
         lists = {b"s": entry.state, b"t": timeline.events}
-        parts: list[bytes] = []
-        stamps: list[int] = []
+        parts: list[bytes] = [b""]  # the comma's slot
+        stamps: list[int] = [0]
         tokens: list[int] = []
         redacted: list[tuple[int, Event]] = []
         chunks = body.split(b"\x00")
-        pending = [chunks[0]]
+        pending = [orjson.dumps(entry.room_id), b":", chunks[0]]
+
+        def slot(stamp: int) -> int:
+            parts.append(b"".join(pending))
+            pending.clear()
+            parts.append(b"")
+            stamps.append(stamp)
+            return len(parts) - 1
+
         for chunk in chunks[1:]:
             kind = chunk[:1]
             if kind == _TOKEN:
-                tokens.append(len(parts) + 2)
-                parts += (b"".join(pending), b"", b"", b"")
-                stamps.append(0)
-                pending = []
+                tokens.append(slot(0))
             else:
                 events = lists[kind]
                 opening = b"["
@@ -188,42 +199,121 @@ class KeptEntries:
                     pending.append(opening)
                     opening = b","
                     if event.redacted_because is not None:
-                        redacted.append((len(parts) + 2, event))
-                        parts += (b"".join(pending), b"", b"", b"")
-                        stamps.append(0)
-                        pending = []
+                        redacted.append((slot(0), event))
                         continue
                     head, tail = ENCODED.pieces(event)
-                    own = _own_transaction(event, viewer)
-                    parts += (b"".join(pending), head, b"", own + tail if own else tail)
-                    stamps.append(event.origin_server_ts)
-                    pending = []
+                    pending.append(head)
+                    slot(event.origin_server_ts)
+                    pending += (_own_transaction(event, viewer), tail)
                 pending.append(b"]" if events else b"[]")
             pending.append(chunk[1:])
+        if not tokens:
+            return False  # never: a timeline has a prev_batch
         parts.append(b"".join(pending))
         kept.encoded = _Layout(parts, stamps, tokens, redacted)
         return True
 
-    @staticmethod
-    def filled(
-        kept: KeptEntry, viewer: Session, now: int, positions: bytes
-    ) -> orjson.Fragment:
-        """``kept``'s laid-out entry as an answer to ``viewer`` at ``now`` serves it
-        (``positions``: :func:`positions_after_room` of the answer's ``next_batch``)."""
+
+class _Section:
+    """An answer's ``rooms.join`` assembled, not filled in: literals and slots taking
+    turns (see :class:`_Layout`), the slots' timestamps and the newest, the slots of
+    commas, tokens and redacted events; ``entries``: what it was made of, when it was
+    made of kept entries alone (then it serves again an answer of the same ones)."""
+
+    __slots__ = ("entries", "parts", "stamps", "newest", "commas", "tokens", "redacted")
+
+    def __init__(self) -> None:
+        self.entries: list[KeptEntry] | None = []
+        self.parts: list[bytes] = [b"{"]
+        self.stamps: list[int] = []
+        self.newest = 0
+        self.commas: list[int] = []
+        self.tokens: list[int] = []
+        self.redacted: list[tuple[int, Event]] = []
+
+
+def _assembled(
+    entries: list[JoinedRoom | KeptEntry],
+    laid_out: Callable[[JoinedRoom], KeptEntry | None],
+    encoded: Callable[[JoinedRoom], bytes],
+) -> _Section:
+    section = _Section()
+    used = section.entries
+    parts, stamps, commas, tokens = section.parts, section.stamps, section.commas, section.tokens
+    for entry in entries:
+        kept = entry if isinstance(entry, KeptEntry) else laid_out(entry)
+        base = len(parts)
+        commas.append(base)
+        if kept is None:
+            assert isinstance(entry, JoinedRoom)
+            parts += (b"", orjson.dumps(entry.room_id) + b":" + encoded(entry))
+            stamps.append(0)
+            used = None
+            continue
+        if used is not None:
+            used.append(kept)
         layout = kept.encoded
         assert isinstance(layout, _Layout)
-        parts = layout.parts[:]
-        if now >= layout.newest:
-            parts[2:-1:4] = [b"%d" % (now - stamp) for stamp in layout.stamps]
-        else:  # an event stamped after the answer's time: its age is 0
-            parts[2:-1:4] = [
-                b"%d" % (now - stamp) if now > stamp else b"0" for stamp in layout.stamps
-            ]
-        for slot in layout.tokens:
-            parts[slot] = positions
-        for slot, event in layout.redacted:
-            parts[slot] = orjson.dumps(client_event(event, viewer, now, with_room_id=False))
-        return orjson.Fragment(b"".join(parts))
+        parts += layout.parts
+        stamps += layout.stamps
+        if layout.newest > section.newest:
+            section.newest = layout.newest
+        for index in layout.tokens:
+            tokens.append(base + index)
+        if layout.redacted:
+            section.redacted += [(base + index, event) for index, event in layout.redacted]
+    parts.append(b"")  # a slot before the closing brace
+    stamps.append(0)
+    section.entries = used
+    return section
+
+
+def join_section(
+    entries: list[JoinedRoom | KeptEntry],
+    keeper: EntryKeeper,
+    viewer: Session,
+    now: int,
+    positions: bytes,
+    laid_out: Callable[[JoinedRoom], KeptEntry | None],
+    encoded: Callable[[JoinedRoom], bytes],
+) -> list[bytes]:
+    """An answer's ``rooms.join`` to ``viewer`` at ``now``: kept entries filled in,
+    new ones laid out and kept (``laid_out``, which gives None when one cannot be)
+    or encoded afresh (``encoded``); ``positions``: :func:`positions_after_room` of the
+    answer's ``next_batch``. In pieces (literals and slots taking turns): see
+    :func:`spliced`. An answer of the very entries of the keeper's last one (kept
+    entries alone, in the same order) is assembled as that one was."""
+    section = keeper.section
+    if not (isinstance(section, _Section) and section.entries == entries):
+        section = _assembled(entries, laid_out, encoded)
+        keeper.section = section if section.entries is not None else None
+    parts = section.parts[:]
+    stamps = section.stamps
+    if now >= section.newest:
+        ages = [now - stamp for stamp in stamps]
+    else:  # an event stamped after the answer's time: its age is 0
+        ages = [now - stamp if now > stamp else 0 for stamp in stamps]
+    parts[1::2] = orjson.dumps(ages)[1:-1].split(b",")
+    for index in section.commas:
+        parts[index] = b","
+    if section.commas:
+        parts[section.commas[0]] = b""
+    parts[-1] = b"}"
+    for index in section.tokens:
+        parts[index] = positions
+    for index, event in section.redacted:
+        parts[index] = orjson.dumps(client_event(event, viewer, now, with_room_id=False))
+    return parts
+
+
+def spliced(body: bytes, section: list[bytes]) -> bytes:
+    """``body`` (an answer encoded with :data:`JOIN_SECTION` as its ``rooms.join``) with
+    ``section`` (:func:`join_section`'s pieces) put in: one join, the answer's only copy
+    of the entries' bytes."""
+    before, after = body.split(_JOIN, 1)
+    section.insert(0, before)
+    section.append(after)
+    return b"".join(section)
 
 
 ENTRIES = KeptEntries()

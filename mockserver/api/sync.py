@@ -27,10 +27,13 @@ from mockserver.api import params
 from mockserver.api.encoded import ENCODED
 from mockserver.api.entries import (
     ENTRIES,
+    JOIN_SECTION,
     STATE_EVENTS,
     TIMELINE_EVENTS,
+    join_section,
     positions_after_room,
     prev_batch_slot,
+    spliced,
 )
 from mockserver.api.format import (
     account_data_event,
@@ -54,7 +57,6 @@ from mockserver.core.store import NO_ONE_TIME_KEYS, Store
 from mockserver.core.store.relations import Aggregator
 from mockserver.core.sync import (
     JoinedRoom,
-    KeptRoom,
     LeftRoom,
     StateAt,
     SyncRequest,
@@ -62,7 +64,7 @@ from mockserver.core.sync import (
     Timeline,
     compute_sync,
 )
-from mockserver.core.sync.kept import EntryKeeper
+from mockserver.core.sync.kept import EntryKeeper, KeptEntry
 from mockserver.core.tokens import ALL_PARTS, SEED_PARTS, StreamToken
 from mockserver.notifier import user_key
 from mockserver.responses import OrjsonResponse
@@ -217,16 +219,16 @@ def viewer_key(result: SyncResult, bundles: Bundles) -> tuple[object, ...]:
     )
 
 
-def built(entry: JoinedRoom | KeptRoom) -> JoinedRoom:
+def built(entry: JoinedRoom | KeptEntry) -> JoinedRoom:
     """A joined room's entry where none is kept (the seed's dialect, PDUs...)."""
-    assert not isinstance(entry, KeptRoom), "kept entries are served laid out"
+    assert not isinstance(entry, KeptEntry), "kept entries are served laid out"
     return entry
 
 
 def fresh_rooms(result: SyncResult) -> list[JoinedRoom | LeftRoom]:
     """The joined and left rooms whose entries were built for this answer (a kept one
     has no bundled aggregations: see :mod:`.entries`)."""
-    return [*(r for r in result.joined if not isinstance(r, KeptRoom)), *result.left]
+    return [*(r for r in result.joined if not isinstance(r, KeptEntry)), *result.left]
 
 
 # -- the seed's dialect ------------------------------------------------------------------
@@ -298,7 +300,11 @@ async def get_seed_sync(call: Call) -> Reply:
     key = ("seed", request.filter.event_fields, viewer_key(result, bundles))
     with collector_paused():
         body = SHARED.answer(
-            result, session, now, key, lambda: encode_seed(result, session, now, request, bundles)
+            result,
+            session,
+            now,
+            key,
+            lambda: orjson.dumps(encode_seed(result, session, now, request, bundles)),
         )
     return OrjsonResponse.encoded(body)
 
@@ -387,34 +393,38 @@ def _stable_joined(
     )
 
 
-def _joined_entry(
-    entry: JoinedRoom | KeptRoom,
+def _join_section(
+    result: SyncResult,
     sync: SyncRequest,
     session: Session,
     now: int,
     bundles: Bundles,
-    share: bool,
-    kept: Kept | None,
-) -> JsonDict | orjson.Fragment:
-    """A joined room's entry: a kept one filled in, a new one laid out and kept (when
-    it can be: see :mod:`.entries`), or encoded afresh."""
-    if isinstance(entry, KeptRoom):
-        assert kept is not None
-        return ENTRIES.filled(entry.kept, session, now, kept.positions)
-    if kept is not None:
+    kept: Kept,
+) -> list[bytes]:
+    """``rooms.join`` of an answer whose entries are kept (see :mod:`.entries`), in
+    pieces."""
+
+    def laid_out(entry: JoinedRoom) -> KeptEntry | None:
         found = kept.keeper.kept(entry.room_id)
-        if found is not None and found.entry is entry:
-            timeline = entry.timeline
-            layout = {
-                "events": TIMELINE_EVENTS,
-                "limited": timeline.limited,
-                "prev_batch": prev_batch_slot(timeline.prev_batch),
-            }
-            body = orjson.dumps(joined_body(entry, sync.state_at, STATE_EVENTS, layout))
-            aggregator = bundles.get(entry.room_id)
-            if ENTRIES.lay_out(found, body, session, aggregator, kept.position):
-                return ENTRIES.filled(found, session, now, kept.positions)
-    return _stable_joined(entry, sync, session, now, bundles, share)
+        if found is None or found.entry is not entry:
+            return None
+        timeline = entry.timeline
+        layout = {
+            "events": TIMELINE_EVENTS,
+            "limited": timeline.limited,
+            "prev_batch": prev_batch_slot(timeline.prev_batch),
+        }
+        body = orjson.dumps(joined_body(entry, sync.state_at, STATE_EVENTS, layout))
+        aggregator = bundles.get(entry.room_id)
+        return found if ENTRIES.lay_out(found, body, session, aggregator, kept.position) else None
+
+    def encoded(entry: JoinedRoom) -> bytes:
+        share = SHARED.shares(result)
+        return orjson.dumps(_stable_joined(entry, sync, session, now, bundles, share))
+
+    return join_section(
+        result.joined, kept.keeper, session, now, kept.positions, laid_out, encoded
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,21 +507,22 @@ def encode_stable(
     sync: SyncRequest,
     keys: DeviceKeys,
     bundles: Bundles,
-    keeper: EntryKeeper | None = None,
+    joined: orjson.Fragment | None = None,
 ) -> JsonDict:
+    """Today's answer; ``joined``: the value of ``rooms.join``, if given."""
     # Empty sections are written as literals, not comprehensions over nothing: most
     # answers (a woken long-poll's above all) have only one or two non-empty ones.
     fields = sync.filter.event_fields
     share = SHARED.shares(result)
-    position = result.next_batch
-    kept = None if keeper is None else Kept(keeper, position, positions_after_room(position))
     body: JsonDict = {
         "next_batch": SHARED.next_batch(result.next_batch),
         "rooms": {
             "join": {
-                r.room_id: _joined_entry(r, sync, session, now, bundles, share, kept)
+                r.room_id: _stable_joined(built(r), sync, session, now, bundles, share)
                 for r in result.joined
-            },
+            }
+            if joined is None
+            else joined,
             "invite": {
                 r.room_id: {"invite_state": {"events": [stripped_event(e) for e in r.invite_state]}}
                 for r in result.invited
@@ -608,11 +619,18 @@ async def get_stable_sync(call: Call) -> Reply:
     keys = DeviceKeys.of(store, session)
     bundles = sync_bundles(store, result, session.user_id)
 
-    def encode() -> JsonDict:
-        body = encode_stable(result, session, now, request, keys, bundles, keeper)
+    def encode() -> bytes:
+        if keeper is not None:
+            # Kept entries: rooms.join is put in from its pieces, in the answer's one join.
+            position = result.next_batch
+            kept = Kept(keeper, position, positions_after_room(position))
+            section = _join_section(result, request, session, now, bundles, kept)
+            body = encode_stable(result, session, now, request, keys, bundles, JOIN_SECTION)
+            return spliced(orjson.dumps(body), section)
+        body = encode_stable(result, session, now, request, keys, bundles)
         if request.filter.event_format == "federation":
-            return federation_format(body, result, store, session, now, request, bundles)
-        return body
+            body = federation_format(body, result, store, session, now, request, bundles)
+        return orjson.dumps(body)
 
     key = (
         "stable",

@@ -25,8 +25,8 @@ import pytest
 from mockserver.api import sync as sync_api
 from mockserver.api.entries import ENTRIES
 from mockserver.core.store import Store
-from mockserver.core.sync import KeptRoom, SyncRequest, SyncResult
-from mockserver.core.sync.kept import EntryKeeper
+from mockserver.core.sync import SyncRequest, SyncResult
+from mockserver.core.sync.kept import EntryKeeper, KeptEntry
 from mockserver.homeserver import Homeserver
 from tests.support import V3, Account, register
 
@@ -118,7 +118,7 @@ async def world(
 
     def spy(store: Store, request: SyncRequest, keeper: EntryKeeper | None = None) -> SyncResult:
         result = compute(store, request, keeper)
-        served_kept.append({r.room_id for r in result.joined if isinstance(r, KeptRoom)})
+        served_kept.append({r.room_id for r in result.joined if isinstance(r, KeptEntry)})
         return result
 
     monkeypatch.setattr(sync_api, "compute_sync", spy)

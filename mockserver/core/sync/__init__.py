@@ -23,7 +23,6 @@ from mockserver.core.sync.compute import compute_sync
 from mockserver.core.sync.model import (
     DeviceLists,
     InvitedRoom,
-    KeptRoom,
     KnockedRoom,
     JoinedRoom,
     LeftRoom,
@@ -38,7 +37,6 @@ from mockserver.core.sync.rooms import heroes, room_state, room_token, select_ti
 __all__ = [
     "DeviceLists",
     "InvitedRoom",
-    "KeptRoom",
     "KnockedRoom",
     "JoinedRoom",
     "LeftRoom",

@@ -26,7 +26,6 @@ from mockserver.core.sync.ephemeral import new_receipts, receipts, typing
 from mockserver.core.sync.model import (
     DeviceLists,
     InvitedRoom,
-    KeptRoom,
     KnockedRoom,
     JoinedRoom,
     LeftRoom,
@@ -49,7 +48,7 @@ from mockserver.core.sync.to_device import to_device
 from mockserver.core.tokens import StreamToken
 
 if TYPE_CHECKING:
-    from mockserver.core.sync.kept import EntryKeeper
+    from mockserver.core.sync.kept import EntryKeeper, KeptEntry
 
 
 class _Computation:
@@ -118,7 +117,7 @@ class _Computation:
 
     def run(self) -> SyncResult:
         store = self.store
-        joined: list[JoinedRoom | KeptRoom] = []
+        joined: list[JoinedRoom | KeptEntry] = []
         invited: list[InvitedRoom] = []
         knocked: list[KnockedRoom] = []
         left: list[LeftRoom] = []
@@ -134,8 +133,23 @@ class _Computation:
             touched = store.rooms_touched_since(self.user_id, self.from_pos, changed_data_rooms)
             if touched is not None:
                 room_ids = touched
+        keeper = self.keeper
+        room_data = self._room_data() if keeper is not None else {}
+        #: An initial sync looks at every room of the user: the joined ones, for presence.
+        joined_now: list[Room] | None = [] if self.initial else None
         for room_id in room_ids:
             room = store.rooms[room_id]
+            if keeper is not None:
+                # A kept entry is one this filter allowed, of a room the user was joined
+                # to: its key holds the room's depth, and any membership change is an event.
+                kept = keeper.reusable(room, room_data.get(room_id, ()))
+                if kept is not None:
+                    joined.append(kept)
+                    assert joined_now is not None
+                    joined_now.append(room)
+                    if self.sent_members is not None and kept.members is not None:
+                        self.sent_members[room_id] = kept.members
+                    continue
             moved = room.last_stream > since_stream
             since_depth = upto_depth = -1
             state_changed = True
@@ -147,16 +161,9 @@ class _Computation:
                 if state_changed:
                     self.state_changes.append((room, since_depth, upto_depth))
             if not self.filter.allows_room(room_id):
+                if joined_now is not None and room.membership_now(self.user_id) == "join":
+                    joined_now.append(room)
                 continue
-            if self.keeper is not None:
-                kept = self.keeper.reusable(room, self._room_data(room_id))
-                if kept is not None:
-                    # Joined still: the entry's key holds the room's depth, and any
-                    # membership change is an event.
-                    joined.append(KeptRoom(room_id, kept))
-                    if self.sent_members is not None and kept.members is not None:
-                        self.sent_members[room_id] = kept.members
-                    continue
             # Receipts count only in today's dialect: the seed's tokens do not even carry
             # the receipt stream, so checking them would never skip a room.
             if (
@@ -178,6 +185,8 @@ class _Computation:
             else:
                 found = room.membership_at(self.user_id, upto_depth)
                 membership = found.membership if found is not None else None
+            if joined_now is not None and membership == "join":
+                joined_now.append(room)
             if membership == "join":
                 entry = self._joined(room, since_depth, upto_depth, state_changed)
                 if entry is not None:
@@ -194,6 +203,8 @@ class _Computation:
                 gone = self._left(room, self._member_event(room, upto_depth))
                 if gone is not None:
                     left.append(gone)
+        if joined_now is not None:
+            self._joined_rooms = joined_now
         if self.sent_members is not None:
             store.sent_members.record(
                 self.user_id,
@@ -315,7 +326,7 @@ class _Computation:
         if self.keeper is not None:
             sent = self.sent_members
             members = sent.get(room.room_id) if sent is not None else None
-            self.keeper.keep(room, self._room_data(room.room_id), entry, members)
+            self.keeper.keep(room, self._room_data().get(room.room_id, ()), entry, members)
         return entry
 
     def _state(
@@ -346,8 +357,8 @@ class _Computation:
         found = sent.get(room_id) if sent is not None else None
         return found if found is not None else self.sent_before.get(room_id, frozenset())
 
-    def _room_data(self, room_id: str) -> tuple[AccountData, ...]:
-        """All the user's account data for the room (a kept entry's key), indexed once."""
+    def _room_data(self) -> dict[str, tuple[AccountData, ...]]:
+        """All the user's account data by room (part of a kept entry's key), indexed once."""
         by_room = self._data_by_room
         if by_room is None:
             found: dict[str, list[AccountData]] = {}
@@ -355,7 +366,7 @@ class _Computation:
                 if entry.room_id is not None:
                     found.setdefault(entry.room_id, []).append(entry)
             by_room = self._data_by_room = {r: tuple(e) for r, e in found.items()}
-        return by_room.get(room_id, ())
+        return by_room
 
     def _room_account_data(self, room_id: str) -> list[AccountData]:
         return account_data_section.of_room(
@@ -464,7 +475,7 @@ def compute_sync(
     """Everything ``request.user_id`` may see that changed in (since, now].
 
     With ``keeper`` (an initial sync in today's dialect: see :mod:`.kept`), joined
-    rooms whose kept entry still holds are answered as :class:`KeptRoom`, and every
+    rooms whose kept entry still holds are answered with it (a :class:`KeptEntry`), and every
     entry built is kept.
     """
     store.expire_typing()

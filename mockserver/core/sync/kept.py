@@ -44,8 +44,15 @@ from mockserver.core.sync.model import JoinedRoom
 
 @dataclass(slots=True, eq=False)
 class KeptEntry:
-    """One room's entry and everything it depends on beside the keeper's key."""
+    """One room's entry and everything it depends on beside the keeper's key.
 
+    An answer's joined room whose kept entry still holds is this object itself (in
+    :attr:`SyncResult.joined`): only the encoder's keeping of it may be served, since
+    ``entry.timeline.prev_batch`` carries the other streams' positions of the answer
+    that made it (the encoding takes them from the answer's ``next_batch``).
+    """
+
+    room_id: str
     room: Room
     depth: int
     replacements: int
@@ -62,10 +69,13 @@ class KeptEntry:
 class EntryKeeper:
     """The kept entries of one request shape, by room id (one per room: the newest)."""
 
-    __slots__ = ("_entries",)
+    __slots__ = ("_entries", "section")
 
     def __init__(self) -> None:
         self._entries: dict[str, KeptEntry] = {}
+        #: The encoder's keeping of an answer made of kept entries alone (opaque here:
+        #: it records which entries, in which order, it was made of).
+        self.section: object = None
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -95,6 +105,7 @@ class EntryKeeper:
     ) -> None:
         """``entry``, just built for ``room`` as it is now, replacing what was kept."""
         self._entries[room.room_id] = KeptEntry(
+            room.room_id,
             room,
             len(room.events),
             room.replacements,

@@ -73,18 +73,6 @@ class JoinedRoom:
 
 
 @dataclass(slots=True)
-class KeptRoom:
-    """A joined room of an initial sync whose entry is the one its keeper kept (see
-    :mod:`mockserver.core.sync.kept`): nothing it depends on changed since. Only the
-    keeper's encoding of it may be served: ``kept.entry``'s events and values are this
-    answer's, but its ``prev_batch`` carries the other streams' positions of the answer
-    that made it, which the encoding takes from this answer's ``next_batch``."""
-
-    room_id: str
-    kept: KeptEntry
-
-
-@dataclass(slots=True)
 class InvitedRoom:
     room_id: str
     #: Stripped state, then the invite itself.
@@ -120,8 +108,8 @@ class DeviceLists:
 @dataclass(slots=True)
 class SyncResult:
     next_batch: StreamToken
-    #: KeptRoom only in an initial sync computed with a keeper (today's dialect).
-    joined: list[JoinedRoom | KeptRoom]
+    #: A KeptEntry (see :mod:`.kept`) only in an initial sync computed with a keeper.
+    joined: list[JoinedRoom | KeptEntry]
     invited: list[InvitedRoom]
     left: list[LeftRoom]
     presence: list[Presence]
