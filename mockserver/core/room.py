@@ -69,6 +69,11 @@ class Room:
     #: Timeline windows already cut at one stream position, for the syncs that one change
     #: wakes together (see :func:`mockserver.core.sync.select_timeline`). Not state.
     windows: dict[tuple[int, int, int], Any] = field(default_factory=dict, repr=False, compare=False)
+    #: What sliding sync showed of the room to a connection new to it, by (depth, user,
+    #: configuration): see :mod:`mockserver.core.sliding_sync.rooms`. Not state.
+    entry_views: dict[tuple[object, ...], Any] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     #: Joined members and their display names, worked out once per membership change
     #: (see :meth:`joined_names`). Not state.
     _joined_names: list[tuple[str, str | None]] | None = field(
@@ -152,6 +157,7 @@ class Room:
         assert self.events[event.depth - 1].event_id == event.event_id
         self.events[event.depth - 1] = event
         self.windows.clear()
+        self.entry_views.clear()
         self._ordered_state = None
         self.state_memo.clear()
         if event.type == "m.room.member":
