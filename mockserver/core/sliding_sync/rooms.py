@@ -162,7 +162,7 @@ def room_result(
     store, user_id = context.store, context.user_id
     room, membership = entry.room, entry.membership
     initial, after_stream = _starting_point(context, entry, sent)
-    unread = store.unread(user_id, room).total() if membership == "join" else None
+    unread = _unread(store, user_id, room) if membership == "join" else None
     if initial:
         return _initial(context, entry, config, unread, is_dm)
     assert sent is not None
@@ -212,6 +212,17 @@ def room_result(
     return result, recorded
 
 
+def _unread(store: Store, user_id: str, room: Room) -> tuple[int, int]:
+    """The user's unread counts in a joined room, kept on the room until an event or a
+    receipt arrives there (they read nothing else: events are appended, receipts too)."""
+    key = ("unread", user_id, room.depth, len(room.receipts))
+    counts: tuple[int, int] | None = room.entry_views.get(key)
+    if counts is None:
+        counts = store.unread(user_id, room).total()
+        room.keep_entry_view(key, counts)
+    return counts
+
+
 def _unchanged(
     entry: ListedRoom, config: RoomConfig, sent: RoomSent, after_stream: int, unread: object
 ) -> bool:
@@ -233,10 +244,6 @@ def _num_live(timeline: Timeline, since: StreamToken | None) -> int:
         return 0
     after = since.room
     return sum(1 for event in timeline.events if event.stream > after)
-
-
-#: How many views of a room new to a connection the room keeps (by depth, user, config).
-VIEW_MEMO = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,13 +279,10 @@ def _initial(
     """
     room, membership, now = entry.room, entry.membership, context.now
     key = (room.depth, context.user_id, config)
-    views = room.entry_views
-    view: _View | None = views.get(key)
+    view: _View | None = room.entry_views.get(key)
     if view is None:
         view = _view(context, entry, config)
-        if len(views) >= VIEW_MEMO:
-            views.clear()
-        views[key] = view
+        room.keep_entry_view(key, view)
     result = RoomResult(
         room.room_id,
         membership,
