@@ -28,7 +28,7 @@ from mockserver.api.format import (
     typing_event,
 )
 from mockserver.api.routing import Call, Reply, endpoint
-from mockserver.api.sync import encode_timeline, long_poll, timeline_aggregator
+from mockserver.api.sync import long_poll, timeline_aggregator
 from mockserver.core.model import Event, JsonDict, Session
 from mockserver.core.sliding_sync.compute import SlidingSyncResult, compute_sliding_sync
 from mockserver.core.sliding_sync.connections import ConnectionKey
@@ -36,6 +36,7 @@ from mockserver.core.sliding_sync.extensions import ExtensionsResult
 from mockserver.core.sliding_sync.request import parse_request
 from mockserver.core.sliding_sync.rooms import RoomResult
 from mockserver.core.store import Store
+from mockserver.core.tokens import ALL_PARTS
 
 #: The ``unstable_features`` flag clients look for in ``/versions``.
 FEATURE = "org.matrix.simplified_msc3575"
@@ -121,15 +122,15 @@ def encode_room(room: RoomResult, session: Session, now: int, store: Store) -> J
         body["unstable_expanded_timeline"] = True
     if room.required_state:
         body["required_state"] = ENCODED.events(room.required_state, session, now)
-    if room.timeline is not None:
-        aggregator = timeline_aggregator(
-            store, session.user_id, room.room_id, room.timeline, room.membership == "join"
-        )
-        timeline = encode_timeline(room.timeline, session, now, None, aggregator)
-        if timeline["events"]:
-            body["timeline"] = timeline["events"]
-        body["limited"] = timeline["limited"]
-        body["prev_batch"] = timeline["prev_batch"]
+    timeline = room.timeline
+    if timeline is not None:
+        if timeline.events:
+            aggregator = timeline_aggregator(
+                store, session.user_id, room.room_id, timeline, room.membership == "join"
+            )
+            body["timeline"] = ENCODED.events(timeline.events, session, now, aggregator)
+        body["limited"] = timeline.limited
+        body["prev_batch"] = timeline.prev_batch.format(ALL_PARTS)
         body["num_live"] = room.num_live
     if room.is_dm:
         body["is_dm"] = True
