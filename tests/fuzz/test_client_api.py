@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
