@@ -5,6 +5,9 @@
   closed: a client that never finishes a request no longer holds a
   connection forever. Between requests uvicorn's keep-alive timeout rules;
   while the app is answering (a long-poll) nothing is owed, so no timer runs.
+- **One write per answer.** Each request's cycle is a
+  :class:`~mockserver.http11_cycle.OneWriteCycle`: a plain answer's head and
+  body leave in one write, its headers checked once per distinct list.
 - **Unparsable requests.** A head over h11's size limit (``431``) or
   otherwise broken (``400``) is answered with a Matrix error body instead of
   uvicorn's plain text, and the connection is half-closed after it, so the
@@ -19,7 +22,9 @@ from typing import Any
 
 import h11
 import orjson
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.h11_impl import H11Protocol, RequestResponseCycle
+
+from mockserver.http11_cycle import OneWriteCycle
 
 #: Seconds a connection may go without sending a byte of a request it has begun.
 DEFAULT_READ_TIMEOUT = 30.0
@@ -50,6 +55,14 @@ class MatrixH11Protocol(H11Protocol):
                 raise
 
         self.conn.next_event = noting_errors  # type: ignore[method-assign]
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        cycle = self.cycle
+        if cycle is not None and type(cycle) is RequestResponseCycle:
+            # A request just came in: its task has not run yet, so every message its
+            # answer sends goes through OneWriteCycle.send (same fields, same layout).
+            cycle.__class__ = OneWriteCycle
 
     # -- the read timeout ----------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """Long-poll waiters, woken by store changes: no polling loops anywhere.
 
-A parked request registers one :class:`anyio.Event` under the keys it
-cares about (``user:<id>`` for its own user, ``room:<id>`` for a room), and
+A parked request registers one waiter (an asyncio future, resolved to wake
+it) under the keys it cares about (``user:<id>`` for its own user, ``room:<id>`` for a room), and
 may ask to be woken by a change to any room its user is joined to
 (``member_of``): that is looked up when a change comes, from the rooms'
 joined members (:class:`JoinedMembers`), so a user in 1,000 rooms parks under
@@ -15,10 +15,17 @@ Deadlines come from the server :class:`~mockserver.core.clock.Clock`. When
 the clock jumps (frozen, advanced), every waiter re-checks its deadline, so
 tests end a 30-second long-poll by advancing the clock instead of waiting.
 The notifier knows nothing about the sync format.
+
+A wait is one future and one timer of the running asyncio loop (uvicorn's;
+mockserver runs on nothing else), which resolves the future at the deadline:
+one change wakes hundreds of long-polls at once, and anyio's cancel scope and
+event per wait cost each woken answer more than the rest of the wake.
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol, TypeVar
@@ -48,13 +55,25 @@ class JoinedMembers(Protocol):
 
 
 class _Waiter:
-    __slots__ = ("event", "keys", "label", "member_of")
+    __slots__ = ("woken", "keys", "label", "member_of")
 
-    def __init__(self, keys: frozenset[str], label: str, member_of: str | None) -> None:
-        self.event = anyio.Event()
+    def __init__(
+        self,
+        keys: frozenset[str],
+        label: str,
+        member_of: str | None,
+        woken: asyncio.Future[None],
+    ) -> None:
+        #: Resolved to wake the waiter (by a change, the clock, or its deadline's timer).
+        self.woken = woken
         self.keys = keys
         self.label = label
         self.member_of = member_of
+
+
+def _wake(woken: asyncio.Future[None]) -> None:
+    if not woken.done():
+        woken.set_result(None)
 
 
 class Notifier:
@@ -87,9 +106,9 @@ class Notifier:
         for user_id in change.users:
             woken.update(self._by_key.get(user_key(user_id), ()))
         for waiter in woken:
-            if not waiter.event.is_set():
+            if not waiter.woken.done():
                 self.wakeups[waiter.label] += 1
-                waiter.event.set()
+                waiter.woken.set_result(None)
 
     def _joined_waiters(self, room_id: str, woken: set[_Waiter]) -> None:
         """Add the waiters of the room's joined members: whichever is fewer is walked,
@@ -111,7 +130,7 @@ class Notifier:
 
     def _wake_everyone(self) -> None:
         for waiter in list(self._all):
-            waiter.event.set()
+            _wake(waiter.woken)
 
     # -- the request's side ----------------------------------------------------------------
 
@@ -142,15 +161,25 @@ class Notifier:
             extra = next_wake_ms()
             if extra is not None:
                 wake_at = min(wake_at, max(extra, now))
-            waiter = self._park(frozenset(keys()), label, member_of)
+            loop = asyncio.get_running_loop()
+            waiter = self._park(frozenset(keys()), label, member_of, loop.create_future())
+            delay = self.clock.seconds_until(wake_at)
+            timer = None if delay == math.inf else loop.call_later(delay, _wake, waiter.woken)
             try:
-                with anyio.move_on_after(self.clock.seconds_until(wake_at)):
-                    await waiter.event.wait()
+                await waiter.woken
             finally:
+                if timer is not None:
+                    timer.cancel()
                 self._unpark(waiter)
 
-    def _park(self, keys: frozenset[str], label: str, member_of: str | None = None) -> _Waiter:
-        waiter = _Waiter(keys, label, member_of)
+    def _park(
+        self,
+        keys: frozenset[str],
+        label: str,
+        member_of: str | None,
+        woken: asyncio.Future[None],
+    ) -> _Waiter:
+        waiter = _Waiter(keys, label, member_of, woken)
         for key in keys:
             self._by_key.setdefault(key, set()).add(waiter)
         if member_of is not None:

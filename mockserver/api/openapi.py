@@ -6,9 +6,11 @@ parameters, each method served there, whether it needs an access token
 JSON object for ``POST`` and ``PUT``, the file's bytes for a media upload).
 Every answer is documented as JSON, a Matrix error
 (``{"errcode": "M_…", "error": "…"}``) unless the status is 2xx; media
-downloads answer the file's own type. Query parameters and the shapes of
-bodies are not in the table, so they are not in the document: the spec's
-own definitions say those.
+downloads answer the file's own type. What the table does not know, the
+query parameters and the shapes of bodies and answers, comes from
+:mod:`mockserver.api.shapes` (the spec's shapes, written for the main
+operations); an operation without one takes any JSON object and answers any
+JSON.
 
 The document serves the fuzz test of the client API (``tests/fuzz/``) and
 any client developer who wants the list of what mockserver serves.
@@ -23,6 +25,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from mockserver.api import media
+from mockserver.api.shapes import INTERACTIVE_AUTH, SHAPES, UIA_ANSWER
 from mockserver.api.routing import Endpoint, MatrixRoute
 from mockserver.core.model import JsonDict
 
@@ -43,6 +46,7 @@ ERROR: JsonDict = {
         "error": {"type": "string"},
     },
 }
+ERROR_REF: JsonDict = {"$ref": "#/components/schemas/Error"}
 
 
 def openapi_document(routes: Iterable[BaseRoute], *, title: str = "mockserver") -> JsonDict:
@@ -52,8 +56,9 @@ def openapi_document(routes: Iterable[BaseRoute], *, title: str = "mockserver") 
         if not isinstance(route, MatrixRoute) or route.path.startswith(ALIASES):
             continue
         parameters = [_path_parameter(name) for name in PARAMETER.findall(route.path)]
-        paths[PARAMETER.sub(r"{\1}", route.path)] = {
-            method.lower(): _operation(item, method, parameters)
+        path = PARAMETER.sub(r"{\1}", route.path)
+        paths[path] = {
+            method.lower(): _operation(item, f"{method} {path}", parameters)
             for method, item in sorted(route.endpoints.items())
         }
     return {
@@ -74,37 +79,41 @@ def _path_parameter(name: str) -> JsonDict:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
 
 
-def _operation(item: Endpoint, method: str, parameters: list[JsonDict]) -> JsonDict:
+def _operation(item: Endpoint, name: str, parameters: list[JsonDict]) -> JsonDict:
+    """One operation; ``name`` is ``"METHOD path"``, as :data:`SHAPES` names it."""
+    shape = SHAPES.get(name, {})
+    responses: JsonDict = {"2XX": _success(item, shape), "default": _error(ERROR_REF)}
+    if name in INTERACTIVE_AUTH:
+        responses["401"] = _error({"anyOf": [ERROR_REF, UIA_ANSWER]})
     operation: JsonDict = {
         "summary": (item.handler.__doc__ or item.handler.__name__).strip().splitlines()[0],
         "security": [] if item.public else [{SECURITY_SCHEME: []}, {"accessTokenQuery": []}],
-        "responses": {"2XX": _success(item), "default": _error()},
+        "responses": responses,
     }
+    parameters = parameters + shape.get("query", [])
     if parameters:
         operation["parameters"] = parameters
-    if method in ("POST", "PUT"):
-        operation["requestBody"] = _body(item)
+    if name.split()[0] in ("POST", "PUT"):
+        operation["requestBody"] = _body(item, shape)
     return operation
 
 
-def _body(item: Endpoint) -> JsonDict:
+def _body(item: Endpoint, shape: JsonDict) -> JsonDict:
     if item.handler in RAW_BODY:
         content: dict[str, Any] = {
             "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
         }
     else:
-        content = {"application/json": {"schema": {"type": "object"}}}
+        content = {"application/json": {"schema": shape.get("body", {"type": "object"})}}
     return {"required": True, "content": content}
 
 
-def _success(item: Endpoint) -> JsonDict:
+def _success(item: Endpoint, shape: JsonDict) -> JsonDict:
     if item.handler in FILE_ANSWER:
         return {"description": "The file, in its own content type", "content": {"*/*": {}}}
-    return {"description": "Success", "content": {"application/json": {"schema": {}}}}
+    schema = shape.get("answer", {})
+    return {"description": "Success", "content": {"application/json": {"schema": schema}}}
 
 
-def _error() -> JsonDict:
-    return {
-        "description": "A Matrix error",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
+def _error(schema: JsonDict) -> JsonDict:
+    return {"description": "A Matrix error", "content": {"application/json": {"schema": schema}}}

@@ -5,7 +5,9 @@ schemathesis generates requests for every route in the document
 object bodies and, in its negative mode, bodies that break the document.
 Hypothesis swaps some path parameters for live ids of a small world
 (:mod:`tests.fuzz.world`). Every answer must pass
-:func:`tests.fuzz.answers.check_answer`. A second run sends no token or a
+:func:`tests.fuzz.answers.check_answer`, and match the shape the document
+gives it (:mod:`mockserver.api.shapes`: the spec's shapes of the main
+answers). A second run sends no token or a
 wrong one (header or query) to every route that needs a token: always 401
 ``M_MISSING_TOKEN`` or ``M_UNKNOWN_TOKEN``.
 
@@ -16,23 +18,20 @@ spec's own definitions (docs/security.md).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from mockserver.api.openapi import openapi_document
 from mockserver.app import client_routes
-from mockserver.config import ServerConfig
-from mockserver.homeserver import Homeserver
 from mockserver.server import ThreadedServer
 from tests.fuzz.answers import check_answer
-from tests.fuzz.world import aim, own_world, shared_world
+from tests.fuzz.world import aim
 
 SEED = 20
 CONFIG = SchemathesisConfig.from_dict(
@@ -52,34 +51,16 @@ def fuzz(examples: int) -> settings:
     )
 
 
-@pytest.fixture(scope="module")
-def running() -> Iterator[ThreadedServer]:
-    server = ThreadedServer(Homeserver.create(ServerConfig(port=0))).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def shared(running: ThreadedServer) -> dict[str, str]:
-    return shared_world(running.base_url)
-
-
-@pytest.fixture
-def world(running: ThreadedServer, shared: dict[str, str]) -> tuple[str, dict[str, str]]:
-    return own_world(running.base_url, shared)
-
-
-@pytest.fixture(scope="module")
-def session() -> Iterator[requests.Session]:
-    with requests.Session() as s:
-        yield s
+def call(case: Any, server: ThreadedServer, session: requests.Session) -> Any:
+    return case.call(base_url=server.base_url, session=session, timeout=60, allow_redirects=False)
 
 
 def send(case: Any, server: ThreadedServer, session: requests.Session) -> tuple[int, str, bytes]:
     """The answer's status, content type and body."""
-    response = case.call(
-        base_url=server.base_url, session=session, timeout=60, allow_redirects=False
-    )
+    return parts(call(case, server, session))
+
+
+def parts(response: Any) -> tuple[int, str, bytes]:
     content_type = response.headers.get("content-type", [""])[0]
     return response.status_code, content_type, response.content
 
@@ -99,7 +80,9 @@ def test_every_answer_is_matrix(
     world: tuple[str, dict[str, str]],
 ) -> None:
     aim(case, data, *world)
-    check_answer(*send(case, running, session), file=answers_a_file(case))
+    response = call(case, running, session)
+    check_answer(*parts(response), file=answers_a_file(case))
+    case.validate_response(response, checks=[response_schema_conformance])
 
 
 #: Tokens no session has: anything printable in a header, empty included.

@@ -66,7 +66,7 @@ class Client:
 
 
 def shared_world(base_url: str) -> dict[str, str]:
-    """A friend, a stranger with a room and an event, a file and an alias."""
+    """A friend (and its token), a stranger with a room and an event, a file and an alias."""
     with httpx.Client(base_url=base_url, timeout=60) as http:
         client = Client(http)
         friend = client.register("friend")
@@ -86,6 +86,7 @@ def shared_world(base_url: str) -> dict[str, str]:
     return {
         "<friend>": friend["user_id"],
         "<friend_device>": friend["device_id"],
+        "<friend_token>": friend["access_token"],
         "<stranger>": stranger["user_id"],
         "<stranger_room>": room,
         "<stranger_event>": event,

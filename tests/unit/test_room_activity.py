@@ -53,3 +53,14 @@ def test_rooms_in_the_order_of_the_users_rooms() -> None:
     assert log.in_order("@u:x", rooms, {"!b", "!c", "!elsewhere"}) == ["!c", "!b"]
     rooms["!z"] = None  # a new room of the user's: the order is worked out again
     assert log.in_order("@u:x", rooms, {"!z", "!a"}) == ["!a", "!z"]
+
+
+def test_a_commit_after_a_search_is_seen_by_the_next_search_with_that_token() -> None:
+    log = RoomActivity()
+    log.record(at(room=1), frozenset({"!a"}))
+    assert log.rooms_since(at(), most=10) == {"!a"}
+    assert log.rooms_since(at(), most=10) == {"!a"}  # the same search, remembered
+    assert log.rooms_since(at(), most=0) is None  # the limit is the asker's own
+    log.record(at(room=2), frozenset({"!b"}))
+    assert log.rooms_since(at(), most=10) == {"!a", "!b"}
+    assert log.rooms_since(at(room=1), most=10) == {"!b"}

@@ -394,7 +394,8 @@ class Store:
         touched = self.activity.rooms_since(since, most=len(rooms))
         if touched is None:
             return None
-        touched.update(also)
+        if also:
+            touched = touched.union(also)
         return self.activity.in_order(user_id, rooms, touched)
 
     def joined_rooms(self, user_id: str) -> list[str]:
