@@ -33,7 +33,7 @@ from mockserver.core.model import Event, JsonDict, Session
 from mockserver.core.sliding_sync.compute import SlidingSyncResult, compute_sliding_sync
 from mockserver.core.sliding_sync.connections import ConnectionKey
 from mockserver.core.sliding_sync.extensions import ExtensionsResult
-from mockserver.core.sliding_sync.request import parse_request
+from mockserver.core.sliding_sync.request import SlidingSyncRequest, parse_request
 from mockserver.core.sliding_sync.rooms import RoomResult
 from mockserver.core.store import Store
 from mockserver.core.tokens import ALL_PARTS
@@ -49,7 +49,7 @@ async def post_sliding_sync(call: Call) -> Reply:
     query = call.query
     timeout = params.query_int(query, "timeout", 0, minimum=0) or 0
     pos = query.get("pos")
-    request = parse_request(await call.json())
+    request = await _request(call)
     store = call.store
     key = ConnectionKey(session.user_id, session.device_id, request.conn_id or "")
     previous = store.connections.state_at(key, pos)
@@ -64,6 +64,25 @@ async def post_sliding_sync(call: Call) -> Reply:
     new_pos = store.connections.record(key, pos, result.state)
     call.hs.synced(session.user_id)
     return encode(result, new_pos, session, store.now(), store)
+
+
+#: Requests by their body's bytes: a client sends its whole configuration every time,
+#: the same until it changes (a request is a value: parsing the same bytes gives an
+#: equal one). At most :data:`REQUESTS_KEPT`, then it starts afresh.
+_REQUESTS: dict[bytes, SlidingSyncRequest] = {}
+REQUESTS_KEPT = 64
+
+
+async def _request(call: Call) -> SlidingSyncRequest:
+    """The request's body, checked whole (a refused one is not kept)."""
+    raw = await params.body_bytes(call.request)
+    found = _REQUESTS.get(raw)
+    if found is None:
+        found = parse_request(params.json_object_of(params.parse_json(raw)))
+        if len(_REQUESTS) >= REQUESTS_KEPT:
+            _REQUESTS.clear()
+        _REQUESTS[raw] = found
+    return found
 
 
 # -- encoding ----------------------------------------------------------------------------
@@ -146,7 +165,9 @@ INVITE_STATES_KEPT = 1024
 
 
 def forget_encodings() -> None:
-    """Forget the kept ``invite_state`` encodings (answers are the same without them)."""
+    """Forget the kept requests and ``invite_state`` encodings (answers are the same
+    without them)."""
+    _REQUESTS.clear()
     _INVITE_STATES.clear()
 
 

@@ -293,3 +293,18 @@ async def test_random_changes_keep_answers_equal_to_fresh_ones(
             kept, fresh = await kept_and_fresh(hs, world.alice, body, pos, monkeypatch, conn_id)
             assert kept == fresh, (step, index)
             positions[index] = (await post(world.alice, body, pos, conn_id))["pos"]
+
+
+async def test_a_body_sent_again_is_taken_as_before_and_a_refused_one_refused_again(
+    client: httpx.AsyncClient, hs: Homeserver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = await build(client, hs)
+    bad = {"conn_id": FIRST, "lists": {"all": {"ranges": [[3, 1]], "timeline_limit": 1}}}
+    for _ in range(2):
+        response = await client.post(SLIDING_SYNC, json=bad, headers=world.alice.headers)
+        assert response.status_code == 400, response.text
+    narrow = {"lists": {"all": room_list([[0, 0]], timeline_limit=1)}}
+    kept, fresh = await kept_and_fresh(hs, world.alice, narrow, None, monkeypatch)
+    assert kept == fresh and len(kept["rooms"]) == 1
+    kept, fresh = await kept_and_fresh(hs, world.alice, BODY, None, monkeypatch)
+    assert kept == fresh and len(kept["rooms"]) == len(world.rooms) + 1
