@@ -240,10 +240,11 @@ def _unchanged(
 
 def _num_live(timeline: Timeline, since: StreamToken | None) -> int:
     """How many of the timeline's events are newer than the connection's position."""
-    if since is None:
-        return 0
+    events = timeline.events
+    if since is None or not events or events[-1].stream <= since.room:
+        return 0  # (a room's events come in stream order)
     after = since.room
-    return sum(1 for event in timeline.events if event.stream > after)
+    return sum(1 for event in events if event.stream > after)
 
 
 @dataclass(frozen=True, slots=True)
