@@ -201,7 +201,7 @@ class KeptEntries:
                     if event.redacted_because is not None:
                         redacted.append((slot(0), event))
                         continue
-                    head, tail = ENCODED.pieces(event)
+                    head, tail = ENCODED.pieces(event, keep=False)
                     pending.append(head)
                     slot(event.origin_server_ts)
                     pending += (_own_transaction(event, viewer), tail)
