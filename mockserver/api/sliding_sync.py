@@ -16,24 +16,27 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from mockserver.api import params
+from mockserver.api.encoded import ENCODED
 from mockserver.api.format import (
     account_data_event,
-    client_event,
     receipt_event,
     stripped_event,
     to_device_event,
     typing_event,
 )
 from mockserver.api.routing import Call, Reply, endpoint
-from mockserver.api.sync import encode_timeline, long_poll, timeline_aggregator
-from mockserver.core.model import JsonDict, Session
+from mockserver.api.sync import long_poll, timeline_aggregator
+from mockserver.core.model import Event, JsonDict, Session
 from mockserver.core.sliding_sync.compute import SlidingSyncResult, compute_sliding_sync
 from mockserver.core.sliding_sync.connections import ConnectionKey
 from mockserver.core.sliding_sync.extensions import ExtensionsResult
 from mockserver.core.sliding_sync.request import parse_request
 from mockserver.core.sliding_sync.rooms import RoomResult
 from mockserver.core.store import Store
+from mockserver.core.tokens import ALL_PARTS
 
 #: The ``unstable_features`` flag clients look for in ``/versions``.
 FEATURE = "org.matrix.simplified_msc3575"
@@ -118,24 +121,45 @@ def encode_room(room: RoomResult, session: Session, now: int, store: Store) -> J
     if room.expanded_timeline:
         body["unstable_expanded_timeline"] = True
     if room.required_state:
-        body["required_state"] = [
-            client_event(event, session, now, with_room_id=False) for event in room.required_state
-        ]
-    if room.timeline is not None:
-        aggregator = timeline_aggregator(
-            store, session.user_id, room.room_id, room.timeline, room.membership == "join"
-        )
-        timeline = encode_timeline(room.timeline, session, now, None, aggregator)
-        if timeline["events"]:
-            body["timeline"] = timeline["events"]
-        body["limited"] = timeline["limited"]
-        body["prev_batch"] = timeline["prev_batch"]
+        body["required_state"] = ENCODED.events(room.required_state, session, now)
+    timeline = room.timeline
+    if timeline is not None:
+        if timeline.events:
+            aggregator = timeline_aggregator(
+                store, session.user_id, room.room_id, timeline, room.membership == "join"
+            )
+            body["timeline"] = ENCODED.events(timeline.events, session, now, aggregator)
+        body["limited"] = timeline.limited
+        body["prev_batch"] = timeline.prev_batch.format(ALL_PARTS)
         body["num_live"] = room.num_live
     if room.is_dm:
         body["is_dm"] = True
     if room.invite_state is not None:
-        body["invite_state"] = [stripped_event(event) for event in room.invite_state]
+        body["invite_state"] = _invite_state(room.invite_state)
     return body
+
+
+#: Encoded ``invite_state`` lists by the identity of the list (held, so ids are not
+#: reused): a room new to a connection shows the list kept for the room's depth.
+_INVITE_STATES: dict[int, tuple[list[Event], orjson.Fragment]] = {}
+INVITE_STATES_KEPT = 1024
+
+
+def forget_encodings() -> None:
+    """Forget the kept ``invite_state`` encodings (answers are the same without them)."""
+    _INVITE_STATES.clear()
+
+
+def _invite_state(events: list[Event]) -> orjson.Fragment:
+    """The stripped events of an invite, encoded once per list."""
+    kept = _INVITE_STATES.get(id(events))
+    if kept is not None and kept[0] is events:
+        return kept[1]
+    encoded = orjson.Fragment(orjson.dumps([stripped_event(event) for event in events]))
+    if len(_INVITE_STATES) >= INVITE_STATES_KEPT:
+        _INVITE_STATES.clear()
+    _INVITE_STATES[id(events)] = (events, encoded)
+    return encoded
 
 
 def encode_extensions(extensions: ExtensionsResult) -> JsonDict:

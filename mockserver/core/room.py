@@ -34,6 +34,8 @@ BUMP_EVENT_TYPES = frozenset(
         "m.beacon_info",
     }
 )
+#: How many entries :attr:`Room.entry_views` holds at most (then it starts afresh).
+ENTRY_VIEWS_KEPT = 16
 
 
 @dataclass(slots=True)
@@ -69,6 +71,13 @@ class Room:
     #: Timeline windows already cut at one stream position, for the syncs that one change
     #: wakes together (see :func:`mockserver.core.sync.select_timeline`). Not state.
     windows: dict[tuple[int, int, int], Any] = field(default_factory=dict, repr=False, compare=False)
+    #: What sliding sync worked out of the room for a user, each keyed on all it reads:
+    #: what a connection new to the room is shown, by (depth, user, configuration); the
+    #: user's unread counts, by (user, depth, receipts); the user's list entry, by (user,
+    #: depth). See :mod:`mockserver.core.sliding_sync.rooms`. Not state.
+    entry_views: dict[tuple[object, ...], Any] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     #: Joined members and their display names, worked out once per membership change
     #: (see :meth:`joined_names`). Not state.
     _joined_names: list[tuple[str, str | None]] | None = field(
@@ -147,11 +156,19 @@ class Room:
         self.streams.extend([event.stream for event in events])
         self.bumps.extend([event.depth for event in events if event.type in BUMP_EVENT_TYPES])
 
+    def keep_entry_view(self, key: tuple[object, ...], view: object) -> None:
+        """Keep ``view`` in :attr:`entry_views` (which starts afresh when full)."""
+        views = self.entry_views
+        if len(views) >= ENTRY_VIEWS_KEPT:
+            views.clear()
+        views[key] = view
+
     def replace(self, event: Event) -> None:
         """Swap in a changed copy of an event (a redaction), keeping its place."""
         assert self.events[event.depth - 1].event_id == event.event_id
         self.events[event.depth - 1] = event
         self.windows.clear()
+        self.entry_views.clear()
         self._ordered_state = None
         self.state_memo.clear()
         if event.type == "m.room.member":

@@ -106,12 +106,11 @@ def compute_sliding_sync(
     }
     wanted: dict[str, tuple[ListedRoom, RoomConfig]] = {}
     for name, list_config in request.lists.items():
+        config = list_config.room
         for entry in lists[name].window:
-            found = wanted.get(entry.room_id)
-            wanted[entry.room_id] = (
-                entry,
-                list_config.room if found is None else found[1].merge(list_config.room),
-            )
+            room_id = entry.room.room_id
+            found = wanted.get(room_id)
+            wanted[room_id] = (entry, config if found is None else found[1].merge(config))
     subscriptions = subscriptions_of(request, previous)
     subscribed: list[str] = []
     for room_id, config in subscriptions.items():
@@ -149,12 +148,11 @@ def compute_sliding_sync(
                 recorded[room_id] = replace(sent, live=False, upto=since.room)
 
     sent_lists = previous.lists if previous is not None else {}
-    lists_recorded = {
-        name: ListSent(found.count, found.window_ids()) for name, found in lists.items()
-    }
+    windows = {name: found.window_ids() for name, found in lists.items()}
+    lists_recorded = {name: ListSent(lists[name].count, ids) for name, ids in windows.items()}
     lists_moved = any(sent_lists.get(name) != value for name, value in lists_recorded.items())
     scope = Scope(
-        windows={name: found.window_ids() for name, found in lists.items()},
+        windows=windows,
         subscriptions=subscribed,
         fresh=frozenset(fresh),
     )

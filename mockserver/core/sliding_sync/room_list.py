@@ -113,12 +113,21 @@ class Listings:
 
 
 def _listed(store: Store, user_id: str, keys: Iterable[tuple[int, str]]) -> Iterator[ListedRoom]:
+    """The rooms of an order's keys; each room keeps its entry for the user until its
+    next event (the membership event and the bump stamp are the room's)."""
     rooms = store.rooms
     for stamp, room_id in keys:
         room = rooms[room_id]
-        member = room.current(MEMBER, user_id)
-        assert member is not None and member.membership is not None
-        yield ListedRoom(room, member, member.membership, -stamp)
+        key = ("listed", user_id, room.depth)
+        found: ListedRoom | None = room.entry_views.get(key)
+        if found is None or found.bump_stamp != -stamp:
+            member = room.current(MEMBER, user_id)
+            assert member is not None
+            membership = member.membership
+            assert membership is not None
+            found = ListedRoom(room, member, membership, -stamp)
+            room.keep_entry_view(key, found)
+        yield found
 
 
 def listed_rooms(store: Store, user_id: str, since: StreamToken | None) -> list[ListedRoom]:
@@ -282,6 +291,9 @@ def room_list(
         ((start, end), tuple(entry.room_id for entry in kept[start : end + 1]))
         for start, end in wanted
     )
+    if len(wanted) == 1:
+        start, end = wanted[0]
+        return RoomList(count, ranges, tuple(kept[start : end + 1]))
     # The rooms of every range, each once, in list order (ranges may overlap).
     indexes = sorted({i for start, end in wanted for i in range(start, min(end + 1, count))})
     return RoomList(count, ranges, tuple(kept[i] for i in indexes))

@@ -13,6 +13,14 @@ match. Invites come as ``invite_state``.
 The timeline window, heroes, member counts and unread counts are the v3
 computation's own functions (:mod:`mockserver.core.sync.rooms`), called
 for one room.
+
+Two shortcuts, neither of which changes an answer: what a room new to a
+connection shows (all but the unread counts, ``is_dm``, the bump stamp,
+``num_live`` and ``prev_batch``) is kept on the room per (depth, user,
+configuration), since it is a function of those alone (:func:`_initial`); and a
+room the connection has in full, in which nothing happened since, with the
+same configuration, membership, bump stamp and unread counts, is passed over
+without looking at its timeline or state (:func:`_unchanged`).
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from mockserver.core.sync.rooms import (
     append,
     heroes,
     member_counts,
+    room_token,
     select_timeline,
 )
 from mockserver.core.tokens import StreamToken
@@ -153,45 +162,41 @@ def room_result(
     store, user_id = context.store, context.user_id
     room, membership = entry.room, entry.membership
     initial, after_stream = _starting_point(context, entry, sent)
-    unread = store.unread(user_id, room).total() if membership == "join" else None
-    lazy_members = frozenset() if initial or sent is None else sent.lazy_members
-    if membership in NO_HISTORY:
+    unread = _unread(store, user_id, room) if membership == "join" else None
+    if initial:
+        return _initial(context, entry, config, unread, is_dm)
+    assert sent is not None
+    if membership in NO_HISTORY or _unchanged(entry, config, sent, after_stream, unread):
         recorded = RoomSent(
-            True, context.now.room, config, membership, entry.bump_stamp, unread, lazy_members
+            True, context.now.room, config, membership, entry.bump_stamp, unread, sent.lazy_members
         )
-        if not initial:
-            return None, recorded
-        return _invited(store, room, entry.member, entry, is_dm), recorded
+        return None, recorded
 
-    seen = _seen(context, entry, config, sent, initial, after_stream)
+    seen = _seen(context, entry, config, sent, False, after_stream)
+    lazy_members = sent.lazy_members
     recorded = RoomSent(
         live=True,
         upto=context.now.room,
-        config=_recorded_config(sent, config, initial, seen.timeline),
+        config=_recorded_config(sent, config, seen.timeline),
         membership=membership,
         bump_stamp=entry.bump_stamp,
         unread=unread,
         lazy_members=lazy_members | seen.lazy_sent if seen.lazy_sent else lazy_members,
     )
-    result = RoomResult(room.room_id, membership, initial=initial)
+    result = RoomResult(room.room_id, membership)
     result.required_state = seen.state
-    _describe(result, room, user_id, seen, initial)
+    _describe(result, room, user_id, seen, False)
     if seen.timeline is not None:
         result.timeline = seen.timeline
         result.expanded_timeline = seen.expanded
-        since = context.since
-        result.num_live = (
-            0 if since is None else sum(1 for e in seen.timeline.events if e.stream > since.room)
-        )
-    result.is_dm = is_dm and initial
-    bump_moved = sent is None or sent.bump_stamp != entry.bump_stamp
-    if initial or bump_moved:
+        result.num_live = _num_live(seen.timeline, context.since)
+    bump_moved = sent.bump_stamp != entry.bump_stamp
+    if bump_moved:
         result.bump_stamp = entry.bump_stamp
-    unread_moved = sent is None or sent.unread != unread
+    unread_moved = sent.unread != unread
     result.unread = unread
     if not (
-        initial
-        or seen.expanded
+        seen.expanded
         or (seen.timeline is not None and seen.timeline.events)
         or seen.tail is not None
         or result.required_state
@@ -201,10 +206,136 @@ def room_result(
         or result.joined_count is not None
         or bump_moved
         or unread_moved
-        or (sent is not None and sent.membership != membership)
+        or sent.membership != membership
     ):
         return None, recorded
     return result, recorded
+
+
+def _unread(store: Store, user_id: str, room: Room) -> tuple[int, int]:
+    """The user's unread counts in a joined room, kept on the room until an event or a
+    receipt arrives there (they read nothing else: events are appended, receipts too)."""
+    key = ("unread", user_id, room.depth, len(room.receipts))
+    counts: tuple[int, int] | None = room.entry_views.get(key)
+    if counts is None:
+        counts = store.unread(user_id, room).total()
+        room.keep_entry_view(key, counts)
+    return counts
+
+
+def _unchanged(
+    entry: ListedRoom, config: RoomConfig, sent: RoomSent, after_stream: int, unread: object
+) -> bool:
+    """Whether the connection has all of a room already: nothing happened in it after
+    ``after_stream`` and nothing the connection was told of it (its configuration,
+    membership, bump stamp, unread counts) differs."""
+    return (
+        entry.room.last_stream <= after_stream
+        and sent.membership == entry.membership
+        and sent.bump_stamp == entry.bump_stamp
+        and sent.unread == unread
+        and sent.config == config
+    )
+
+
+def _num_live(timeline: Timeline, since: StreamToken | None) -> int:
+    """How many of the timeline's events are newer than the connection's position."""
+    if since is None:
+        return 0
+    after = since.room
+    return sum(1 for event in timeline.events if event.stream > after)
+
+
+@dataclass(frozen=True, slots=True)
+class _View:
+    """What a room new to a connection shows a user under one configuration, at one
+    depth of the room (see :func:`_initial`): all but what each answer adds."""
+
+    seen: _Seen | None
+    #: The store position the timeline's ``prev_batch`` was made at.
+    made_at: StreamToken
+    name: str | None
+    avatar: str | None
+    heroes: list[Hero] | None
+    joined_count: int | None
+    invited_count: int | None
+    invite_state: list[Event] | None
+
+
+def _initial(
+    context: RoomContext,
+    entry: ListedRoom,
+    config: RoomConfig,
+    unread: tuple[int, int] | None,
+    is_dm: bool,
+) -> tuple[RoomResult, RoomSent]:
+    """A room new to the connection (or joined, or invited again, since), whole.
+
+    What it shows depends on the room (its events up to now: the key's depth, since a
+    room only ever grows, and a redaction empties the memo), the user and the
+    configuration, so it is worked out once per (depth, user, configuration) and kept on
+    the room; each answer adds what is its own: the unread counts, ``is_dm``, the bump
+    stamp, ``num_live`` and the timeline's ``prev_batch`` (which names the store position).
+    """
+    room, membership, now = entry.room, entry.membership, context.now
+    key = (room.depth, context.user_id, config)
+    view: _View | None = room.entry_views.get(key)
+    if view is None:
+        view = _view(context, entry, config)
+        room.keep_entry_view(key, view)
+    result = RoomResult(
+        room.room_id,
+        membership,
+        initial=True,
+        name=view.name,
+        avatar=view.avatar,
+        heroes=view.heroes,
+        is_dm=is_dm,
+        bump_stamp=entry.bump_stamp,
+        joined_count=view.joined_count,
+        invited_count=view.invited_count,
+        unread=unread,
+        invite_state=view.invite_state,
+    )
+    seen = view.seen
+    if seen is None:
+        recorded = RoomSent(True, now.room, config, membership, entry.bump_stamp, unread)
+        return result, recorded
+    timeline = seen.timeline
+    if timeline is not None:
+        if view.made_at is not now:
+            timeline = Timeline(
+                timeline.events,
+                timeline.limited,
+                room_token(room, timeline.prev_batch.depth, now),
+            )
+        result.timeline = timeline
+        result.num_live = _num_live(timeline, context.since)
+    result.required_state = seen.state
+    recorded = RoomSent(
+        True, now.room, config, membership, entry.bump_stamp, unread, seen.lazy_sent
+    )
+    return result, recorded
+
+
+def _view(context: RoomContext, entry: ListedRoom, config: RoomConfig) -> _View:
+    room = entry.room
+    if entry.membership in NO_HISTORY:
+        invite_state = [*context.store.stripped_state(room), entry.member]
+        return _View(None, context.now, room_name(room), None, None, None, None, invite_state)
+    seen = _seen(context, entry, config, None, True, 0)
+    described = RoomResult(room.room_id, entry.membership)
+    _describe(described, room, context.user_id, seen, True)
+    return _View(
+        seen,
+        context.now,
+        described.name,
+        described.avatar,
+        described.heroes,
+        described.joined_count,
+        described.invited_count,
+        None,
+    )
 
 
 def _starting_point(
@@ -343,30 +474,15 @@ def _describe(result: RoomResult, room: Room, user_id: str, seen: _Seen, initial
         result.joined_count, result.invited_count = member_counts(room, depth)
 
 
-def _invited(store: Store, room: Room, invite: Event, entry: ListedRoom, is_dm: bool) -> RoomResult:
-    """An invite as the invitee sees it: stripped state, then the invite itself."""
-    return RoomResult(
-        room.room_id,
-        invite.membership or "invite",
-        initial=True,
-        name=room_name(room),
-        is_dm=is_dm,
-        bump_stamp=entry.bump_stamp,
-        invite_state=[*store.stripped_state(room), invite],
-    )
-
-
-def _recorded_config(
-    sent: RoomSent | None, config: RoomConfig, initial: bool, timeline: Timeline | None
-) -> RoomConfig:
-    """The configuration to remember.
+def _recorded_config(sent: RoomSent, config: RoomConfig, timeline: Timeline | None) -> RoomConfig:
+    """The configuration to remember of a room the connection had.
 
     A ``timeline_limit`` smaller than the history the client already has
     is not remembered (asking for the larger one again has nothing to
     send), unless this answer's timeline left a gap (``limited``): then
     the client has only the smaller window, as Synapse reckons it.
     """
-    if sent is None or initial or sent.config.timeline_limit <= config.timeline_limit:
+    if sent.config.timeline_limit <= config.timeline_limit:
         return config
     if timeline is not None and timeline.limited:
         return config
