@@ -83,27 +83,35 @@ async def json_body(request: Request, *, canonical: bool = True) -> Any:
     cached = request.scope.get("mockserver.json", _MISSING)
     if cached is not _MISSING:
         return cached
-    raw = await body_bytes(request)
-    if not raw.strip():
-        value: Any = {}
-    else:
-        try:
-            value = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            raise MatrixError(M_NOT_JSON, "Content not JSON.") from None
-        if may_break_rules(raw):
-            problem = find_problem(value, MAX_DEPTH, numbers=canonical)
-            if problem is not None:
-                raise MatrixError(M_BAD_JSON, problem.problem)
+    value = parse_json(await body_bytes(request), canonical=canonical)
     request.scope["mockserver.json"] = value
     return value
 
 
-async def json_object(request: Request, *, canonical: bool = True) -> JsonDict:
-    value = await json_body(request, canonical=canonical)
+def parse_json(raw: bytes, *, canonical: bool = True) -> Any:
+    """A body's bytes parsed and checked as :func:`json_body` takes them."""
+    if not raw.strip():
+        return {}
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise MatrixError(M_NOT_JSON, "Content not JSON.") from None
+    if may_break_rules(raw):
+        problem = find_problem(value, MAX_DEPTH, numbers=canonical)
+        if problem is not None:
+            raise MatrixError(M_BAD_JSON, problem.problem)
+    return value
+
+
+def json_object_of(value: Any) -> JsonDict:
+    """A parsed body that must be an object."""
     if not isinstance(value, dict):
         raise MatrixError(M_BAD_JSON, "Content must be a JSON object.")
     return value
+
+
+async def json_object(request: Request, *, canonical: bool = True) -> JsonDict:
+    return json_object_of(await json_body(request, canonical=canonical))
 
 
 _MISSING: Any = object()

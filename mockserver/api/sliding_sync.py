@@ -28,12 +28,13 @@ from mockserver.api.format import (
     typing_event,
 )
 from mockserver.api.routing import Call, Reply, endpoint
+from mockserver.api.sliding_entries import LAID_OUT_ENTRIES, described
 from mockserver.api.sync import long_poll, timeline_aggregator
 from mockserver.core.model import Event, JsonDict, Session
 from mockserver.core.sliding_sync.compute import SlidingSyncResult, compute_sliding_sync
 from mockserver.core.sliding_sync.connections import ConnectionKey
 from mockserver.core.sliding_sync.extensions import ExtensionsResult
-from mockserver.core.sliding_sync.request import parse_request
+from mockserver.core.sliding_sync.request import SlidingSyncRequest, parse_request
 from mockserver.core.sliding_sync.rooms import RoomResult
 from mockserver.core.store import Store
 from mockserver.core.tokens import ALL_PARTS
@@ -49,7 +50,7 @@ async def post_sliding_sync(call: Call) -> Reply:
     query = call.query
     timeout = params.query_int(query, "timeout", 0, minimum=0) or 0
     pos = query.get("pos")
-    request = parse_request(await call.json())
+    request = await _request(call)
     store = call.store
     key = ConnectionKey(session.user_id, session.device_id, request.conn_id or "")
     previous = store.connections.state_at(key, pos)
@@ -64,6 +65,25 @@ async def post_sliding_sync(call: Call) -> Reply:
     new_pos = store.connections.record(key, pos, result.state)
     call.hs.synced(session.user_id)
     return encode(result, new_pos, session, store.now(), store)
+
+
+#: Requests by their body's bytes: a client sends its whole configuration every time,
+#: the same until it changes (a request is a value: parsing the same bytes gives an
+#: equal one). At most :data:`REQUESTS_KEPT`, then it starts afresh.
+_REQUESTS: dict[bytes, SlidingSyncRequest] = {}
+REQUESTS_KEPT = 64
+
+
+async def _request(call: Call) -> SlidingSyncRequest:
+    """The request's body, checked whole (a refused one is not kept)."""
+    raw = await params.body_bytes(call.request)
+    found = _REQUESTS.get(raw)
+    if found is None:
+        found = parse_request(params.json_object_of(params.parse_json(raw)))
+        if len(_REQUESTS) >= REQUESTS_KEPT:
+            _REQUESTS.clear()
+        _REQUESTS[raw] = found
+    return found
 
 
 # -- encoding ----------------------------------------------------------------------------
@@ -92,42 +112,37 @@ def encode(
     }
 
 
-def encode_room(room: RoomResult, session: Session, now: int, store: Store) -> JsonDict:
+def encode_room(
+    room: RoomResult, session: Session, now: int, store: Store
+) -> JsonDict | orjson.Fragment:
     """One entry of ``rooms``, with only the fields that have something to say (a limited
-    timeline's events with their bundled aggregations, as v3 /sync serves them)."""
+    timeline's events with their bundled aggregations, as v3 /sync serves them); a room
+    new to the connection from its laid-out bytes when they serve it
+    (:mod:`mockserver.api.sliding_entries`)."""
+    timeline = room.timeline
+    aggregator = (
+        timeline_aggregator(
+            store, session.user_id, room.room_id, timeline, room.membership == "join"
+        )
+        if timeline is not None and timeline.events
+        else None
+    )
+    if aggregator is None and room.shown is not None:
+        laid_out = LAID_OUT_ENTRIES.filled(room, session, now)
+        if laid_out is not None:
+            return laid_out
     body: dict[str, Any] = {}
     if room.unread is not None:
         body["notification_count"], body["highlight_count"] = room.unread
     if room.bump_stamp is not None:
         body["bump_stamp"] = room.bump_stamp
-    if room.joined_count is not None:
-        body["joined_count"] = room.joined_count
-        body["invited_count"] = room.invited_count
-    if room.name is not None:
-        body["name"] = room.name
-    if room.avatar is not None:
-        body["avatar"] = room.avatar
-    if room.heroes:
-        body["heroes"] = [
-            {
-                "user_id": hero.user_id,
-                **({"displayname": hero.displayname} if hero.displayname is not None else {}),
-                **({"avatar_url": hero.avatar_url} if hero.avatar_url is not None else {}),
-            }
-            for hero in room.heroes
-        ]
-    if room.initial:
-        body["initial"] = True
+    body.update(described(room))
     if room.expanded_timeline:
         body["unstable_expanded_timeline"] = True
     if room.required_state:
         body["required_state"] = ENCODED.events(room.required_state, session, now)
-    timeline = room.timeline
     if timeline is not None:
         if timeline.events:
-            aggregator = timeline_aggregator(
-                store, session.user_id, room.room_id, timeline, room.membership == "join"
-            )
             body["timeline"] = ENCODED.events(timeline.events, session, now, aggregator)
         body["limited"] = timeline.limited
         body["prev_batch"] = timeline.prev_batch.format(ALL_PARTS)
@@ -146,7 +161,10 @@ INVITE_STATES_KEPT = 1024
 
 
 def forget_encodings() -> None:
-    """Forget the kept ``invite_state`` encodings (answers are the same without them)."""
+    """Forget the kept requests, laid-out entries and ``invite_state`` encodings
+    (answers are the same without them)."""
+    _REQUESTS.clear()
+    LAID_OUT_ENTRIES.clear()
     _INVITE_STATES.clear()
 
 

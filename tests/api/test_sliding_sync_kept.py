@@ -1,13 +1,15 @@
 """Sliding sync answers built from what is kept equal answers worked out afresh.
 
 A room new to a connection is shown from a view kept on the room per (depth,
-user, configuration); a room the connection already has in full and that nothing
-touched is passed over; ``invite_state`` lists are encoded once. None of it may
-change an answer. Each test warms what is kept (a first window, and a connection
+user, configuration), and its entry's bytes are laid out once per view; a room
+the connection already has in full and that nothing touched is passed over;
+unread counts and list entries are kept per room and user; requests are kept by
+their body; ``invite_state`` lists are encoded once. None of it may change an
+answer. Each test warms what is kept (a first window, and a connection
 at a ``pos``), changes one thing an answer depends on, then asks twice from the
 same place: once as things are, once with everything kept forgotten and the
-shortcut for untouched rooms turned off. The two answers must be equal (the clock
-is frozen, so ages match), and the change must show.
+shortcut for untouched rooms and the laid-out entries turned off. The two answers
+must be equal (the clock is frozen, so ages match), and the change must show.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pytest
 
 from mockserver.api import sliding_sync as sliding_api
 from mockserver.api.encoded import ENCODED
+from mockserver.api.sliding_entries import LAID_OUT_ENTRIES, LaidOutEntries
 from mockserver.core.sliding_sync import rooms as sliding_rooms
 from mockserver.homeserver import Homeserver
 from tests.sliding import SLIDING_SYNC, room_list
@@ -107,6 +110,7 @@ async def kept_and_fresh(
     forget_kept(hs)
     with monkeypatch.context() as patched:
         patched.setattr(sliding_rooms, "_unchanged", lambda *args: False)
+        patched.setattr(LaidOutEntries, "filled", lambda *args: None)
         fresh = await post(account, body, pos, conn_id)
     return without_pos(kept), without_pos(fresh)
 
@@ -172,6 +176,19 @@ async def profile_change(world: World) -> None:
     )
 
 
+async def thread_reply(world: World) -> None:
+    """A message and a reply in its thread: the (limited) timeline's first event is
+    served with its bundled aggregations."""
+    room = world.rooms[0]
+    root = await world.bob.send(room, "a thread root")
+    reply = {
+        "msgtype": "m.text",
+        "body": "in the thread",
+        "m.relates_to": {"rel_type": "m.thread", "event_id": root},
+    }
+    world.last[room] = await world.bob.send(room, reply)
+
+
 CHANGES: dict[str, Callable[[World], Awaitable[None]]] = {
     "message": send_message,
     "state": rename,
@@ -184,6 +201,7 @@ CHANGES: dict[str, Callable[[World], Awaitable[None]]] = {
     "membership_invite": invited_again,
     "membership_join": invite_accepted,
     "profile": profile_change,
+    "relation": thread_reply,
 }
 
 
@@ -195,6 +213,7 @@ async def test_answers_after_a_change_equal_fresh_ones(
     first = without_pos(await post(world.alice, BODY, conn_id=FIRST))
     connection = await post(world.alice, BODY)
     assert any(room.entry_views for room in hs.store.rooms.values())  # something is kept
+    assert len(LAID_OUT_ENTRIES)  # and laid out
     await CHANGES[change](world)
 
     kept, fresh = await kept_and_fresh(hs, world.alice, BODY, None, monkeypatch)
@@ -293,3 +312,30 @@ async def test_random_changes_keep_answers_equal_to_fresh_ones(
             kept, fresh = await kept_and_fresh(hs, world.alice, body, pos, monkeypatch, conn_id)
             assert kept == fresh, (step, index)
             positions[index] = (await post(world.alice, body, pos, conn_id))["pos"]
+
+
+async def test_a_body_sent_again_is_taken_as_before_and_a_refused_one_refused_again(
+    client: httpx.AsyncClient, hs: Homeserver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = await build(client, hs)
+    bad = {"conn_id": FIRST, "lists": {"all": {"ranges": [[3, 1]], "timeline_limit": 1}}}
+    for _ in range(2):
+        response = await client.post(SLIDING_SYNC, json=bad, headers=world.alice.headers)
+        assert response.status_code == 400, response.text
+    narrow = {"lists": {"all": room_list([[0, 0]], timeline_limit=1)}}
+    kept, fresh = await kept_and_fresh(hs, world.alice, narrow, None, monkeypatch)
+    assert kept == fresh and len(kept["rooms"]) == 1
+    kept, fresh = await kept_and_fresh(hs, world.alice, BODY, None, monkeypatch)
+    assert kept == fresh and len(kept["rooms"]) == len(world.rooms) + 1
+
+
+async def test_an_event_with_bundled_aggregations_is_served_with_them(
+    client: httpx.AsyncClient, hs: Homeserver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = await build(client, hs)
+    await post(world.alice, BODY, conn_id=FIRST)
+    await thread_reply(world)
+    kept, fresh = await kept_and_fresh(hs, world.alice, BODY, None, monkeypatch)
+    assert kept == fresh
+    root = kept["rooms"][world.rooms[0]]["timeline"][0]
+    assert root["unsigned"]["m.relations"]["m.thread"]["count"] == 1

@@ -77,6 +77,11 @@ class RoomResult:
     invited_count: int | None = None
     unread: tuple[int, int] | None = None
     invite_state: list[Event] | None = None
+    #: For a room new to the connection, the kept view it was made from (see
+    #: :func:`_initial`): the same object while the room, the user and the configuration
+    #: are, and so are the fields it gives (all but the unread counts, ``is_dm``, the
+    #: bump stamp, ``num_live`` and the timeline's ``prev_batch``).
+    shown: object | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,10 +245,11 @@ def _unchanged(
 
 def _num_live(timeline: Timeline, since: StreamToken | None) -> int:
     """How many of the timeline's events are newer than the connection's position."""
-    if since is None:
-        return 0
+    events = timeline.events
+    if since is None or not events or events[-1].stream <= since.room:
+        return 0  # (a room's events come in stream order)
     after = since.room
-    return sum(1 for event in timeline.events if event.stream > after)
+    return sum(1 for event in events if event.stream > after)
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +302,7 @@ def _initial(
         invited_count=view.invited_count,
         unread=unread,
         invite_state=view.invite_state,
+        shown=view,
     )
     seen = view.seen
     if seen is None:
