@@ -156,11 +156,14 @@ class EncodedEvents:
         parts[2:-1:4] = [b"%d" % (now - stamp) for stamp in template.stamps]
         return orjson.Fragment(b"".join(parts))
 
-    def pieces(self, event: Event) -> tuple[bytes, bytes]:
-        """``event``'s head and tail (see the module): kept ones, or encoded and kept now.
-        Only for an event with no redaction, served without bundled aggregations."""
+    def pieces(self, event: Event, keep: bool = True) -> tuple[bytes, bytes]:
+        """``event``'s head and tail (see the module): kept ones, or encoded and kept now
+        (unless not ``keep``: for a caller that keeps what it makes of them). Only for an
+        event with no redaction, served without bundled aggregations."""
         pieces = self._kept.get(event.event_id)
         if pieces is None or pieces[0] is not event:
+            if not keep:
+                return _head(event), _tail(event)
             pieces = self._pieces(event)
         return pieces[1], pieces[2]
 

@@ -46,6 +46,7 @@ import orjson
 
 from mockserver.core.model import Event, JsonDict, Session
 from mockserver.core.sync import JoinedRoom, LeftRoom, SyncResult, Timeline
+from mockserver.core.sync.kept import KeptEntry
 from mockserver.core.tokens import ALL_PARTS, StreamToken
 
 #: An answer's encoding options besides its result and time: dialect, event fields...
@@ -63,7 +64,10 @@ def owns_transaction(events: Iterable[Event], session: Session) -> bool:
 
 def _owns_any(result: SyncResult, session: Session) -> bool:
     """Whether the answer shows ``session``'s device any of its own transaction ids."""
-    rooms: list[JoinedRoom | LeftRoom] = [*result.joined, *result.left]
+    rooms: list[JoinedRoom | LeftRoom] = [
+        *(r.entry if isinstance(r, KeptEntry) else r for r in result.joined),
+        *result.left,
+    ]
     for room in rooms:
         if owns_transaction(room.timeline.events, session):
             return True
@@ -148,16 +152,16 @@ class SharedEncodings:
         session: Session,
         now: int,
         key: AnswerKey,
-        encode: Callable[[], JsonDict],
+        encode: Callable[[], bytes],
     ) -> bytes:
-        """The JSON bytes of ``encode()``, or of an earlier call's for an equal answer.
+        """The JSON bytes ``encode()`` gives, or an earlier call's for an equal answer.
 
         ``key`` must hold every encoding option besides ``result``, ``now``
         and the viewer's transactions: the dialect, the event fields, where
         state is reported, the device's key counts.
         """
         if not self.shares(result):
-            return orjson.dumps(encode())
+            return encode()
         kept = self._answers
         if self._answers_at is not result.next_batch:
             kept.clear()
@@ -167,7 +171,7 @@ class SharedEncodings:
             for kept_key, kept_now, kept_result, body in kept:
                 if kept_now == now and kept_key == key and kept_result == result:
                     return body
-        body = orjson.dumps(encode())
+        body = encode()
         if shareable:
             kept.insert(0, (key, now, result, body))
             del kept[self.ANSWERS :]

@@ -25,6 +25,16 @@ import orjson
 
 from mockserver.api import params
 from mockserver.api.encoded import ENCODED
+from mockserver.api.entries import (
+    ENTRIES,
+    JOIN_SECTION,
+    STATE_EVENTS,
+    TIMELINE_EVENTS,
+    join_section,
+    positions_after_room,
+    prev_batch_slot,
+    spliced,
+)
 from mockserver.api.format import (
     account_data_event,
     client_event,
@@ -54,6 +64,7 @@ from mockserver.core.sync import (
     Timeline,
     compute_sync,
 )
+from mockserver.core.sync.kept import EntryKeeper, KeptEntry
 from mockserver.core.tokens import ALL_PARTS, SEED_PARTS, StreamToken
 from mockserver.notifier import user_key
 from mockserver.responses import OrjsonResponse
@@ -90,7 +101,11 @@ def since_token(store: Store, text: str | None) -> StreamToken | None:
     return token
 
 
-async def run_sync(call: Call, *, stable: bool) -> tuple[SyncResult, SyncRequest]:
+async def run_sync(
+    call: Call, *, stable: bool
+) -> tuple[SyncResult, SyncRequest, EntryKeeper | None]:
+    """The answer to a ``/sync``, its request, and the keeper of its joined rooms'
+    entries if they are kept (an initial sync in today's dialect: see :mod:`.entries`)."""
     query = call.query
     if "from" in query:
         raise invalid_param("'from' is not a valid query parameter. Did you mean 'since'?")
@@ -115,13 +130,14 @@ async def run_sync(call: Call, *, stable: bool) -> tuple[SyncResult, SyncRequest
         stable=stable,
     )
     store.mark_syncing(session.user_id, set_presence)
+    keeper = ENTRIES.keeper(store, request)
     if request.since is None or timeout <= 0 or full_state:
         with collector_paused():
-            result = compute_sync(store, request)
+            result = compute_sync(store, request, keeper)
     else:
         result = await _long_poll(call, request, timeout)
     call.hs.synced(session.user_id)
-    return result, request
+    return result, request, keeper
 
 
 async def _long_poll(call: Call, request: SyncRequest, timeout: int) -> SyncResult:
@@ -172,8 +188,7 @@ def sync_bundles(store: Store, result: SyncResult, user_id: str) -> Bundles:
     if not store.relations.rooms:
         return {}
     found: Bundles = {}
-    rooms: list[JoinedRoom | LeftRoom] = [*result.joined, *result.left]
-    for entry in rooms:
+    for entry in fresh_rooms(result):
         aggregator = timeline_aggregator(
             store, user_id, entry.room_id, entry.timeline, isinstance(entry, JoinedRoom)
         )
@@ -197,12 +212,23 @@ def viewer_key(result: SyncResult, bundles: Bundles) -> tuple[object, ...]:
     """What an answer's bundles owe to its viewer (see :meth:`Aggregator.viewer_key`)."""
     if not bundles:
         return ()
-    rooms: list[JoinedRoom | LeftRoom] = [*result.joined, *result.left]
     return tuple(
         (entry.room_id, bundles[entry.room_id].viewer_key(entry.timeline.events))
-        for entry in rooms
+        for entry in fresh_rooms(result)
         if entry.room_id in bundles
     )
+
+
+def built(entry: JoinedRoom | KeptEntry) -> JoinedRoom:
+    """A joined room's entry where none is kept (the seed's dialect, PDUs...)."""
+    assert not isinstance(entry, KeptEntry), "kept entries are served laid out"
+    return entry
+
+
+def fresh_rooms(result: SyncResult) -> list[JoinedRoom | LeftRoom]:
+    """The joined and left rooms whose entries were built for this answer (a kept one
+    has no bundled aggregations: see :mod:`.entries`)."""
+    return [*(r for r in result.joined if not isinstance(r, KeptEntry)), *result.left]
 
 
 # -- the seed's dialect ------------------------------------------------------------------
@@ -237,7 +263,7 @@ def encode_seed(
 ) -> JsonDict:
     fields = sync.filter.event_fields
     room_map: dict[str, JsonDict] = {}
-    for joined in result.joined:
+    for joined in map(built, result.joined):
         entry = _seed_room(joined, session, now, fields, bundles)
         ephemeral = []
         if joined.typing is not None:
@@ -266,7 +292,7 @@ def encode_seed(
 
 @endpoint("/sync", "GET")
 async def get_seed_sync(call: Call) -> Reply:
-    result, request = await run_sync(call, stable=False)
+    result, request, _ = await run_sync(call, stable=False)
     session = call.session
     assert session is not None
     now = call.store.now()
@@ -274,7 +300,11 @@ async def get_seed_sync(call: Call) -> Reply:
     key = ("seed", request.filter.event_fields, viewer_key(result, bundles))
     with collector_paused():
         body = SHARED.answer(
-            result, session, now, key, lambda: encode_seed(result, session, now, request, bundles)
+            result,
+            session,
+            now,
+            key,
+            lambda: orjson.dumps(encode_seed(result, session, now, request, bundles)),
         )
     return OrjsonResponse.encoded(body)
 
@@ -332,8 +362,14 @@ def encode_timeline(
 def _state(
     entry: JoinedRoom | LeftRoom, sync: SyncRequest, session: Session, now: int
 ) -> JsonDict:
-    state = {"events": _events(entry.state, session, now, sync.filter.event_fields)}
-    if sync.state_at == "timeline_end":
+    return _state_section(
+        sync.state_at, _events(entry.state, session, now, sync.filter.event_fields)
+    )
+
+
+def _state_section(state_at: StateAt, events: object) -> JsonDict:
+    state = {"events": events}
+    if state_at == "timeline_end":
         return {"state_after": state, "org.matrix.msc4222.state_after": state}
     return {"state": state}
 
@@ -346,6 +382,66 @@ def _stable_joined(
     bundles: Bundles,
     share: bool,
 ) -> JsonDict:
+    fields = sync.filter.event_fields
+    return joined_body(
+        entry,
+        sync.state_at,
+        _events(entry.state, session, now, fields),
+        encode_timeline(
+            entry.timeline, session, now, fields, bundles.get(entry.room_id), share
+        ),
+    )
+
+
+def _join_section(
+    result: SyncResult,
+    sync: SyncRequest,
+    session: Session,
+    now: int,
+    bundles: Bundles,
+    kept: Kept,
+) -> list[bytes]:
+    """``rooms.join`` of an answer whose entries are kept (see :mod:`.entries`), in
+    pieces."""
+
+    def laid_out(entry: JoinedRoom) -> KeptEntry | None:
+        found = kept.keeper.kept(entry.room_id)
+        if found is None or found.entry is not entry:
+            return None
+        timeline = entry.timeline
+        layout = {
+            "events": TIMELINE_EVENTS,
+            "limited": timeline.limited,
+            "prev_batch": prev_batch_slot(timeline.prev_batch),
+        }
+        body = orjson.dumps(joined_body(entry, sync.state_at, STATE_EVENTS, layout))
+        aggregator = bundles.get(entry.room_id)
+        return found if ENTRIES.lay_out(found, body, session, aggregator, kept.position) else None
+
+    def encoded(entry: JoinedRoom) -> bytes:
+        share = SHARED.shares(result)
+        return orjson.dumps(_stable_joined(entry, sync, session, now, bundles, share))
+
+    return join_section(
+        result.joined, kept.keeper, session, now, kept.positions, laid_out, encoded
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """An answer's keeper of joined rooms' entries, and its positions for them."""
+
+    keeper: EntryKeeper
+    position: StreamToken
+    #: :func:`positions_after_room` of ``position``.
+    positions: bytes
+
+
+def joined_body(
+    entry: JoinedRoom, state_at: StateAt, state_events: object, timeline: JsonDict
+) -> JsonDict:
+    """A joined room's entry in today's dialect, given its state's and timeline's
+    encodings."""
     ephemeral: list[JsonDict] = []
     if entry.typing is not None:
         ephemeral.append(typing_event(entry.typing))
@@ -362,15 +458,8 @@ def _stable_joined(
     notifications, highlights = entry.unread or (0, 0)
     body: JsonDict = {
         "summary": summary,
-        **_state(entry, sync, session, now),
-        "timeline": encode_timeline(
-            entry.timeline,
-            session,
-            now,
-            sync.filter.event_fields,
-            bundles.get(entry.room_id),
-            share,
-        ),
+        **_state_section(state_at, state_events),
+        "timeline": timeline,
         "ephemeral": {"events": ephemeral},
         "account_data": {"events": _account_data(entry.account_data)},
         "unread_notifications": {
@@ -418,7 +507,9 @@ def encode_stable(
     sync: SyncRequest,
     keys: DeviceKeys,
     bundles: Bundles,
+    joined: orjson.Fragment | None = None,
 ) -> JsonDict:
+    """Today's answer; ``joined``: the value of ``rooms.join``, if given."""
     # Empty sections are written as literals, not comprehensions over nothing: most
     # answers (a woken long-poll's above all) have only one or two non-empty ones.
     fields = sync.filter.event_fields
@@ -427,9 +518,11 @@ def encode_stable(
         "next_batch": SHARED.next_batch(result.next_batch),
         "rooms": {
             "join": {
-                r.room_id: _stable_joined(r, sync, session, now, bundles, share)
+                r.room_id: _stable_joined(built(r), sync, session, now, bundles, share)
                 for r in result.joined
-            },
+            }
+            if joined is None
+            else joined,
             "invite": {
                 r.room_id: {"invite_state": {"events": [stripped_event(e) for e in r.invite_state]}}
                 for r in result.invited
@@ -489,7 +582,7 @@ def federation_format(
     answer's shared pieces are copied, never changed."""
     rooms: JsonDict = body["rooms"]
     entries: list[tuple[str, JoinedRoom | LeftRoom]] = [
-        *(("join", r) for r in result.joined),
+        *(("join", built(r)) for r in result.joined),
         *(("leave", r) for r in result.left),
     ]
 
@@ -518,7 +611,7 @@ def federation_format(
 
 @endpoint("/sync", "GET")
 async def get_stable_sync(call: Call) -> Reply:
-    result, request = await run_sync(call, stable=True)
+    result, request, keeper = await run_sync(call, stable=True)
     session = call.session
     assert session is not None
     store = call.store
@@ -526,11 +619,18 @@ async def get_stable_sync(call: Call) -> Reply:
     keys = DeviceKeys.of(store, session)
     bundles = sync_bundles(store, result, session.user_id)
 
-    def encode() -> JsonDict:
+    def encode() -> bytes:
+        if keeper is not None:
+            # Kept entries: rooms.join is put in from its pieces, in the answer's one join.
+            position = result.next_batch
+            kept = Kept(keeper, position, positions_after_room(position))
+            section = _join_section(result, request, session, now, bundles, kept)
+            body = encode_stable(result, session, now, request, keys, bundles, JOIN_SECTION)
+            return spliced(orjson.dumps(body), section)
         body = encode_stable(result, session, now, request, keys, bundles)
         if request.filter.event_format == "federation":
-            return federation_format(body, result, store, session, now, request, bundles)
-        return body
+            body = federation_format(body, result, store, session, now, request, bundles)
+        return orjson.dumps(body)
 
     key = (
         "stable",

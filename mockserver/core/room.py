@@ -68,6 +68,9 @@ class Room:
     #: Whether the room ever had ``joined`` or ``invited`` history visibility: only then
     #: may a member be refused an event (see :mod:`mockserver.core.visibility`).
     restricted_history: bool = False
+    #: How many times an event was swapped for a changed copy (:meth:`replace`): with
+    #: the depth, a version of the room's events for whoever keeps what it made of them.
+    replacements: int = field(default=0, compare=False)
     #: Timeline windows already cut at one stream position, for the syncs that one change
     #: wakes together (see :func:`mockserver.core.sync.select_timeline`). Not state.
     windows: dict[tuple[int, int, int], Any] = field(default_factory=dict, repr=False, compare=False)
@@ -167,6 +170,7 @@ class Room:
         """Swap in a changed copy of an event (a redaction), keeping its place."""
         assert self.events[event.depth - 1].event_id == event.event_id
         self.events[event.depth - 1] = event
+        self.replacements += 1
         self.windows.clear()
         self.entry_views.clear()
         self._ordered_state = None

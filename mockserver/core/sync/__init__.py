@@ -14,7 +14,9 @@ explicit inputs that another dialect can call for one room or one user:
 - :mod:`.account_data`: global and per-room account data;
 - :mod:`.presence`, :mod:`.to_device`, :mod:`.device_lists`: per-user sections;
 - :mod:`.compute`: the v3 loop over the user's rooms (joined, invited, left)
-  and :func:`compute_sync`.
+  and :func:`compute_sync`;
+- :mod:`.kept`: joined rooms' entries of initial syncs kept with what they
+  depend on, served again while that holds.
 """
 
 from mockserver.core.sync.compute import compute_sync

@@ -12,6 +12,7 @@ membership can have changed, for the presence and device-lists sections.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from mockserver.core.model import AccountData, Event, Presence
 from mockserver.core.room import Room
@@ -46,6 +47,11 @@ from mockserver.core.sync.rooms import (
 from mockserver.core.sync.to_device import to_device
 from mockserver.core.tokens import StreamToken
 
+if TYPE_CHECKING:
+    from mockserver.core.sync.kept import EntryKeeper, KeptEntry
+
+_NO_ROOMS: frozenset[str] = frozenset()
+
 
 class _Computation:
     __slots__ = (
@@ -62,9 +68,11 @@ class _Computation:
         "state_changes",
         "sent_members",
         "sent_before",
+        "keeper",
+        "_data_by_room",
     )
 
-    def __init__(self, store: Store, request: SyncRequest) -> None:
+    def __init__(self, store: Store, request: SyncRequest, keeper: EntryKeeper | None) -> None:
         self.store = store
         self.request = request
         self.user_id = request.user_id
@@ -98,6 +106,9 @@ class _Computation:
                 self.sent_before = store.sent_members.at(
                     self.user_id, request.device_id, request.since
                 )
+        #: Only an initial sync keeps its joined rooms' entries (see :mod:`.kept`).
+        self.keeper = keeper if self.initial else None
+        self._data_by_room: dict[str, tuple[AccountData, ...]] | None = None
 
     def joined_rooms(self) -> list[Room]:
         """The rooms the user is joined to now (asked by presence and device lists)."""
@@ -108,24 +119,43 @@ class _Computation:
 
     def run(self) -> SyncResult:
         store = self.store
-        joined: list[JoinedRoom] = []
+        joined: list[JoinedRoom | KeptEntry] = []
         invited: list[InvitedRoom] = []
         knocked: list[KnockedRoom] = []
         left: list[LeftRoom] = []
-        changed_data_rooms = {e.room_id for e in self.account_data if e.room_id is not None}
+        changed_data_rooms = (
+            {e.room_id for e in self.account_data if e.room_id is not None}
+            if self.account_data
+            else _NO_ROOMS
+        )
         incremental = not self.initial
         skip_unchanged = incremental and not self.request.full_state
         since_stream, now_stream = self.from_pos.room, self.now.room
         since_typing, since_receipt = self.from_pos.typing, self.from_pos.receipt
         stable = self.stable
-        room_ids: Iterable[str] = store.rooms_of(self.user_id)
+        room_ids: Iterable[str] | None = None
         if skip_unchanged:
             # Only the rooms something happened in since (each still checked below).
-            touched = store.rooms_touched_since(self.user_id, self.from_pos, changed_data_rooms)
-            if touched is not None:
-                room_ids = touched
+            room_ids = store.rooms_touched_since(self.user_id, self.from_pos, changed_data_rooms)
+        if room_ids is None:
+            room_ids = store.rooms_of(self.user_id)
+        keeper = self.keeper
+        room_data = self._room_data() if keeper is not None else {}
+        #: An initial sync looks at every room of the user: the joined ones, for presence.
+        joined_now: list[Room] | None = [] if self.initial else None
         for room_id in room_ids:
             room = store.rooms[room_id]
+            if keeper is not None:
+                # A kept entry is one this filter allowed, of a room the user was joined
+                # to: its key holds the room's depth, and any membership change is an event.
+                kept = keeper.reusable(room, room_data.get(room_id, ()))
+                if kept is not None:
+                    joined.append(kept)
+                    assert joined_now is not None
+                    joined_now.append(room)
+                    if self.sent_members is not None and kept.members is not None:
+                        self.sent_members[room_id] = kept.members
+                    continue
             moved = room.last_stream > since_stream
             since_depth = upto_depth = -1
             state_changed = True
@@ -137,6 +167,8 @@ class _Computation:
                 if state_changed:
                     self.state_changes.append((room, since_depth, upto_depth))
             if not self.filter.allows_room(room_id):
+                if joined_now is not None and room.membership_now(self.user_id) == "join":
+                    joined_now.append(room)
                 continue
             # Receipts count only in today's dialect: the seed's tokens do not even carry
             # the receipt stream, so checking them would never skip a room.
@@ -159,6 +191,8 @@ class _Computation:
             else:
                 found = room.membership_at(self.user_id, upto_depth)
                 membership = found.membership if found is not None else None
+            if joined_now is not None and membership == "join":
+                joined_now.append(room)
             if membership == "join":
                 entry = self._joined(room, since_depth, upto_depth, state_changed)
                 if entry is not None:
@@ -175,6 +209,8 @@ class _Computation:
                 gone = self._left(room, self._member_event(room, upto_depth))
                 if gone is not None:
                     left.append(gone)
+        if joined_now is not None:
+            self._joined_rooms = joined_now
         if self.sent_members is not None:
             store.sent_members.record(
                 self.user_id,
@@ -282,7 +318,7 @@ class _Computation:
             or account_data
         ):
             return None
-        return JoinedRoom(
+        entry = JoinedRoom(
             room_id=room.room_id,
             timeline=timeline,
             state=state,
@@ -293,6 +329,11 @@ class _Computation:
             unread=unread,
             unread_threads=unread_threads,
         )
+        if self.keeper is not None:
+            sent = self.sent_members
+            members = sent.get(room.room_id) if sent is not None else None
+            self.keeper.keep(room, self._room_data().get(room.room_id, ()), entry, members)
+        return entry
 
     def _state(
         self, room: Room, timeline: Timeline, since_depth: int, upto_depth: int, full: bool
@@ -321,6 +362,17 @@ class _Computation:
         sent = self.sent_members
         found = sent.get(room_id) if sent is not None else None
         return found if found is not None else self.sent_before.get(room_id, frozenset())
+
+    def _room_data(self) -> dict[str, tuple[AccountData, ...]]:
+        """All the user's account data by room (part of a kept entry's key), indexed once."""
+        by_room = self._data_by_room
+        if by_room is None:
+            found: dict[str, list[AccountData]] = {}
+            for entry in self.account_data:
+                if entry.room_id is not None:
+                    found.setdefault(entry.room_id, []).append(entry)
+            by_room = self._data_by_room = {r: tuple(e) for r, e in found.items()}
+        return by_room
 
     def _room_account_data(self, room_id: str) -> list[AccountData]:
         return account_data_section.of_room(
@@ -423,7 +475,14 @@ class _Computation:
         )
 
 
-def compute_sync(store: Store, request: SyncRequest) -> SyncResult:
-    """Everything ``request.user_id`` may see that changed in (since, now]."""
+def compute_sync(
+    store: Store, request: SyncRequest, keeper: EntryKeeper | None = None
+) -> SyncResult:
+    """Everything ``request.user_id`` may see that changed in (since, now].
+
+    With ``keeper`` (an initial sync in today's dialect: see :mod:`.kept`), joined
+    rooms whose kept entry still holds are answered with it (a :class:`KeptEntry`), and every
+    entry built is kept.
+    """
     store.expire_typing()
-    return _Computation(store, request).run()
+    return _Computation(store, request, keeper).run()

@@ -10,11 +10,14 @@ dialect. :class:`Timeline` alone is shared among syncs (see
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from mockserver.core.filters import Filter
 from mockserver.core.model import AccountData, Event, Presence, Receipt, ToDeviceMessage
 from mockserver.core.tokens import RoomToken, StreamToken
+
+if TYPE_CHECKING:
+    from mockserver.core.sync.kept import KeptEntry
 
 StateAt = Literal["timeline_start", "timeline_end"]
 
@@ -105,7 +108,8 @@ class DeviceLists:
 @dataclass(slots=True)
 class SyncResult:
     next_batch: StreamToken
-    joined: list[JoinedRoom]
+    #: A KeptEntry (see :mod:`.kept`) only in an initial sync computed with a keeper.
+    joined: list[JoinedRoom | KeptEntry]
     invited: list[InvitedRoom]
     left: list[LeftRoom]
     presence: list[Presence]

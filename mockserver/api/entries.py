@@ -1,0 +1,319 @@
+"""Joined rooms' entries of initial v3 ``/sync`` answers, kept encoded between answers.
+
+What a kept entry depends on, and when it is served again, is
+:mod:`mockserver.core.sync.kept`'s (:class:`EntryKeeper`). This module picks
+a request's keeper and keeps each kept entry's bytes laid out for filling in.
+
+- Which requests: initial syncs (no ``since``) in today's dialect, with events
+  in the client format and no ``event_fields``. One keeper per user, device,
+  filter, ``full_state`` and place of the state (``state`` or ``state_after``):
+  at most :attr:`KeptEntries.KEEPERS`, holding at most
+  :attr:`KeptEntries.ENTRIES` entries together, the least recently used
+  dropped first; one holding another world's rooms (a reset) is replaced.
+- Laid out: an entry's JSON is encoded once as ``joined_body`` in
+  :mod:`mockserver.api.sync` makes it, with a placeholder for each of its
+  event lists and for the end of its ``prev_batch``, and its events are put
+  in as :mod:`mockserver.api.encoded` encodes them (the syncing device's own
+  transaction ids in), each cut around its age. What is left is literals
+  between slots: one per event for its age, one for the ``prev_batch``'s
+  positions after the room's (the answer's ``next_batch``'s), and one per
+  redacted event (whose bytes hold its redaction's age too), encoded whole
+  each time as :func:`~mockserver.api.format.client_event` makes it. No byte
+  ``\\x00`` can be in orjson's output (it escapes control characters), so the
+  placeholders cannot be mistaken.
+- Served: an answer's ``rooms.join`` (:func:`join_section`) is its entries'
+  literals and slots in one list, the ages filled in at once, the slots
+  overwritten, one join: the bytes of the entries encoded afresh.
+- Not laid out (encoded afresh each time, and so built afresh each time):
+  entries with an event served with bundled aggregations.
+
+Memory: per kept entry its values (lists of events, summary, receipts...), its
+JSON but the ages (the events' bytes are not also kept by
+:mod:`mockserver.api.encoded`), two pointers and a timestamp per slot. Each
+keeper holds at most one entry per room of its user: the big account's
+keepers of a full and a lazy-loading initial sync hold ~15 MB together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import orjson
+
+from mockserver.api.encoded import ENCODED
+from mockserver.api.format import client_event
+from mockserver.core.model import Event, Session
+from mockserver.core.store import Store
+from mockserver.core.store.relations import Aggregator
+from mockserver.core.sync import JoinedRoom, SyncRequest
+from mockserver.core.sync.kept import EntryKeeper, KeptEntry
+from mockserver.core.tokens import RoomToken, StreamToken
+
+#: Placeholders of an entry's state list and timeline list in its laid-out encoding.
+STATE_EVENTS = orjson.Fragment(b"\x00s")
+TIMELINE_EVENTS = orjson.Fragment(b"\x00t")
+_TOKEN = b"p"
+#: Placeholder of an answer's ``rooms.join`` whose entries are kept (see :func:`spliced`).
+_JOIN = b"\x00j"
+JOIN_SECTION = orjson.Fragment(_JOIN)
+
+
+def prev_batch_slot(token: RoomToken) -> orjson.Fragment:
+    """A ``prev_batch`` up to its room position, then the placeholder for the rest."""
+    return orjson.Fragment(b'"t%d-%d\x00p"' % (token.depth, token.position.room))
+
+
+def positions_after_room(position: StreamToken) -> bytes:
+    """What follows the room position in a ``prev_batch`` minted at ``position``."""
+    return b"_%d_%d_%d_%d_%d_%d" % (
+        position.presence,
+        position.typing,
+        position.receipt,
+        position.account_data,
+        position.to_device,
+        position.device_list,
+    )
+
+
+class _Layout:
+    """An entry laid out: slots and literals taking turns, from the slot of the comma
+    before the entry (the first of an answer's has none) to the entry's last literal;
+    the first literal holds the entry's key. The slots' timestamps (0 but for an event's
+    age slot) and the newest; the token and redacted events' slots, counted from the
+    comma's."""
+
+    __slots__ = ("parts", "stamps", "newest", "tokens", "redacted")
+
+    def __init__(
+        self,
+        parts: list[bytes],
+        stamps: list[int],
+        tokens: list[int],
+        redacted: list[tuple[int, Event]],
+    ) -> None:
+        self.parts = parts
+        self.stamps = stamps
+        self.newest = max(stamps, default=0)
+        self.tokens = tokens
+        self.redacted = redacted
+
+
+def _bundles_any(events: Sequence[Event], aggregator: Aggregator | None) -> bool:
+    """Whether any of ``events`` is served with bundled aggregations."""
+    if aggregator is None:
+        return False
+    return any(aggregator.of(event) is not None for event in events)
+
+
+def _own_transaction(event: Event, viewer: Session) -> bytes:
+    txn = event.txn
+    if txn is not None and txn[0] == viewer.user_id and txn[1] == viewer.device_id:
+        return b',"transaction_id":' + orjson.dumps(txn[2])
+    return b""
+
+
+class KeptEntries:
+    """The keepers of the latest request shapes, newest first."""
+
+    KEEPERS = 16
+    ENTRIES = 4096
+
+    def __init__(self) -> None:
+        self._keepers: list[tuple[tuple[object, ...], object, EntryKeeper]] = []
+
+    def clear(self) -> None:
+        self._keepers.clear()
+
+    def keeper(self, store: Store, request: SyncRequest) -> EntryKeeper | None:
+        """The keeper of ``request``'s entries, if its answer's entries are kept."""
+        sync_filter = request.filter
+        if (
+            not request.stable
+            or request.since is not None
+            or sync_filter.event_fields is not None
+            or sync_filter.event_format != "client"
+        ):
+            return None
+        key = (
+            request.user_id,
+            request.device_id,
+            request.state_at,
+            request.full_state,
+            sync_filter,
+        )
+        keepers = self._keepers
+        for index, (kept_key, rooms, keeper) in enumerate(keepers):
+            if kept_key == key:
+                if rooms is not store.rooms:
+                    keeper = EntryKeeper()
+                del keepers[index]
+                keepers.insert(0, (key, store.rooms, keeper))
+                return keeper
+        keeper = EntryKeeper()
+        keepers.insert(0, (key, store.rooms, keeper))
+        del keepers[self.KEEPERS :]
+        while len(keepers) > 1 and sum(len(k) for _, _, k in keepers) > self.ENTRIES:
+            keepers.pop()
+        return keeper
+
+    @staticmethod
+    def lay_out(
+        kept: KeptEntry,
+        body: bytes,
+        viewer: Session,
+        aggregator: Aggregator | None,
+        position: StreamToken,
+    ) -> bool:
+        """Keep ``body`` (``kept.entry`` encoded with the placeholders above, the
+        answer's at ``position``) laid out in ``kept``; False if it cannot be."""
+        entry = kept.entry
+        timeline = entry.timeline
+        if (
+            _bundles_any(timeline.events, aggregator)
+            or timeline.prev_batch.position.advance(room=position.room) != position
+        ):
+            return False
+        lists = {b"s": entry.state, b"t": timeline.events}
+        parts: list[bytes] = [b""]  # the comma's slot
+        stamps: list[int] = [0]
+        tokens: list[int] = []
+        redacted: list[tuple[int, Event]] = []
+        chunks = body.split(b"\x00")
+        pending = [orjson.dumps(entry.room_id), b":", chunks[0]]
+
+        def slot(stamp: int) -> int:
+            parts.append(b"".join(pending))
+            pending.clear()
+            parts.append(b"")
+            stamps.append(stamp)
+            return len(parts) - 1
+
+        for chunk in chunks[1:]:
+            kind = chunk[:1]
+            if kind == _TOKEN:
+                tokens.append(slot(0))
+            else:
+                events = lists[kind]
+                opening = b"["
+                for event in events:
+                    pending.append(opening)
+                    opening = b","
+                    if event.redacted_because is not None:
+                        redacted.append((slot(0), event))
+                        continue
+                    head, tail = ENCODED.pieces(event, keep=False)
+                    pending.append(head)
+                    slot(event.origin_server_ts)
+                    pending += (_own_transaction(event, viewer), tail)
+                pending.append(b"]" if events else b"[]")
+            pending.append(chunk[1:])
+        if not tokens:
+            return False  # never: a timeline has a prev_batch
+        parts.append(b"".join(pending))
+        kept.encoded = _Layout(parts, stamps, tokens, redacted)
+        return True
+
+
+class _Section:
+    """An answer's ``rooms.join`` assembled, not filled in: literals and slots taking
+    turns (see :class:`_Layout`), the slots' timestamps and the newest, the slots of
+    commas, tokens and redacted events; ``entries``: what it was made of, when it was
+    made of kept entries alone (then it serves again an answer of the same ones)."""
+
+    __slots__ = ("entries", "parts", "stamps", "newest", "commas", "tokens", "redacted")
+
+    def __init__(self) -> None:
+        self.entries: list[KeptEntry] | None = []
+        self.parts: list[bytes] = [b"{"]
+        self.stamps: list[int] = []
+        self.newest = 0
+        self.commas: list[int] = []
+        self.tokens: list[int] = []
+        self.redacted: list[tuple[int, Event]] = []
+
+
+def _assembled(
+    entries: list[JoinedRoom | KeptEntry],
+    laid_out: Callable[[JoinedRoom], KeptEntry | None],
+    encoded: Callable[[JoinedRoom], bytes],
+) -> _Section:
+    section = _Section()
+    used = section.entries
+    parts, stamps, commas, tokens = section.parts, section.stamps, section.commas, section.tokens
+    for entry in entries:
+        kept = entry if isinstance(entry, KeptEntry) else laid_out(entry)
+        base = len(parts)
+        commas.append(base)
+        if kept is None:
+            assert isinstance(entry, JoinedRoom)
+            parts += (b"", orjson.dumps(entry.room_id) + b":" + encoded(entry))
+            stamps.append(0)
+            used = None
+            continue
+        if used is not None:
+            used.append(kept)
+        layout = kept.encoded
+        assert isinstance(layout, _Layout)
+        parts += layout.parts
+        stamps += layout.stamps
+        if layout.newest > section.newest:
+            section.newest = layout.newest
+        for index in layout.tokens:
+            tokens.append(base + index)
+        if layout.redacted:
+            section.redacted += [(base + index, event) for index, event in layout.redacted]
+    parts.append(b"")  # a slot before the closing brace
+    stamps.append(0)
+    section.entries = used
+    return section
+
+
+def join_section(
+    entries: list[JoinedRoom | KeptEntry],
+    keeper: EntryKeeper,
+    viewer: Session,
+    now: int,
+    positions: bytes,
+    laid_out: Callable[[JoinedRoom], KeptEntry | None],
+    encoded: Callable[[JoinedRoom], bytes],
+) -> list[bytes]:
+    """An answer's ``rooms.join`` to ``viewer`` at ``now``: kept entries filled in,
+    new ones laid out and kept (``laid_out``, which gives None when one cannot be)
+    or encoded afresh (``encoded``); ``positions``: :func:`positions_after_room` of the
+    answer's ``next_batch``. In pieces (literals and slots taking turns): see
+    :func:`spliced`. An answer of the very entries of the keeper's last one (kept
+    entries alone, in the same order) is assembled as that one was."""
+    section = keeper.section
+    if not (isinstance(section, _Section) and section.entries == entries):
+        section = _assembled(entries, laid_out, encoded)
+        keeper.section = section if section.entries is not None else None
+    parts = section.parts[:]
+    stamps = section.stamps
+    if now >= section.newest:
+        ages = [now - stamp for stamp in stamps]
+    else:  # an event stamped after the answer's time: its age is 0
+        ages = [now - stamp if now > stamp else 0 for stamp in stamps]
+    parts[1::2] = orjson.dumps(ages)[1:-1].split(b",")
+    for index in section.commas:
+        parts[index] = b","
+    if section.commas:
+        parts[section.commas[0]] = b""
+    parts[-1] = b"}"
+    for index in section.tokens:
+        parts[index] = positions
+    for index, event in section.redacted:
+        parts[index] = orjson.dumps(client_event(event, viewer, now, with_room_id=False))
+    return parts
+
+
+def spliced(body: bytes, section: list[bytes]) -> bytes:
+    """``body`` (an answer encoded with :data:`JOIN_SECTION` as its ``rooms.join``) with
+    ``section`` (:func:`join_section`'s pieces) put in: one join, the answer's only copy
+    of the entries' bytes."""
+    before, after = body.split(_JOIN, 1)
+    section.insert(0, before)
+    section.append(after)
+    return b"".join(section)
+
+
+ENTRIES = KeptEntries()

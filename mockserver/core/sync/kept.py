@@ -1,0 +1,121 @@
+"""Joined rooms' entries of a device's initial syncs, kept with what they depend on.
+
+An initial sync of a big account builds an entry for each of its 1,000 joined
+rooms (timeline window, state, summary, unread counts, receipts, account
+data), and the next initial sync of the same device (a client started again, a
+test's next case) builds them again, nearly all unchanged. An
+:class:`EntryKeeper` holds the entries that one request shape made (one user,
+device, filter and choice of where state is reported: the keeper's own key,
+see ``mockserver/api/entries.py``), each with everything else it depends on
+(:class:`KeptEntry`):
+
+- the room object itself (a reset of the world makes new rooms);
+- the room's events: its depth (every message, state event, membership,
+  relation or redaction appends one) and :attr:`Room.replacements` (a
+  redaction swaps in a changed copy of its target);
+- its typing set (``typing_stream``; expiry moves it too) and its receipts
+  (how many there are: the user's own move the unread counts, anyone's the
+  receipts shown);
+- the user's account data for the room (tags among them), entry by entry.
+
+Everything else in an entry follows from those: the user's membership and
+what the timeline lets them see, the state, heroes and member counts, the
+unread counts (notifying events after the user's receipts, by thread). The
+only parts of an entry that depend on the answer are each event's
+``unsigned.age`` (the server's time) and the positions of the other streams in
+the timeline's ``prev_batch`` (the answer's ``next_batch``): the encoder fills
+those in each time.
+
+An entry is served again only once the encoder has kept its encoding
+(:attr:`KeptEntry.encoded`, opaque here) and while every part of its key is
+equal; anything else rebuilds it, and the new entry replaces the old. With
+lazy-loaded members, the member events an entry sent are kept with it, so an
+answer that serves it records them for the device as a fresh one would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mockserver.core.model import AccountData
+from mockserver.core.room import Room
+from mockserver.core.sync.model import JoinedRoom
+
+
+@dataclass(slots=True, eq=False)
+class KeptEntry:
+    """One room's entry and everything it depends on beside the keeper's key.
+
+    An answer's joined room whose kept entry still holds is this object itself (in
+    :attr:`SyncResult.joined`): only the encoder's keeping of it may be served, since
+    ``entry.timeline.prev_batch`` carries the other streams' positions of the answer
+    that made it (the encoding takes them from the answer's ``next_batch``).
+    """
+
+    room_id: str
+    room: Room
+    depth: int
+    replacements: int
+    typing: int
+    receipts: int
+    account_data: tuple[AccountData, ...]
+    entry: JoinedRoom
+    #: The lazy-loaded member events the entry sent (None: not recorded, or none).
+    members: frozenset[str] | None
+    #: The encoder's own keeping of ``entry`` (None: not yet, or it could not).
+    encoded: object = None
+
+
+class EntryKeeper:
+    """The kept entries of one request shape, by room id (one per room: the newest)."""
+
+    __slots__ = ("_entries", "section")
+
+    def __init__(self) -> None:
+        self._entries: dict[str, KeptEntry] = {}
+        #: The encoder's keeping of an answer made of kept entries alone (opaque here:
+        #: it records which entries, in which order, it was made of).
+        self.section: object = None
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def reusable(self, room: Room, account_data: tuple[AccountData, ...]) -> KeptEntry | None:
+        """The room's kept entry, if it was encoded and nothing it depends on changed."""
+        kept = self._entries.get(room.room_id)
+        if (
+            kept is None
+            or kept.encoded is None
+            or kept.room is not room
+            or kept.depth != len(room.events)
+            or kept.replacements != room.replacements
+            or kept.typing != room.typing_stream
+            or kept.receipts != len(room.receipt_streams)
+            or kept.account_data != account_data
+        ):
+            return None
+        return kept
+
+    def keep(
+        self,
+        room: Room,
+        account_data: tuple[AccountData, ...],
+        entry: JoinedRoom,
+        members: frozenset[str] | None,
+    ) -> None:
+        """``entry``, just built for ``room`` as it is now, replacing what was kept."""
+        self._entries[room.room_id] = KeptEntry(
+            room.room_id,
+            room,
+            len(room.events),
+            room.replacements,
+            room.typing_stream,
+            len(room.receipt_streams),
+            account_data,
+            entry,
+            members,
+        )
+
+    def kept(self, room_id: str) -> KeptEntry | None:
+        """What is kept for the room (the encoder's way to its fresh entries)."""
+        return self._entries.get(room_id)
