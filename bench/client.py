@@ -140,6 +140,14 @@ class ServerProcess:
     def pid(self) -> int:
         return self.process.pid
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time the server's thread has run so far (``/proc/<pid>/schedstat``: Linux,
+        nanoseconds; uvicorn serves on one thread), or None where there is no such file."""
+        try:
+            return int(Path(f"/proc/{self.pid}/schedstat").read_text().split()[0]) / 1e9
+        except (OSError, ValueError, IndexError):
+            return None
+
     def rss_bytes(self) -> int:
         """Resident set size of the server process, from /proc (Linux)."""
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():

@@ -4,7 +4,9 @@ Starts its own servers on 127.0.0.1 (each pinned to CPU 0 where the machine
 has two or more; this client runs on CPU 1), registers its own users,
 measures every figure of issue #6, prints a table and writes
 ``bench/results/bench-<time>.json`` (and ``latest.json``). ``--quick`` runs
-the same scenarios with small counts, to check the benchmark itself.
+the same scenarios with small counts, to check the benchmark itself;
+``--wake-only`` only the wake-up figures (with each server's CPU per woken
+answer, read from ``/proc/<pid>/schedstat``), in about twenty seconds.
 """
 
 from __future__ import annotations
@@ -190,7 +192,7 @@ async def measure_side_by_side(
                 total = len(floor_senders) * per_block * BLOCKS
                 results[name].setdefault("send_rate", {})[kind] = total / seconds[name]
 
-        await measure_wakeups(floor, mock, sizes, results)
+        await measure_wakeups(floor, mock, sizes, results, (floor_server, mock_server))
 
         results["mockserver"].update(await measure_syncs(mock, floor, sizes))
         results["mockserver"]["sliding"] = await measure_sliding(mock, floor, sizes)
@@ -205,8 +207,16 @@ async def measure_side_by_side(
         await mock.close()
 
 
-async def measure_wakeups(floor: Http, mock: Http, sizes: Sizes, results: dict[str, Any]) -> None:
-    """The wake-up figures, floor and mockserver taking turns, into ``results``."""
+async def measure_wakeups(
+    floor: Http,
+    mock: Http,
+    sizes: Sizes,
+    results: dict[str, Any],
+    servers: tuple[ServerProcess, ServerProcess],
+) -> None:
+    """The wake-up figures, floor and mockserver taking turns, into ``results``; with each
+    server's CPU per woken answer (``servers``: the floor's and mockserver's processes)."""
+    floor_cpu, mock_cpu = (server.cpu_seconds for server in servers)
     for clients, rounds in zip(sizes.wake_clients, sizes.wake_rounds):
         log(f"wake-ups with {clients} parked")
         mock_target = await MockserverWake.create(mock, clients, f"wake{clients}_")
@@ -215,8 +225,8 @@ async def measure_wakeups(floor: Http, mock: Http, sizes: Sizes, results: dict[s
         blocks = min(rounds, WAKE_BLOCKS)
         per_block = max(1, rounds // blocks)
         for _ in range(blocks):
-            floor_wake = await wake_rounds(floor_target, clients, per_block, floor_wake)
-            mock_wake = await wake_rounds(mock_target, clients, per_block, mock_wake)
+            floor_wake = await wake_rounds(floor_target, clients, per_block, floor_wake, floor_cpu)
+            mock_wake = await wake_rounds(mock_target, clients, per_block, mock_wake, mock_cpu)
         assert floor_wake is not None and mock_wake is not None
         results["floor"].setdefault("wake", {})[clients] = floor_wake.summary()
         results["mockserver"].setdefault("wake", {})[clients] = mock_wake.summary()
@@ -230,7 +240,7 @@ async def measure_wakeups_only(sizes: Sizes) -> dict[str, Any]:
         mock_server, _ = await spawn(serve_argv("mockserver"), SERVER_CPU)
         floor, mock = Http(floor_server.base_url), Http(mock_server.base_url)
         try:
-            await measure_wakeups(floor, mock, sizes, results)
+            await measure_wakeups(floor, mock, sizes, results, (floor_server, mock_server))
         finally:
             await floor.close()
             await mock.close()
@@ -431,7 +441,8 @@ def machine() -> dict[str, Any]:
 
 
 def wake_rows(r: dict[str, Any], sizes: Sizes, target: Target) -> list[Row]:
-    """The wake-up rows: p50 (the issue's target: within 1.3x the floor), p99, missed/early."""
+    """The wake-up rows: p50 (the issue's target: within 1.3x the floor), p99, the server's
+    CPU per woken answer (the send included), missed/early."""
     rows: list[Row] = []
     mock, floor = r["mockserver"], r["floor"]
     for clients in sizes.wake_clients:
@@ -458,6 +469,18 @@ def wake_rows(r: dict[str, Any], sizes: Sizes, target: Target) -> list[Row]:
                 "",
             )
         )
+        if "server_cpu_us_per_answer" in m and "server_cpu_us_per_answer" in f:
+            m_cpu, f_cpu = m["server_cpu_us_per_answer"], f["server_cpu_us_per_answer"]
+            rows.append(
+                (
+                    f"server CPU per woken answer, {clients} parked",
+                    f"{m_cpu:.0f} us",
+                    f"{f_cpu:.0f} us",
+                    f"{m_cpu / f_cpu:.2f}x",
+                    "",
+                    "",
+                )
+            )
         rows.append(
             (
                 f"missed / early, {clients} parked",

@@ -30,6 +30,7 @@ def test_quick_bench_produces_every_figure(tmp_path: Path) -> None:
             wake = results[side]["wake"][str(clients)]
             assert wake["missed"] == 0 and wake["early"] == 0, (side, clients, wake)
             assert wake["samples"] == clients * wake["rounds"]
+            assert wake["server_cpu_us_per_answer"] > 0
     for side in ("floor", "mockserver"):
         assert set(results[side]["send_rate"]) == {"sequential", "concurrent_4"}
     rooms = {"room_small", "room_big", "room_alongside"}
@@ -50,6 +51,33 @@ def test_quick_bench_produces_every_figure(tmp_path: Path) -> None:
     figures = {target["figure"] for target in results["targets"]}
     assert len(figures) == len(results["targets"]) >= 12
     assert "| figure" in run.stdout
+
+
+def test_wake_only_bench_gives_the_wake_up_figures_alone(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--wake-only", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    results = orjson.loads((tmp_path / "latest.json").read_bytes())
+    assert set(results) >= {"floor", "mockserver", "targets"}
+    assert "send_rate" not in results["mockserver"]
+    clients = sorted(int(c) for c in results["mockserver"]["wake"])
+    assert clients == [1, 5, 20]
+    for side in ("floor", "mockserver"):
+        for count in clients:
+            wake = results[side]["wake"][str(count)]
+            assert wake["missed"] == 0 and wake["early"] == 0, (side, count, wake)
+            assert wake["samples"] == count * wake["rounds"]
+            assert wake["server_cpu_us_per_answer"] > 0
+    assert {t["figure"] for t in results["targets"]} == {
+        f"{kind}, {count} parked"
+        for kind in ("wake-up p50 ratio", "no missed or early wake-ups")
+        for count in clients
+    }
+    assert "server CPU per woken answer, 20 parked" in run.stdout
 
 
 def test_big_incremental_times_both_worlds() -> None:

@@ -112,8 +112,8 @@ class _Body:
             await self.receive()
 
     def value(self) -> Any:
-        if self._scope.get(BINARY_BODY):
-            return None
+        if not self.size or self._scope.get(BINARY_BODY):
+            return None  # no body (a GET such as a /sync), or one not to keep
         raw = b"".join(self._chunks)
         if not raw.strip():
             return None

@@ -100,10 +100,10 @@ class RoomActivity:
     ) -> list[str]:
         """Those of ``wanted`` that are in ``rooms`` (a user's, in order of first
         membership, only ever added to), in that order."""
+        if len(wanted) == 1:  # a woken sync's case: one room touched, nothing to order
+            return [r for r in wanted if r in rooms]
         kept = self._order.get(user_id)
         if kept is None or kept[0] is not rooms or len(kept[1]) != len(rooms):
             kept = self._order[user_id] = (rooms, {r: i for i, r in enumerate(rooms)})
         index = kept[1]
-        if len(wanted) == 1:  # a woken sync's case: one room touched
-            return [r for r in wanted if r in index]
         return sorted((r for r in wanted if r in index), key=index.__getitem__)

@@ -50,6 +50,8 @@ from mockserver.core.tokens import StreamToken
 if TYPE_CHECKING:
     from mockserver.core.sync.kept import EntryKeeper, KeptEntry
 
+_NO_ROOMS: frozenset[str] = frozenset()
+
 
 class _Computation:
     __slots__ = (
@@ -121,18 +123,22 @@ class _Computation:
         invited: list[InvitedRoom] = []
         knocked: list[KnockedRoom] = []
         left: list[LeftRoom] = []
-        changed_data_rooms = {e.room_id for e in self.account_data if e.room_id is not None}
+        changed_data_rooms = (
+            {e.room_id for e in self.account_data if e.room_id is not None}
+            if self.account_data
+            else _NO_ROOMS
+        )
         incremental = not self.initial
         skip_unchanged = incremental and not self.request.full_state
         since_stream, now_stream = self.from_pos.room, self.now.room
         since_typing, since_receipt = self.from_pos.typing, self.from_pos.receipt
         stable = self.stable
-        room_ids: Iterable[str] = store.rooms_of(self.user_id)
+        room_ids: Iterable[str] | None = None
         if skip_unchanged:
             # Only the rooms something happened in since (each still checked below).
-            touched = store.rooms_touched_since(self.user_id, self.from_pos, changed_data_rooms)
-            if touched is not None:
-                room_ids = touched
+            room_ids = store.rooms_touched_since(self.user_id, self.from_pos, changed_data_rooms)
+        if room_ids is None:
+            room_ids = store.rooms_of(self.user_id)
         # A kept entry is one this filter allowed, of a room the user was joined to: its
         # key holds the room's depth, and any membership change is an event.
         reusable = (
