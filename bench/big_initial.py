@@ -32,6 +32,9 @@ def _code_path() -> None:
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 _code_path()
+# The package first, from where --code says: inprocess.py puts this checkout first on
+# sys.path again, but a package's modules are found where the package was.
+import mockserver  # noqa: E402, F401
 
 from big_account import LAZY_TIMELINE_1, V3, scaled  # noqa: E402
 from inprocess import Asgi, json_call  # noqa: E402

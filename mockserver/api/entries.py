@@ -215,10 +215,11 @@ class KeptEntries:
 
 
 class _Section:
-    """An answer's ``rooms.join`` assembled, not filled in: literals and slots taking
-    turns (see :class:`_Layout`), the slots' timestamps and the newest, the slots of
-    commas, tokens and redacted events; ``entries``: what it was made of, when it was
-    made of kept entries alone (then it serves again an answer of the same ones)."""
+    """An answer's ``rooms.join`` assembled: literals and slots taking turns (see
+    :class:`_Layout`; the slots hold the last answer's values until filled in again),
+    the slots' timestamps and the newest, the slots of commas, tokens and redacted
+    events; ``entries``: what it was made of, when it was made of kept entries alone
+    (then it serves again an answer of the same ones)."""
 
     __slots__ = ("entries", "parts", "stamps", "newest", "commas", "tokens", "redacted")
 
@@ -287,7 +288,10 @@ def join_section(
     if not (isinstance(section, _Section) and section.entries == entries):
         section = _assembled(entries, laid_out, encoded)
         keeper.section = section if section.entries is not None else None
-    parts = section.parts[:]
+    # Filled in place (nothing awaits between here and the join in spliced()): every slot
+    # is written each time, and the first literal, which spliced() prefixes, put back.
+    parts = section.parts
+    parts[0] = b"{"
     stamps = section.stamps
     if now >= section.newest:
         ages = [now - stamp for stamp in stamps]
@@ -311,8 +315,8 @@ def spliced(body: bytes, section: list[bytes]) -> bytes:
     ``section`` (:func:`join_section`'s pieces) put in: one join, the answer's only copy
     of the entries' bytes."""
     before, after = body.split(_JOIN, 1)
-    section.insert(0, before)
-    section.append(after)
+    section[0] = before + section[0]
+    section[-1] += after
     return b"".join(section)
 
 
