@@ -289,38 +289,29 @@ def _initial(
     if view is None:
         view = _view(context, entry, config)
         room.keep_entry_view(key, view)
-    result = RoomResult(
-        room.room_id,
-        membership,
-        initial=True,
-        name=view.name,
-        avatar=view.avatar,
-        heroes=view.heroes,
-        is_dm=is_dm,
-        bump_stamp=entry.bump_stamp,
-        joined_count=view.joined_count,
-        invited_count=view.invited_count,
-        unread=unread,
-        invite_state=view.invite_state,
-        shown=view,
-    )
     seen = view.seen
-    if seen is None:
-        recorded = RoomSent(True, now.room, config, membership, entry.bump_stamp, unread)
-        return result, recorded
-    timeline = seen.timeline
-    if timeline is not None:
-        if view.made_at is not now:
-            timeline = Timeline(
-                timeline.events,
-                timeline.limited,
-                room_token(room, timeline.prev_batch.depth, now),
-            )
-        result.timeline = timeline
-        result.num_live = _num_live(timeline, context.since)
-    result.required_state = seen.state
+    state: list[Event] | None = None
+    timeline: Timeline | None = None
+    num_live: int | None = None
+    lazy_sent: frozenset[str] = frozenset()
+    if seen is not None:
+        state, timeline, lazy_sent = seen.state, seen.timeline, seen.lazy_sent
+        if timeline is not None:
+            if view.made_at is not now:
+                prev_batch = room_token(room, timeline.prev_batch.depth, now)
+                timeline = Timeline(timeline.events, timeline.limited, prev_batch)
+            num_live = _num_live(timeline, context.since)
+    # Positional (one of these per room of a window; keywords cost twice as much), in
+    # RoomResult's order: room_id, membership, initial, name, avatar, heroes, is_dm,
+    # required_state, timeline, expanded_timeline, num_live, bump_stamp, joined_count,
+    # invited_count, unread, invite_state, shown.
+    result = RoomResult(
+        room.room_id, membership, True, view.name, view.avatar, view.heroes, is_dm,
+        state, timeline, False, num_live, entry.bump_stamp, view.joined_count,
+        view.invited_count, unread, view.invite_state, view,
+    )
     recorded = RoomSent(
-        True, now.room, config, membership, entry.bump_stamp, unread, seen.lazy_sent
+        True, now.room, config, membership, entry.bump_stamp, unread, lazy_sent
     )
     return result, recorded
 
