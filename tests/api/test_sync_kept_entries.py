@@ -359,3 +359,39 @@ async def test_a_world_loaded_again_is_not_served_from_the_old_one(
     built = await client.get(f"{V3}/sync", headers=headers)
     assert served.content == built.content
     assert served.content != first.content
+
+
+async def test_lazy_members_recorded_from_kept_entries_serve_the_next_sync(
+    world: World,
+) -> None:
+    """What a kept lazy-loading answer records for the device (the member events it
+    sent) is what a fresh one records: the incremental syncs after them are alike."""
+    lazy = {"timeout": "0", "filter": json.dumps(LAZY)}
+    chat = world.rooms["chat"]  # named: no heroes, so only senders' members are sent
+    await world.carol.join(chat)
+
+    async def initial_then_incremental() -> dict[str, Any]:
+        first = await world.client.get(f"{V3}/sync", params=lazy, headers=world.alice.headers)
+        await world.carol.send(chat, "carol again")
+        later = await world.client.get(
+            f"{V3}/sync",
+            params={**lazy, "since": first.json()["next_batch"]},
+            headers=world.alice.headers,
+        )
+        return later.json()["rooms"]["join"][chat]  # type: ignore[no-any-return]
+
+    await world.carol.send(chat, "carol talks last")
+    await world.answers()  # the room kept as it is now
+    world.served_kept.clear()
+    kept_later = await initial_then_incremental()
+    assert chat in world.served_kept[0]
+    await world.carol.send(chat, "carol talks last, again")
+    ENTRIES.clear()
+    world.served_kept.clear()
+    fresh_later = await initial_then_incremental()
+    assert world.served_kept[0] == set()
+    # The initial answer, kept or fresh, sent carol's member event (she spoke last):
+    # the device has it, so the incremental answer sends no member event again.
+    for later in (kept_later, fresh_later):
+        assert [e["content"]["body"] for e in later["timeline"]["events"]] == ["carol again"]
+        assert later["state"]["events"] == []

@@ -139,16 +139,19 @@ class _Computation:
             room_ids = store.rooms_touched_since(self.user_id, self.from_pos, changed_data_rooms)
         if room_ids is None:
             room_ids = store.rooms_of(self.user_id)
-        keeper = self.keeper
-        room_data = self._room_data() if keeper is not None else {}
+        # A kept entry is one this filter allowed, of a room the user was joined to: its
+        # key holds the room's depth, and any membership change is an event.
+        reusable = (
+            self.keeper.reusable(store.rooms, room_ids, self._room_data())
+            if self.keeper is not None
+            else {}
+        )
         #: An initial sync looks at every room of the user: the joined ones, for presence.
         joined_now: list[Room] | None = [] if self.initial else None
         for room_id in room_ids:
             room = store.rooms[room_id]
-            if keeper is not None:
-                # A kept entry is one this filter allowed, of a room the user was joined
-                # to: its key holds the room's depth, and any membership change is an event.
-                kept = keeper.reusable(room, room_data.get(room_id, ()))
+            if reusable:
+                kept = reusable.get(room_id)
                 if kept is not None:
                     joined.append(kept)
                     assert joined_now is not None

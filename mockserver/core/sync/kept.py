@@ -35,6 +35,7 @@ answer that serves it records them for the device as a fresh one would.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from mockserver.core.model import AccountData
@@ -80,21 +81,32 @@ class EntryKeeper:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def reusable(self, room: Room, account_data: tuple[AccountData, ...]) -> KeptEntry | None:
-        """The room's kept entry, if it was encoded and nothing it depends on changed."""
-        kept = self._entries.get(room.room_id)
-        if (
-            kept is None
-            or kept.encoded is None
-            or kept.room is not room
-            or kept.depth != len(room.events)
-            or kept.replacements != room.replacements
-            or kept.typing != room.typing_stream
-            or kept.receipts != len(room.receipt_streams)
-            or kept.account_data != account_data
-        ):
-            return None
-        return kept
+    def reusable(
+        self,
+        rooms: Mapping[str, Room],
+        room_ids: Iterable[str],
+        account_data: Mapping[str, tuple[AccountData, ...]],
+    ) -> dict[str, KeptEntry]:
+        """Of ``room_ids``, the rooms whose kept entry was encoded and nothing it depends
+        on changed (``account_data``: the user's, by room), with that entry."""
+        found: dict[str, KeptEntry] = {}
+        entries = self._entries
+        no_data: tuple[AccountData, ...] = ()
+        for room_id in room_ids:
+            kept = entries.get(room_id)
+            if kept is None or kept.encoded is None:
+                continue
+            room = rooms[room_id]
+            if (
+                kept.room is room
+                and kept.depth == len(room.events)
+                and kept.replacements == room.replacements
+                and kept.typing == room.typing_stream
+                and kept.receipts == len(room.receipt_streams)
+                and kept.account_data == account_data.get(room_id, no_data)
+            ):
+                found[room_id] = kept
+        return found
 
     def keep(
         self,

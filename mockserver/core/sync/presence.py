@@ -31,8 +31,13 @@ def _sharing_users(store: Store, user_id: str, rooms: list[Room]) -> set[str] | 
     (and the user): found from the few who have a presence when that costs less than
     the walk of every room's joined members (None: walk them)."""
     holders = store.presence
-    members = sum(room.member_count("join") for room in rooms)
-    if len(holders) * len(rooms) > members:
+    cost = len(holders) * len(rooms)
+    members = 0
+    for room in rooms:  # counted only as far as the comparison needs
+        members += room.member_count("join")
+        if members >= cost:
+            break
+    if cost > members:
         return None
     return {other for other in holders if shares_room(user_id, other, rooms)}
 
