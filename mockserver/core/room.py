@@ -74,10 +74,10 @@ class Room:
     #: Timeline windows already cut at one stream position, for the syncs that one change
     #: wakes together (see :func:`mockserver.core.sync.select_timeline`). Not state.
     windows: dict[tuple[int, int, int], Any] = field(default_factory=dict, repr=False, compare=False)
-    #: What sliding sync worked out of the room for a user, each keyed on all it reads:
-    #: what a connection new to the room is shown, by (depth, user, configuration); the
-    #: user's unread counts, by (user, depth, receipts); the user's list entry, by (user,
-    #: depth). See :mod:`mockserver.core.sliding_sync.rooms`. Not state.
+    #: What sliding sync worked out of the room for a user, each with all it reads: what
+    #: a connection new to the room is shown, by (user, configuration), at a depth; the
+    #: user's unread counts, at a depth and number of receipts; the user's list entry, at
+    #: a depth. See :mod:`mockserver.core.sliding_sync.rooms`. Not state.
     entry_views: dict[tuple[object, ...], Any] = field(
         default_factory=dict, repr=False, compare=False
     )

@@ -339,3 +339,16 @@ async def test_an_event_with_bundled_aggregations_is_served_with_them(
     assert kept == fresh
     root = kept["rooms"][world.rooms[0]]["timeline"][0]
     assert root["unsigned"]["m.relations"]["m.thread"]["count"] == 1
+
+
+async def test_a_busy_room_keeps_one_view_per_user_and_configuration(
+    client: httpx.AsyncClient, hs: Homeserver
+) -> None:
+    world = await build(client, hs)
+    room = hs.store.rooms[world.rooms[0]]
+    for index in range(20):
+        await world.bob.send(world.rooms[0], f"busy {index}")
+        answer = await post(world.alice, BODY, conn_id=FIRST)
+        assert answer["rooms"][world.rooms[0]]["timeline"][-1]["content"]["body"] == f"busy {index}"
+    # alice's view, unread counts and list entry: the latest depth's only.
+    assert len(room.entry_views) == 3

@@ -153,3 +153,13 @@ async def test_nothing_is_written_to_a_client_that_left() -> None:
     made.disconnected = True
     await made.send({"type": "http.response.body", "body": b'{"ok":true}'})
     assert sent.writes == []
+
+
+async def test_a_kept_header_list_is_not_changed_by_an_answer_that_closes() -> None:
+    plain = [{"type": "http.response.start", "status": 200, "headers": JSON},
+             {"type": "http.response.body", "body": b'{"ok":true}'}]
+    for request_head in (HTTP10, CLOSE, GET, HTTP10, GET):
+        _, ours = await played(OneWriteCycle, request_head, plain)
+        _, theirs = await played(RequestResponseCycle, request_head, plain)
+        assert ours.writes == [b"".join(theirs.writes)]
+        assert (b"connection: close" in ours.writes[0].lower()) == (request_head != GET)

@@ -118,16 +118,16 @@ def _listed(store: Store, user_id: str, keys: Iterable[tuple[int, str]]) -> Iter
     rooms = store.rooms
     for stamp, room_id in keys:
         room = rooms[room_id]
-        key = ("listed", user_id, room.depth)
-        found: ListedRoom | None = room.entry_views.get(key)
-        if found is None or found.bump_stamp != -stamp:
+        key = ("listed", user_id)
+        kept: tuple[int, ListedRoom] | None = room.entry_views.get(key)
+        if kept is None or kept[0] != room.depth or kept[1].bump_stamp != -stamp:
             member = room.current(MEMBER, user_id)
             assert member is not None
             membership = member.membership
             assert membership is not None
-            found = ListedRoom(room, member, membership, -stamp)
-            room.keep_entry_view(key, found)
-        yield found
+            kept = (room.depth, ListedRoom(room, member, membership, -stamp))
+            room.keep_entry_view(key, kept)
+        yield kept[1]
 
 
 def listed_rooms(store: Store, user_id: str, since: StreamToken | None) -> list[ListedRoom]:

@@ -220,12 +220,13 @@ def room_result(
 def _unread(store: Store, user_id: str, room: Room) -> tuple[int, int]:
     """The user's unread counts in a joined room, kept on the room until an event or a
     receipt arrives there (they read nothing else: events are appended, receipts too)."""
-    key = ("unread", user_id, room.depth, len(room.receipts))
-    counts: tuple[int, int] | None = room.entry_views.get(key)
-    if counts is None:
-        counts = store.unread(user_id, room).total()
-        room.keep_entry_view(key, counts)
-    return counts
+    key = ("unread", user_id)
+    version = (room.depth, len(room.receipts))
+    kept: tuple[tuple[int, int], tuple[int, int]] | None = room.entry_views.get(key)
+    if kept is None or kept[0] != version:
+        kept = (version, store.unread(user_id, room).total())
+        room.keep_entry_view(key, kept)
+    return kept[1]
 
 
 def _unchanged(
@@ -257,6 +258,8 @@ class _View:
     """What a room new to a connection shows a user under one configuration, at one
     depth of the room (see :func:`_initial`): all but what each answer adds."""
 
+    #: The room's depth it shows the room at.
+    depth: int
     seen: _Seen | None
     #: The store position the timeline's ``prev_batch`` was made at.
     made_at: StreamToken
@@ -277,16 +280,17 @@ def _initial(
 ) -> tuple[RoomResult, RoomSent]:
     """A room new to the connection (or joined, or invited again, since), whole.
 
-    What it shows depends on the room (its events up to now: the key's depth, since a
-    room only ever grows, and a redaction empties the memo), the user and the
-    configuration, so it is worked out once per (depth, user, configuration) and kept on
-    the room; each answer adds what is its own: the unread counts, ``is_dm``, the bump
-    stamp, ``num_live`` and the timeline's ``prev_batch`` (which names the store position).
+    What it shows depends on the room (its events up to now: its depth, since a room
+    only ever grows, and a redaction empties the memo), the user and the configuration,
+    so it is worked out once per (depth, user, configuration) and kept on the room (one
+    view per user and configuration: the latest depth's); each answer adds what is its
+    own: the unread counts, ``is_dm``, the bump stamp, ``num_live`` and the timeline's
+    ``prev_batch`` (which names the store position).
     """
     room, membership, now = entry.room, entry.membership, context.now
-    key = (room.depth, context.user_id, config)
+    key = (context.user_id, config)
     view: _View | None = room.entry_views.get(key)
-    if view is None:
+    if view is None or view.depth != room.depth:
         view = _view(context, entry, config)
         room.keep_entry_view(key, view)
     seen = view.seen
@@ -320,11 +324,14 @@ def _view(context: RoomContext, entry: ListedRoom, config: RoomConfig) -> _View:
     room = entry.room
     if entry.membership in NO_HISTORY:
         invite_state = [*context.store.stripped_state(room), entry.member]
-        return _View(None, context.now, room_name(room), None, None, None, None, invite_state)
+        return _View(
+            room.depth, None, context.now, room_name(room), None, None, None, None, invite_state
+        )
     seen = _seen(context, entry, config, None, True, 0)
     described = RoomResult(room.room_id, entry.membership)
     _describe(described, room, context.user_id, seen, True)
     return _View(
+        room.depth,
         seen,
         context.now,
         described.name,
