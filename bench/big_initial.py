@@ -1,6 +1,6 @@
 """The big account's v3 initial syncs, in process: CPU time per answer.
 
-``python bench/big_initial.py [--rounds R] [--profile full|lazy] [--code DIR] [--touch]``
+``python bench/big_initial.py [--rounds R] [--profile full|lazy] [--code DIR] [--touch] [--rooms N]``
 
 Loads ``fixtures/big_account.json`` (@me in 1,022 rooms) into a homeserver in
 this process and times @me's initial ``GET /v3/sync`` through the ASGI app (no
@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 
 def _code_path() -> None:
@@ -128,6 +130,7 @@ def main() -> int:
     result = asyncio.run(measure(args.rounds, args.profile, args.touch, args.rooms))
     for kind, figures in result.items():
         print(f"  initial sync {kind:5s} {figures['ms']:8.2f} ms CPU  ({figures['bytes']:,} bytes)")
+    print(orjson.dumps(result).decode())
     return 0
 
 

@@ -99,3 +99,23 @@ def test_big_incremental_times_both_worlds() -> None:
     for world in ("small world", "big account"):
         assert set(result["us"][world]) == {"incremental", "wake"}
         assert all(value > 0 for value in result["us"][world].values())
+
+
+def test_big_initial_times_both_initial_syncs() -> None:
+    """``bench/big_initial.py`` (the big account's initial syncs in process), scaled down,
+    with a message before each answer and this checkout named by ``--code``."""
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "big_initial.py"),
+            *("--rooms", "20", "--rounds", "3", "--touch", "--code", str(ROOT)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = orjson.loads(run.stdout.strip().splitlines()[-1])
+    assert set(result) == {"full", "lazy"}
+    assert result["full"]["bytes"] > result["lazy"]["bytes"] > 0
+    assert all(figures["ms"] > 0 for figures in result.values())
