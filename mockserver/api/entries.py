@@ -41,6 +41,7 @@ previous way, with each served event's bytes kept by ``encoded.py``: 285 B).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 
 import orjson
@@ -118,7 +119,10 @@ def _own_transaction(event: Event, viewer: Session) -> bytes:
 
 
 class KeptEntries:
-    """The keepers of the latest request shapes, newest first."""
+    """The keepers of the latest request shapes, newest first. One for the process, as
+    :data:`~mockserver.api.encoded.ENCODED` is: homeservers served from other threads
+    (the pytest plugin's) pick their keepers under a lock; each keeper is used by the
+    one homeserver whose rooms it holds."""
 
     KEEPERS = 16
     ENTRIES = 4096
@@ -126,9 +130,11 @@ class KeptEntries:
 
     def __init__(self) -> None:
         self._keepers: list[tuple[tuple[object, ...], object, EntryKeeper]] = []
+        self._lock = threading.Lock()
 
     def clear(self) -> None:
-        self._keepers.clear()
+        with self._lock:
+            self._keepers.clear()
 
     def keeper(self, store: Store, request: SyncRequest) -> EntryKeeper | None:
         """The keeper of ``request``'s entries, if its answer's entries are kept."""
@@ -147,16 +153,20 @@ class KeptEntries:
             request.full_state,
             sync_filter,
         )
+        with self._lock:
+            return self._kept_for(key, store.rooms)
+
+    def _kept_for(self, key: tuple[object, ...], rooms_now: object) -> EntryKeeper:
         keepers = self._keepers
         for index, (kept_key, rooms, keeper) in enumerate(keepers):
             if kept_key == key:
-                if rooms is not store.rooms:
+                if rooms is not rooms_now:
                     keeper = EntryKeeper()
                 del keepers[index]
-                keepers.insert(0, (key, store.rooms, keeper))
+                keepers.insert(0, (key, rooms_now, keeper))
                 return keeper
         keeper = EntryKeeper()
-        keepers.insert(0, (key, store.rooms, keeper))
+        keepers.insert(0, (key, rooms_now, keeper))
         del keepers[self.KEEPERS :]
         while len(keepers) > 1 and (
             sum(len(k) for _, _, k in keepers) > self.ENTRIES
