@@ -1,6 +1,6 @@
 """The big account's v3 initial syncs, in process: CPU time per answer.
 
-``python bench/big_initial.py [--rounds R] [--profile full|lazy] [--code DIR] [--touch]``
+``python bench/big_initial.py [--rounds R] [--profile full|lazy] [--code DIR] [--touch] [--rooms N]``
 
 Loads ``fixtures/big_account.json`` (@me in 1,022 rooms) into a homeserver in
 this process and times @me's initial ``GET /v3/sync`` through the ASGI app (no
@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 
 def _code_path() -> None:
     """``--code DIR`` before anything of mockserver is imported."""
@@ -32,6 +34,9 @@ def _code_path() -> None:
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 _code_path()
+# The package first, from where --code says: inprocess.py puts this checkout first on
+# sys.path again, but a package's modules are found where the package was.
+import mockserver  # noqa: E402, F401
 
 from big_account import LAZY_TIMELINE_1, V3, scaled  # noqa: E402
 from inprocess import Asgi, json_call  # noqa: E402
@@ -125,6 +130,7 @@ def main() -> int:
     result = asyncio.run(measure(args.rounds, args.profile, args.touch, args.rooms))
     for kind, figures in result.items():
         print(f"  initial sync {kind:5s} {figures['ms']:8.2f} ms CPU  ({figures['bytes']:,} bytes)")
+    print(orjson.dumps(result).decode())
     return 0
 
 

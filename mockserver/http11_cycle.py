@@ -13,7 +13,9 @@ type, the CORS headers), and its head and body are ready together. So
 - keeps the checked form of each distinct header list (h11's own check, run once:
   a header h11 refuses is refused as before);
 - holds the head until the body's first message, and writes a whole answer (head,
-  body and end) with one ``transport.write``.
+  body and end) with one ``transport.write``; a body over :data:`ONE_WRITE_MOST`
+  goes in a write of its own after the head's, as uvicorn writes it (joining them
+  copied the body: ~10 ms of CPU for the big account's 11.7 MB initial sync).
 
 The bytes on the wire are the same as uvicorn's; only the number of writes changes.
 Anything out of the ordinary (a paused transport, an access log, a client gone, a
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
 
 #: Checked header lists kept at most; the ``date`` header moves every second.
 MOST_KEPT = 64
+#: The largest body written in one piece with its head (a bigger one is not copied).
+ONE_WRITE_MOST = 64 * 1024
 _checked: dict[tuple[tuple[bytes, bytes], ...], Headers] = {}
 
 
@@ -102,6 +106,9 @@ class OneWriteCycle(RequestResponseCycle):
     def write_whole(self, head: bytes, body: bytes) -> None:
         """The head, the only body message and the end, in one write (then as uvicorn)."""
         data = b"" if self.scope["method"] == "HEAD" else body
+        if len(data) > ONE_WRITE_MOST:
+            self.transport.write(head)
+            head = b""
         output = head + (self.conn.send(event=h11.Data(data=data)) or b"")
         self.response_complete = True
         self.message_event.set()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -80,22 +81,36 @@ def test_wake_only_bench_gives_the_wake_up_figures_alone(tmp_path: Path) -> None
     assert "server CPU per woken answer, 20 parked" in run.stdout
 
 
-def test_big_incremental_times_both_worlds() -> None:
-    """``bench/big_incremental.py`` (the big account against the small world), scaled down."""
+def in_process_figures(script: str, *args: str) -> Any:
+    """The JSON figures an in-process bench script prints last."""
     run = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "bench" / "big_incremental.py"),
-            *("--rooms", "30", "--rounds", "5", "--parked", "3"),
-        ],
+        [sys.executable, str(ROOT / "bench" / script), *args],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert run.returncode == 0, run.stderr[-2000:]
-    result = orjson.loads(run.stdout.strip().splitlines()[-1])
+    return orjson.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_big_incremental_times_both_worlds() -> None:
+    """``bench/big_incremental.py`` (the big account against the small world), scaled down."""
+    result = in_process_figures(
+        "big_incremental.py", "--rooms", "30", "--rounds", "5", "--parked", "3"
+    )
     assert result["rooms"] == {"small world": 32, "big account": 52}
     assert result["parked"] == 3 and result["rounds"] == 5
     for world in ("small world", "big account"):
         assert set(result["us"][world]) == {"incremental", "wake"}
         assert all(value > 0 for value in result["us"][world].values())
+
+
+def test_big_initial_times_both_initial_syncs() -> None:
+    """``bench/big_initial.py`` (the big account's initial syncs in process), scaled down,
+    with a message before each answer and this checkout named by ``--code``."""
+    result = in_process_figures(
+        "big_initial.py", "--rooms", "20", "--rounds", "3", "--touch", "--code", str(ROOT)
+    )
+    assert set(result) == {"full", "lazy"}
+    assert result["full"]["bytes"] > result["lazy"]["bytes"] > 0
+    assert all(figures["ms"] > 0 for figures in result.values())

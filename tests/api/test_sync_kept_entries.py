@@ -395,3 +395,25 @@ async def test_lazy_members_recorded_from_kept_entries_serve_the_next_sync(
     for later in (kept_later, fresh_later):
         assert [e["content"]["body"] for e in later["timeline"]["events"]] == ["carol again"]
         assert later["state"]["events"] == []
+
+
+async def test_keepers_beyond_the_bound_are_dropped_least_recent_first(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def plain_then_lazy() -> list[set[str]]:
+        world.served_kept.clear()
+        for params in ({}, {"filter": json.dumps(LAZY)}):
+            response = await world.client.get(
+                f"{V3}/sync", params={"timeout": "0", **params}, headers=world.alice.headers
+            )
+            assert response.status_code == 200
+        return list(world.served_kept)
+
+    every_room = set(world.rooms.values())
+    assert await plain_then_lazy() == [every_room, every_room]
+    monkeypatch.setattr(ENTRIES, "SLOTS", 1)  # room for one keeper's answer at a time
+    await world.client.get(
+        f"{V3}/sync", params={"filter": json.dumps({"room": {"timeline": {"limit": 4}}})},
+        headers=world.alice.headers,
+    )  # a new keeper: the others are dropped
+    assert await plain_then_lazy() == [set(), set()]

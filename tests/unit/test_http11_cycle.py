@@ -13,7 +13,7 @@ from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.h11_impl import RequestResponseCycle
 
 from mockserver.cors import RAW_HEADERS
-from mockserver.http11_cycle import OneWriteCycle
+from mockserver.http11_cycle import ONE_WRITE_MOST, OneWriteCycle
 
 DEFAULT_HEADERS = [(b"server", b"uvicorn"), (b"date", b"Mon, 07 Dec 2026 12:00:00 GMT")]
 
@@ -72,6 +72,8 @@ CLOSE = b"GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
 HTTP10 = b"GET /x HTTP/1.0\r\n\r\n"
 JSON = [(b"content-length", b"11"), (b"content-type", b"application/json"), *RAW_HEADERS]
 STREAMED = [(b"content-length", b"6"), (b"content-type", b"image/png")]
+BIG = b'"' + b"x" * ONE_WRITE_MOST + b'"'
+BIG_JSON = [(b"content-length", str(len(BIG)).encode()), (b"content-type", b"application/json")]
 
 
 async def played(kind: type[RequestResponseCycle], request: bytes, messages: list[Any]) -> Any:
@@ -92,6 +94,8 @@ async def played(kind: type[RequestResponseCycle], request: bytes, messages: lis
                  {"type": "http.response.body", "body": b'{"ok":true}'}]),
         (HTTP10, [{"type": "http.response.start", "status": 200, "headers": JSON},
                   {"type": "http.response.body", "body": b'{"ok":true}'}]),
+        (GET, [{"type": "http.response.start", "status": 200, "headers": BIG_JSON},
+               {"type": "http.response.body", "body": BIG}]),
         (GET, [{"type": "http.response.start", "status": 200, "headers": STREAMED},
                {"type": "http.response.body", "body": b"abc", "more_body": True},
                {"type": "http.response.body", "body": b"def"}]),
@@ -119,6 +123,19 @@ async def test_a_plain_answer_is_one_write() -> None:
     assert len(sent.writes) == 1
     assert sent.writes[0].startswith(b"HTTP/1.1 200 OK\r\n")
     assert sent.writes[0].endswith(b'\r\n\r\n{"ok":true}')
+
+
+async def test_a_big_body_is_written_after_its_head_without_a_copy() -> None:
+    _, sent = await played(
+        OneWriteCycle,
+        GET,
+        [{"type": "http.response.start", "status": 200, "headers": BIG_JSON},
+         {"type": "http.response.body", "body": BIG}],
+    )
+    assert len(sent.writes) == 2
+    assert sent.writes[0].startswith(b"HTTP/1.1 200 OK\r\n")
+    assert sent.writes[0].endswith(b"\r\n\r\n")
+    assert sent.writes[1] is BIG
 
 
 @pytest.mark.parametrize("header", [(b"bad name", b"x"), (b"x-a", b"line\nbreak")])

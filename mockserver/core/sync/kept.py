@@ -70,13 +70,15 @@ class KeptEntry:
 class EntryKeeper:
     """The kept entries of one request shape, by room id (one per room: the newest)."""
 
-    __slots__ = ("_entries", "section")
+    __slots__ = ("_entries", "section", "weight")
 
     def __init__(self) -> None:
         self._entries: dict[str, KeptEntry] = {}
         #: The encoder's keeping of an answer made of kept entries alone (opaque here:
         #: it records which entries, in which order, it was made of).
         self.section: object = None
+        #: How much the encoder keeps for its last answer, in its own measure.
+        self.weight = 0
 
     def __len__(self) -> int:
         return len(self._entries)
