@@ -57,10 +57,6 @@ class Step:
         self.as_friend = as_friend
 
 
-def step(key: str, **kw: Any) -> Step:
-    return Step(key, **kw)
-
-
 ROOM = {"room_id": "<room>"}
 ROOM_EVENT = {"room_id": "<room>", "event_id": "<event>"}
 ME = {"user_id": "<user>"}
@@ -88,14 +84,14 @@ EXAMPLES: dict[str, tuple[list[Step], dict[str, Any]]] = {
     f"POST {V3}/user/{{user_id}}/filter": ([], {"params": ME,
                                                "body": {"room": {"timeline": {"limit": 5}}}}),
     f"GET {V3}/user/{{user_id}}/filter/{{filter_id}}": (
-        [step(f"POST {V3}/user/{{user_id}}/filter", params=ME, body={"event_fields": ["type"]})],
+        [Step(f"POST {V3}/user/{{user_id}}/filter", params=ME, body={"event_fields": ["type"]})],
         {"params": {**ME, "filter_id": "=filter_id"}},
     ),
     f"POST {V3}/createRoom": ([], {"body": {"name": "shaped", "preset": "public_chat"}}),
     f"POST {V3}/rooms/{{room_id}}/join": ([], {"params": ROOM}),
     f"POST {V3}/join/{{room_id_or_alias}}": ([], {"params": {"room_id_or_alias": "<room>"}}),
     f"POST {V3}/knock/{{room_id_or_alias}}": (
-        [step(f"POST {V3}/createRoom", body=KNOCK_ROOM, as_friend=True)],
+        [Step(f"POST {V3}/createRoom", body=KNOCK_ROOM, as_friend=True)],
         {"params": {"room_id_or_alias": "=room_id"}, "body": {"reason": "let me in"}},
     ),
     f"POST {V3}/rooms/{{room_id}}/invite": ([], {"params": ROOM,
@@ -104,11 +100,11 @@ EXAMPLES: dict[str, tuple[list[Step], dict[str, Any]]] = {
     f"POST {V3}/rooms/{{room_id}}/kick": ([], {"params": ROOM, "body": {"user_id": "<friend>"}}),
     f"POST {V3}/rooms/{{room_id}}/ban": ([], {"params": ROOM, "body": {"user_id": "<stranger>"}}),
     f"POST {V3}/rooms/{{room_id}}/unban": (
-        [step(f"POST {V3}/rooms/{{room_id}}/ban", params=ROOM, body={"user_id": "<stranger>"})],
+        [Step(f"POST {V3}/rooms/{{room_id}}/ban", params=ROOM, body={"user_id": "<stranger>"})],
         {"params": ROOM, "body": {"user_id": "<stranger>"}},
     ),
     f"POST {V3}/rooms/{{room_id}}/forget": (
-        [step(f"POST {V3}/rooms/{{room_id}}/leave", params=ROOM)], {"params": ROOM},
+        [Step(f"POST {V3}/rooms/{{room_id}}/leave", params=ROOM)], {"params": ROOM},
     ),
     f"GET {V3}/joined_rooms": ([], {}),
     f"GET {V3}/rooms/{{room_id}}/members": ([], {"params": ROOM}),
@@ -155,7 +151,7 @@ EXAMPLES: dict[str, tuple[list[Step], dict[str, Any]]] = {
     f"PUT {V3}/profile/{{user_id}}/displayname": ([], {"params": ME,
                                                        "body": {"displayname": "Shaped"}}),
     f"GET {V3}/profile/{{user_id}}/avatar_url": (
-        [step(f"PUT {V3}/profile/{{user_id}}/avatar_url", params=ME,
+        [Step(f"PUT {V3}/profile/{{user_id}}/avatar_url", params=ME,
               body={"avatar_url": "mxc://localhost/a"})],
         {"params": ME},
     ),
@@ -163,7 +159,7 @@ EXAMPLES: dict[str, tuple[list[Step], dict[str, Any]]] = {
         [], {"params": ME, "body": {"avatar_url": "mxc://localhost/a"}},
     ),
     f"GET {V3}/user/{{user_id}}/rooms/{{room_id}}/tags": (
-        [step(f"PUT {V3}/user/{{user_id}}/rooms/{{room_id}}/tags/{{tag}}",
+        [Step(f"PUT {V3}/user/{{user_id}}/rooms/{{room_id}}/tags/{{tag}}",
               params={**MY_ROOM, "tag": "u.work"}, body={"order": 0.5})],
         {"params": MY_ROOM},
     ),
@@ -171,7 +167,7 @@ EXAMPLES: dict[str, tuple[list[Step], dict[str, Any]]] = {
         [], {"params": {**MY_ROOM, "tag": "m.favourite"}, "body": {"order": 0.25}},
     ),
     f"DELETE {V3}/user/{{user_id}}/rooms/{{room_id}}/tags/{{tag}}": (
-        [step(f"PUT {V3}/user/{{user_id}}/rooms/{{room_id}}/tags/{{tag}}",
+        [Step(f"PUT {V3}/user/{{user_id}}/rooms/{{room_id}}/tags/{{tag}}",
               params={**MY_ROOM, "tag": "u.work"}, body={})],
         {"params": {**MY_ROOM, "tag": "u.work"}},
     ),
@@ -181,7 +177,7 @@ EXAMPLES: dict[str, tuple[list[Step], dict[str, Any]]] = {
         [], {"body": {"one_time_keys": {"<friend>": {"<friend_device>": "signed_curve25519"}}}},
     ),
     f"GET {V3}/keys/changes": (
-        [step(f"GET {V3}/sync")], {"query": {"from": "=next_batch", "to": "=next_batch"}},
+        [Step(f"GET {V3}/sync")], {"query": {"from": "=next_batch", "to": "=next_batch"}},
     ),
     f"POST {V3}/keys/device_signing/upload": (
         [], {"body": {"master_key": {"user_id": "<user>", "usage": ["master"],
@@ -194,27 +190,27 @@ EXAMPLES: dict[str, tuple[list[Step], dict[str, Any]]] = {
              "body": {"messages": {"<friend>": {"<friend_device>": {"hello": 1}}}}},
     ),
     f"POST {V3}/room_keys/version": ([], {"body": BACKUP}),
-    f"GET {V3}/room_keys/version": ([step(f"POST {V3}/room_keys/version", body=BACKUP)], {}),
+    f"GET {V3}/room_keys/version": ([Step(f"POST {V3}/room_keys/version", body=BACKUP)], {}),
     f"GET {V3}/room_keys/version/{{version}}": (
-        [step(f"POST {V3}/room_keys/version", body=BACKUP)], {"params": {"version": "=version"}},
+        [Step(f"POST {V3}/room_keys/version", body=BACKUP)], {"params": {"version": "=version"}},
     ),
     f"PUT {V3}/room_keys/keys": (
-        [step(f"POST {V3}/room_keys/version", body=BACKUP)],
+        [Step(f"POST {V3}/room_keys/version", body=BACKUP)],
         {"query": {"version": "=version"}, "body": ROOM_KEYS},
     ),
     f"GET {V3}/room_keys/keys": (
-        [step(f"POST {V3}/room_keys/version", body=BACKUP),
-         step(f"PUT {V3}/room_keys/keys", query={"version": "=version"}, body=ROOM_KEYS)],
+        [Step(f"POST {V3}/room_keys/version", body=BACKUP),
+         Step(f"PUT {V3}/room_keys/keys", query={"version": "=version"}, body=ROOM_KEYS)],
         {"query": {"version": "=version"}},
     ),
     f"GET {V3}/room_keys/keys/{{room_id}}": (
-        [step(f"POST {V3}/room_keys/version", body=BACKUP),
-         step(f"PUT {V3}/room_keys/keys", query={"version": "=version"}, body=ROOM_KEYS)],
+        [Step(f"POST {V3}/room_keys/version", body=BACKUP),
+         Step(f"PUT {V3}/room_keys/keys", query={"version": "=version"}, body=ROOM_KEYS)],
         {"params": ROOM, "query": {"version": "=version"}},
     ),
     f"GET {V3}/room_keys/keys/{{room_id}}/{{session_id}}": (
-        [step(f"POST {V3}/room_keys/version", body=BACKUP),
-         step(f"PUT {V3}/room_keys/keys", query={"version": "=version"}, body=ROOM_KEYS)],
+        [Step(f"POST {V3}/room_keys/version", body=BACKUP),
+         Step(f"PUT {V3}/room_keys/keys", query={"version": "=version"}, body=ROOM_KEYS)],
         {"params": {**ROOM, "session_id": "s1"}, "query": {"version": "=version"}},
     ),
     f"GET {V3}/devices": ([], {}),
@@ -230,7 +226,7 @@ EXAMPLES: dict[str, tuple[list[Step], dict[str, Any]]] = {
         [], {"params": {"room_alias": "#shaped-put:localhost"}, "body": {"room_id": "<room>"}},
     ),
     f"DELETE {V3}/directory/room/{{room_alias}}": (
-        [step(f"PUT {V3}/directory/room/{{room_alias}}",
+        [Step(f"PUT {V3}/directory/room/{{room_alias}}",
               params={"room_alias": "#shaped-delete:localhost"}, body={"room_id": "<room>"})],
         {"params": {"room_alias": "#shaped-delete:localhost"}},
     ),
@@ -238,20 +234,20 @@ EXAMPLES: dict[str, tuple[list[Step], dict[str, Any]]] = {
     f"PUT {V3}/directory/list/room/{{room_id}}": ([], {"params": ROOM,
                                                        "body": {"visibility": "public"}}),
     f"GET {V3}/publicRooms": (
-        [step(f"PUT {V3}/directory/list/room/{{room_id}}", params=ROOM,
+        [Step(f"PUT {V3}/directory/list/room/{{room_id}}", params=ROOM,
               body={"visibility": "public"})],
         {"query": {"limit": 5}},
     ),
     f"GET {V3}/voip/turnServer": ([], {}),
     f"GET {V3}/pushers": (
-        [step(f"POST {V3}/pushers/set", body={
+        [Step(f"POST {V3}/pushers/set", body={
             "pushkey": "k", "kind": "http", "app_id": "a", "app_display_name": "A",
             "device_display_name": "D", "lang": "en", "data": {"url": "https://p/_matrix/push/v1/notify"}})],
         {},
     ),
     f"GET {V3}/notifications": (
-        [step(f"POST {V3}/rooms/{{room_id}}/join", params=ROOM, as_friend=True),
-         step(f"PUT {V3}/rooms/{{room_id}}/send/{{event_type}}/{{txn_id}}", as_friend=True,
+        [Step(f"POST {V3}/rooms/{{room_id}}/join", params=ROOM, as_friend=True),
+         Step(f"PUT {V3}/rooms/{{room_id}}/send/{{event_type}}/{{txn_id}}", as_friend=True,
               params={**ROOM, "event_type": "m.room.message", "txn_id": "n1"},
               body={"msgtype": "m.text", "body": "hello"})],
         {"query": {"limit": 5}},
@@ -269,14 +265,14 @@ EXAMPLES: dict[str, tuple[list[Step], dict[str, Any]]] = {
     ),
     f"GET {V1}/rooms/{{room_id}}/hierarchy": ([], {"params": ROOM}),
     f"GET {V1}/rooms/{{room_id}}/relations/{{event_id}}": (
-        [step(f"PUT {V3}/rooms/{{room_id}}/send/{{event_type}}/{{txn_id}}",
+        [Step(f"PUT {V3}/rooms/{{room_id}}/send/{{event_type}}/{{txn_id}}",
               params={**ROOM, "event_type": "m.reaction", "txn_id": "x1"},
               body={"m.relates_to": {"rel_type": "m.annotation", "event_id": "<event>",
                                      "key": "+1"}})],
         {"params": ROOM_EVENT},
     ),
     f"GET {V1}/rooms/{{room_id}}/threads": (
-        [step(f"PUT {V3}/rooms/{{room_id}}/send/{{event_type}}/{{txn_id}}",
+        [Step(f"PUT {V3}/rooms/{{room_id}}/send/{{event_type}}/{{txn_id}}",
               params={**ROOM, "event_type": "m.room.message", "txn_id": "x2"},
               body={"body": "in thread", "m.relates_to": {"rel_type": "m.thread",
                                                           "event_id": "<event>"}})],

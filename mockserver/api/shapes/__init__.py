@@ -26,7 +26,8 @@ STRING: JsonDict = {"type": "string"}
 INTEGER: JsonDict = {"type": "integer"}
 BOOLEAN: JsonDict = {"type": "boolean"}
 OBJECT: JsonDict = {"type": "object"}
-EMPTY: JsonDict = {"type": "object"}
+#: The answer of an operation that answers `{}` (any object: the spec leaves it open).
+EMPTY = OBJECT
 NUMBER: JsonDict = {"type": "number"}
 
 
@@ -51,7 +52,8 @@ def map_of(values: JsonDict) -> JsonDict:
     return {"type": "object", "additionalProperties": values}
 
 
-def one_of(*values: Any) -> JsonDict:
+def enum(*values: Any) -> JsonDict:
+    """A JSON schema allowing exactly ``values``."""
     return {"enum": list(values)}
 
 
@@ -69,7 +71,7 @@ DEVICE_KEYS = obj("user_id device_id algorithms keys signatures", user_id=STRING
                   signatures=map_of(map_of(STRING)), unsigned=OBJECT)
 CROSS_SIGNING_KEY = obj("user_id usage keys", user_id=STRING, usage=array(STRING),
                         keys=map_of(STRING), signatures=map_of(map_of(STRING)))
-PRESENCE = one_of("online", "offline", "unavailable")
+PRESENCE = enum("online", "offline", "unavailable")
 PUBLIC_ROOM = obj(
     "num_joined_members room_id world_readable guest_can_join",
     num_joined_members=INTEGER, room_id=STRING, world_readable=BOOLEAN, guest_can_join=BOOLEAN,
@@ -83,7 +85,7 @@ KEY_BACKUP_DATA = obj("first_message_index forwarded_count is_verified session_d
                       is_verified=BOOLEAN, session_data=OBJECT)
 ROOM_KEY_BACKUP = obj("sessions", sessions=map_of(KEY_BACKUP_DATA))
 PAGE = obj("chunk", chunk=array(CLIENT_EVENT), next_batch=STRING, prev_batch=STRING)
-FILTER = obj(event_fields=array(STRING), event_format=one_of("client", "federation"),
+FILTER = obj(event_fields=array(STRING), event_format=enum("client", "federation"),
              presence=OBJECT, account_data=OBJECT, room=OBJECT)
 MEDIA_CONFIG = obj(m__upload__size=INTEGER)
 USER_ID_BODY = obj("user_id", user_id=STRING, reason=STRING)
@@ -119,7 +121,7 @@ SHAPES: dict[str, dict[str, Any]] = {
                       expires_in_ms=INTEGER, refresh_token=STRING),
         "body": obj(username=STRING, password=STRING, device_id=STRING,
                     initial_device_display_name=STRING, inhibit_login=BOOLEAN, auth=AUTH),
-        "query": [query("kind", one_of("user", "guest"))],
+        "query": [query("kind", enum("user", "guest"))],
     },
     f"GET {V3}/register/available": {
         "answer": obj("available", available=BOOLEAN),
@@ -131,7 +133,7 @@ SHAPES: dict[str, dict[str, Any]] = {
     f"POST {V3}/login": {
         "answer": obj("user_id access_token device_id", user_id=STRING, access_token=STRING,
                       device_id=STRING, well_known=OBJECT),
-        "body": obj("type", type=one_of("m.login.password", "m.login.token"),
+        "body": obj("type", type=enum("m.login.password", "m.login.token"),
                     identifier=obj("type", type=STRING, user=STRING), password=STRING,
                     token=STRING, device_id=STRING, initial_device_display_name=STRING),
     },
@@ -151,7 +153,7 @@ SHAPES: dict[str, dict[str, Any]] = {
     },
     f"POST {V3}/account/deactivate": {
         "answer": obj("id_server_unbind_result",
-                      id_server_unbind_result=one_of("success", "no-support")),
+                      id_server_unbind_result=enum("success", "no-support")),
         "body": obj(auth=AUTH, erase=BOOLEAN, id_server=STRING),
     },
     f"GET {V3}/capabilities": {"answer": obj("capabilities", capabilities=OBJECT)},
@@ -163,9 +165,9 @@ SHAPES: dict[str, dict[str, Any]] = {
     f"GET {V3}/user/{{user_id}}/filter/{{filter_id}}": {"answer": FILTER},
     f"POST {V3}/createRoom": {
         "answer": obj("room_id", room_id=STRING),
-        "body": obj(visibility=one_of("public", "private"), room_alias_name=STRING,
+        "body": obj(visibility=enum("public", "private"), room_alias_name=STRING,
                     name=STRING, topic=STRING, invite=array(STRING),
-                    preset=one_of("private_chat", "public_chat", "trusted_private_chat"),
+                    preset=enum("private_chat", "public_chat", "trusted_private_chat"),
                     is_direct=BOOLEAN, creation_content=OBJECT,
                     initial_state=array(obj("type content", type=STRING, state_key=STRING,
                                             content=OBJECT)),
@@ -190,8 +192,8 @@ SHAPES: dict[str, dict[str, Any]] = {
     f"GET {V3}/rooms/{{room_id}}/members": {
         "answer": obj(chunk=array(CLIENT_EVENT)),
         "query": [query("at", STRING),
-                  query("membership", one_of("join", "invite", "knock", "leave", "ban")),
-                  query("not_membership", one_of("join", "invite", "knock", "leave", "ban"))],
+                  query("membership", enum("join", "invite", "knock", "leave", "ban")),
+                  query("not_membership", enum("join", "invite", "knock", "leave", "ban"))],
     },
     f"GET {V3}/rooms/{{room_id}}/joined_members": {
         "answer": obj(joined=map_of(obj(display_name=STRING, avatar_url=STRING))),
@@ -209,7 +211,7 @@ SHAPES: dict[str, dict[str, Any]] = {
         "answer": obj("event_id", event_id=STRING),
     },
     f"GET {V3}/rooms/{{room_id}}/state/{{event_type}}/{{state_key}}": {
-        "answer": OBJECT, "query": [query("format", one_of("content", "event"))],
+        "answer": OBJECT, "query": [query("format", enum("content", "event"))],
     },
     f"GET {V3}/rooms/{{room_id}}/state": {"answer": array(CLIENT_EVENT)},
     f"GET {V3}/rooms/{{room_id}}/event/{{event_id}}": {"answer": CLIENT_EVENT},
@@ -219,7 +221,7 @@ SHAPES: dict[str, dict[str, Any]] = {
     f"GET {V3}/rooms/{{room_id}}/messages": {
         "answer": obj("start chunk", start=STRING, end=STRING, chunk=array(CLIENT_EVENT),
                       state=array(CLIENT_EVENT)),
-        "query": [query("dir", one_of("b", "f"), required=True), query("to", STRING),
+        "query": [query("dir", enum("b", "f"), required=True), query("to", STRING),
                   query("filter", STRING), *PAGINATION],
     },
     f"GET {V3}/rooms/{{room_id}}/context/{{event_id}}": {
@@ -327,10 +329,10 @@ SHAPES: dict[str, dict[str, Any]] = {
     },
     f"DELETE {V3}/directory/room/{{room_alias}}": {"answer": EMPTY},
     f"GET {V3}/directory/list/room/{{room_id}}": {
-        "answer": obj(visibility=one_of("public", "private")),
+        "answer": obj(visibility=enum("public", "private")),
     },
     f"PUT {V3}/directory/list/room/{{room_id}}": {
-        "answer": EMPTY, "body": obj(visibility=one_of("public", "private")),
+        "answer": EMPTY, "body": obj(visibility=enum("public", "private")),
     },
     f"GET {V3}/publicRooms": {
         "answer": obj("chunk", chunk=array(PUBLIC_ROOM), next_batch=STRING, prev_batch=STRING,
@@ -372,7 +374,7 @@ SHAPES: dict[str, dict[str, Any]] = {
     f"GET {V1}/rooms/{{room_id}}/timestamp_to_event": {
         "answer": obj("event_id origin_server_ts", event_id=STRING, origin_server_ts=INTEGER),
         "query": [query("ts", INTEGER, required=True),
-                  query("dir", one_of("f", "b"), required=True)],
+                  query("dir", enum("f", "b"), required=True)],
     },
     f"GET {V1}/rooms/{{room_id}}/hierarchy": {
         "answer": obj("rooms", rooms=array(OBJECT), next_batch=STRING),
@@ -380,12 +382,12 @@ SHAPES: dict[str, dict[str, Any]] = {
     },
     f"GET {V1}/rooms/{{room_id}}/relations/{{event_id}}": {
         "answer": PAGE,
-        "query": [query("to", STRING), query("dir", one_of("b", "f")),
+        "query": [query("to", STRING), query("dir", enum("b", "f")),
                   query("recurse", BOOLEAN), *PAGINATION],
     },
     f"GET {V1}/rooms/{{room_id}}/threads": {
         "answer": obj("chunk", chunk=array(CLIENT_EVENT), next_batch=STRING),
-        "query": [query("include", one_of("all", "participated")), *PAGINATION],
+        "query": [query("include", enum("all", "participated")), *PAGINATION],
     },
     "POST /_matrix/client/unstable/org.matrix.simplified_msc3575/sync": {
         "answer": obj("pos", pos=STRING, lists=map_of(obj("count", count=INTEGER)),
