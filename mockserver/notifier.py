@@ -17,6 +17,15 @@ the clock jumps (frozen, advanced), every waiter re-checks its deadline, so
 tests end a 30-second long-poll by advancing the clock instead of waiting.
 The notifier knows nothing about the sync format.
 
+A long-poll woken by a change answers as of that change: :meth:`Notifier.answer`
+gives the clock's reading at the latest change as the answer's moment (the
+``now`` its ``unsigned.age`` and ``last_active_ago`` are measured at), so the
+hundreds of answers one message wakes agree on their ages, and the same answer
+is encoded once for them all, however many milliseconds serving them takes
+(they are served one after another, and a new millisecond used to mean
+encoding anew). Each event in such an answer was committed before the change
+was told, so no age is negative; a clock jump forgets the moment.
+
 A wait is one future and one timer of the running asyncio loop (uvicorn's;
 mockserver runs on nothing else), which resolves the future at the deadline.
 One change wakes hundreds of long-polls at once: an anyio cancel scope and
@@ -65,7 +74,7 @@ class _Waiter:
         keys: frozenset[str],
         label: str,
         member_of: str | None,
-        woken: asyncio.Future[None],
+        woken: asyncio.Future[bool],
     ) -> None:
         #: Resolved to wake the waiter (by a change, the clock, or its deadline's timer).
         self.woken = woken
@@ -74,9 +83,10 @@ class _Waiter:
         self.member_of = member_of
 
 
-def _wake(woken: asyncio.Future[None]) -> None:
+def _wake(woken: asyncio.Future[bool]) -> None:
+    """Wake a waiter for another reason than a change (its deadline, a clock jump)."""
     if not woken.done():
-        woken.set_result(None)
+        woken.set_result(False)
 
 
 class Notifier:
@@ -96,11 +106,14 @@ class Notifier:
         self._parked_changed: anyio.Event | None = None
         #: Called whenever a waiter parks or leaves (the inspector's watch).
         self.on_parked: Callable[[], None] | None = None
+        #: The clock's reading at the latest change (None once the clock jumped since).
+        self._changed_at: int | None = None
         clock.on_change(self._wake_everyone)
 
     # -- the store's side ------------------------------------------------------------------
 
     def on_change(self, change: Change) -> None:
+        self._changed_at = self.clock.now_ms()
         woken: set[_Waiter] = set()
         for room_id in change.rooms:
             woken.update(self._by_key.get(room_key(room_id), ()))
@@ -111,7 +124,7 @@ class Notifier:
         for waiter in woken:
             if not waiter.woken.done():
                 self.wakeups[waiter.label] += 1
-                waiter.woken.set_result(None)
+                waiter.woken.set_result(True)
 
     def _joined_waiters(self, room_id: str, woken: set[_Waiter]) -> None:
         """Add the waiters of the room's joined members: whichever is fewer is walked,
@@ -132,6 +145,7 @@ class Notifier:
                     woken.update(found)
 
     def _wake_everyone(self) -> None:
+        self._changed_at = None
         for waiter in list(self._all):
             _wake(waiter.woken)
 
@@ -155,11 +169,37 @@ class Notifier:
         it too); ``next_wake_ms`` names an extra moment to recompute at, such
         as a typing notification expiring.
         """
+        value, _ = await self.answer(
+            compute,
+            keys=keys,
+            deadline_ms=deadline_ms,
+            label=label,
+            next_wake_ms=next_wake_ms,
+            member_of=member_of,
+        )
+        return value
+
+    async def answer(
+        self,
+        compute: Callable[[], T],
+        *,
+        keys: Callable[[], Iterable[str]],
+        deadline_ms: int,
+        label: str = "",
+        next_wake_ms: Callable[[], int | None] = lambda: None,
+        member_of: str | None = None,
+    ) -> tuple[T, int]:
+        """:meth:`wait_for`'s value and the moment it is an answer at: that of the latest
+        change when a change woke it (see the module's docstring), else the clock's now."""
+        by_change = False
         while True:
             result = compute()
             now = self.clock.now_ms()
             if result or now >= deadline_ms:
-                return result
+                changed_at = self._changed_at
+                if by_change and changed_at is not None:
+                    return result, changed_at
+                return result, now
             wake_at = deadline_ms
             extra = next_wake_ms()
             if extra is not None:
@@ -169,7 +209,7 @@ class Notifier:
             delay = self.clock.seconds_until(wake_at)
             timer = None if delay == math.inf else loop.call_later(delay, _wake, waiter.woken)
             try:
-                await waiter.woken
+                by_change = await waiter.woken
             finally:
                 if timer is not None:
                     timer.cancel()
@@ -180,7 +220,7 @@ class Notifier:
         keys: frozenset[str],
         label: str,
         member_of: str | None,
-        woken: asyncio.Future[None],
+        woken: asyncio.Future[bool],
     ) -> _Waiter:
         waiter = _Waiter(keys, label, member_of, woken)
         for key in keys:

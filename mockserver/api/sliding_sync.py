@@ -59,12 +59,12 @@ async def post_sliding_sync(call: Call) -> Reply:
         return compute_sliding_sync(store, session.user_id, session.device_id, request, previous)
 
     if previous is None or timeout <= 0:
-        result = compute()
+        result, now = compute(), store.now()
     else:
-        result = await long_poll(call, compute, timeout)
+        result, now = await long_poll(call, compute, timeout)
     new_pos = store.connections.record(key, pos, result.state)
     call.hs.synced(session.user_id)
-    return encode(result, new_pos, session, store.now(), store)
+    return encode(result, new_pos, session, now, store)
 
 
 #: Requests by their body's bytes: a client sends its whole configuration every time,

@@ -103,9 +103,10 @@ def since_token(store: Store, text: str | None) -> StreamToken | None:
 
 async def run_sync(
     call: Call, *, stable: bool
-) -> tuple[SyncResult, SyncRequest, EntryKeeper | None]:
-    """The answer to a ``/sync``, its request, and the keeper of its joined rooms'
-    entries if they are kept (an initial sync in today's dialect: see :mod:`.entries`)."""
+) -> tuple[SyncResult, SyncRequest, EntryKeeper | None, int]:
+    """The answer to a ``/sync``, its request, the keeper of its joined rooms' entries if
+    they are kept (an initial sync in today's dialect: see :mod:`.entries`), and the
+    moment it is an answer at (see :func:`long_poll`)."""
     query = call.query
     if "from" in query:
         raise invalid_param("'from' is not a valid query parameter. Did you mean 'since'?")
@@ -134,21 +135,18 @@ async def run_sync(
     if request.since is None or timeout <= 0 or full_state:
         with collector_paused():
             result = compute_sync(store, request, keeper)
+        moment = store.now()
     else:
-        result = await _long_poll(call, request, timeout)
+        result, moment = await long_poll(call, lambda: compute_sync(store, request), timeout)
     call.hs.synced(session.user_id)
-    return result, request, keeper
+    return result, request, keeper, moment
 
 
-async def _long_poll(call: Call, request: SyncRequest, timeout: int) -> SyncResult:
-    store = call.store
-    return await long_poll(call, lambda: compute_sync(store, request), timeout)
-
-
-async def long_poll(call: Call, compute: Callable[[], T], timeout: int) -> T:
-    """``compute()`` once it has something to say, or at the timeout: the long-poll of
-    every sync dialect. Woken by the user's own changes and those of their joined rooms;
-    answers 401 at once if the access token is logged out meanwhile."""
+async def long_poll(call: Call, compute: Callable[[], T], timeout: int) -> tuple[T, int]:
+    """``compute()`` once it has something to say, or at the timeout, and the moment it
+    is an answer at (that of the change that woke it: see :mod:`mockserver.notifier`):
+    the long-poll of every sync dialect. Woken by the user's own changes and those of
+    their joined rooms; answers 401 at once if the access token is logged out meanwhile."""
     store = call.store
     session = call.session
     assert session is not None
@@ -160,7 +158,7 @@ async def long_poll(call: Call, compute: Callable[[], T], timeout: int) -> T:
         return compute()
 
     own = [user_key(session.user_id)]
-    return await call.hs.notifier.wait_for(
+    return await call.hs.notifier.answer(
         checked,
         keys=lambda: own,
         deadline_ms=store.now() + timeout,
@@ -292,10 +290,9 @@ def encode_seed(
 
 @endpoint("/sync", "GET")
 async def get_seed_sync(call: Call) -> Reply:
-    result, request, _ = await run_sync(call, stable=False)
+    result, request, _, now = await run_sync(call, stable=False)
     session = call.session
     assert session is not None
-    now = call.store.now()
     bundles = sync_bundles(call.store, result, session.user_id)
     key = ("seed", request.filter.event_fields, viewer_key(result, bundles))
     with collector_paused():
@@ -611,11 +608,10 @@ def federation_format(
 
 @endpoint("/sync", "GET")
 async def get_stable_sync(call: Call) -> Reply:
-    result, request, keeper = await run_sync(call, stable=True)
+    result, request, keeper, now = await run_sync(call, stable=True)
     session = call.session
     assert session is not None
     store = call.store
-    now = store.now()
     keys = DeviceKeys.of(store, session)
     bundles = sync_bundles(store, result, session.user_id)
 
