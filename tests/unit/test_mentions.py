@@ -69,3 +69,37 @@ def test_room_mentions_need_the_senders_permission() -> None:
     assert who({"body": "@roommate"}) == []
     assert who({"body": "x", "m.mentions": {"room": True}}) == everyone
     assert who({"body": "x", "m.mentions": {"room": True}}, may_notify=False) == []
+
+
+def test_phrases_are_filed_under_their_first_word_unless_they_cannot_be() -> None:
+    index = mention_index(
+        [("@a:hs", "Fay Lee"), ("@b:hs", "Fay-Ray"), ("@c:hs", "[bot] Carl"), ("@d:hs", "Ann* B")]
+    )
+    assert index.headed == {"fay": ("fay lee", "fay-ray")}
+    # Beginning with punctuation, or holding a glob character: searched for in every body.
+    assert set(index.unheaded) == {"[bot] carl", "ann* b"}
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("hey FAY LEE, look", ["@a1:hs"]),
+        ("fay-ray and fay lee", ["@a1:hs", "@b1:hs"]),
+        ("fayly lee", []),  # the first word must be the body's whole word
+        ("xfay lee", []),
+        ("ping [BOT] carl", ["@c1:hs"]),
+        ("ann* b!", ["@d1:hs"]),
+    ],
+)
+def test_phrases_are_found_under_their_first_word_or_searched_for(
+    body: str, expected: list[str]
+) -> None:
+    joined = [
+        ("@s:hs", None),
+        ("@a1:hs", "Fay Lee"),
+        ("@b1:hs", "Fay-Ray"),
+        ("@c1:hs", "[bot] Carl"),
+        ("@d1:hs", "Ann* B"),
+    ]
+    index = mention_index(joined)
+    assert mentioned({"body": body}, "@s:hs", lambda: joined, lambda: index, lambda: True) == expected
