@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 
 import orjson
 
@@ -240,7 +241,9 @@ class _Section:
     events; ``entries``: what it was made of, when it was made of kept entries alone
     (then it serves again an answer of the same ones)."""
 
-    __slots__ = ("entries", "parts", "stamps", "newest", "commas", "tokens", "redacted")
+    __slots__ = (
+        "entries", "parts", "stamps", "newest", "commas", "tokens", "redacted", "_filling"
+    )
 
     def __init__(self) -> None:
         self.entries: list[KeptEntry] | None = []
@@ -250,6 +253,47 @@ class _Section:
         self.commas: list[int] = []
         self.tokens: list[int] = []
         self.redacted: list[tuple[int, Event]] = []
+        self._filling: tuple[list[int], Callable[[list[bytes]], Sequence[bytes]]] | None = None
+
+    def filling(self) -> tuple[list[int], Callable[[list[bytes]], Sequence[bytes]]]:
+        """The timestamps of the age slots, and what picks every slot's value, in slot
+        order, from the ages' bytes followed by :data:`_FIXED`: an age, a comma, nothing
+        (the first entry's comma, a redacted event's slot until it is written), the
+        closing brace or the positions (one C call for tens of thousands of slots)."""
+        if self._filling is None:
+            count = len(self.stamps)
+            kinds = [-1] * count  # -1: an age slot
+            for index in self.commas:
+                kinds[index // 2] = _COMMA
+            if self.commas:
+                kinds[self.commas[0] // 2] = _NOTHING
+            for index in self.tokens:
+                kinds[index // 2] = _POSITIONS
+            for index, _ in self.redacted:
+                kinds[index // 2] = _NOTHING
+            kinds[-1] = _CLOSING
+            stamps = [stamp for stamp, kind in zip(self.stamps, kinds) if kind < 0]
+            ages = len(stamps)
+            picks: list[int] = []
+            age = 0
+            for kind in kinds:
+                if kind < 0:
+                    picks.append(age)
+                    age += 1
+                else:
+                    picks.append(ages + kind)
+            if len(picks) == 1:
+                only = picks[0]
+                self._filling = (stamps, lambda values: (values[only],))
+            else:
+                self._filling = (stamps, itemgetter(*picks))
+        return self._filling
+
+
+#: The slot values :meth:`_Section.filling` picks besides ages, after them in its source
+#: (the positions are put after these, per answer).
+_FIXED = (b",", b"", b"}")
+_COMMA, _NOTHING, _CLOSING, _POSITIONS = 0, 1, 2, 3
 
 
 def _assembled(
@@ -312,19 +356,15 @@ def join_section(
     # is written each time, and the first literal, which spliced() prefixes, put back.
     parts = section.parts
     parts[0] = b"{"
-    stamps = section.stamps
+    stamps, pick = section.filling()
     if now >= section.newest:
         ages = [now - stamp for stamp in stamps]
     else:  # an event stamped after the answer's time: its age is 0
         ages = [now - stamp if now > stamp else 0 for stamp in stamps]
-    parts[1::2] = orjson.dumps(ages)[1:-1].split(b",")
-    for index in section.commas:
-        parts[index] = b","
-    if section.commas:
-        parts[section.commas[0]] = b""
-    parts[-1] = b"}"
-    for index in section.tokens:
-        parts[index] = positions
+    values = orjson.dumps(ages)[1:-1].split(b",") if ages else []
+    values += _FIXED
+    values.append(positions)
+    parts[1::2] = pick(values)
     for index, event in section.redacted:
         parts[index] = orjson.dumps(client_event(event, viewer, now, with_room_id=False))
     return parts
