@@ -63,6 +63,7 @@ from mockserver.core.sync import (
     SyncResult,
     Timeline,
     compute_sync,
+    up_to_date,
 )
 from mockserver.core.sync.kept import EntryKeeper, KeptEntry
 from mockserver.core.tokens import ALL_PARTS, SEED_PARTS, StreamToken
@@ -137,7 +138,14 @@ async def run_sync(
             result = compute_sync(store, request, keeper)
         moment = store.now()
     else:
-        result, moment = await long_poll(call, lambda: compute_sync(store, request), timeout)
+        # A long-poll given the store's position parks without computing (see up_to_date);
+        # if nothing comes by the timeout, the empty answer is computed then.
+        found, moment = await long_poll(
+            call,
+            lambda: None if up_to_date(store, request) else compute_sync(store, request),
+            timeout,
+        )
+        result = found if found is not None else compute_sync(store, request)
     call.hs.synced(session.user_id)
     return result, request, keeper, moment
 

@@ -19,7 +19,7 @@ explicit inputs that another dialect can call for one room or one user:
   depend on, served again while that holds.
 """
 
-from mockserver.core.sync.compute import compute_sync
+from mockserver.core.sync.compute import compute_sync, up_to_date
 from mockserver.core.sync.model import (
     DeviceLists,
     InvitedRoom,
@@ -50,4 +50,5 @@ __all__ = [
     "room_state",
     "room_token",
     "select_timeline",
+    "up_to_date",
 ]

@@ -478,6 +478,18 @@ class _Computation:
         )
 
 
+def up_to_date(store: Store, request: SyncRequest) -> bool:
+    """Whether an incremental ``request`` has nothing to report, known without computing
+    it: its ``since`` is the store's position (once expired typing is dropped), so no
+    stream moved, and :func:`compute_sync` would find no room touched, no presence, account
+    data, to-device message or device list change. A client long-polls again with the
+    ``next_batch`` it was just given, so this is the first look of most long-polls."""
+    if request.since is None or request.full_state:
+        return False
+    store.expire_typing()
+    return request.since == store.position
+
+
 def compute_sync(
     store: Store, request: SyncRequest, keeper: EntryKeeper | None = None
 ) -> SyncResult:
