@@ -64,16 +64,19 @@ def owns_transaction(events: Iterable[Event], session: Session) -> bool:
 
 def _owns_any(result: SyncResult, session: Session) -> bool:
     """Whether the answer shows ``session``'s device any of its own transaction ids."""
-    rooms: list[JoinedRoom | LeftRoom] = [
-        *(r.entry if isinstance(r, KeptEntry) else r for r in result.joined),
-        *result.left,
-    ]
-    for room in rooms:
-        if owns_transaction(room.timeline.events, session):
+    for joined in result.joined:
+        if _shows_own(joined.entry if isinstance(joined, KeptEntry) else joined, session):
             return True
-        if room.state and owns_transaction(room.state, session):
+    for left in result.left:
+        if _shows_own(left, session):
             return True
     return False
+
+
+def _shows_own(room: JoinedRoom | LeftRoom, session: Session) -> bool:
+    return owns_transaction(room.timeline.events, session) or bool(
+        room.state and owns_transaction(room.state, session)
+    )
 
 
 class SharedEncodings:

@@ -33,6 +33,10 @@ _ROOM_RE = re.compile(rf"t({_NUMBER})-({_TAIL})")
 SEED_PARTS = 3
 ALL_PARTS = 7
 
+#: Stream tokens parsed lately, by their text (values: the same text is the same token).
+_PARSED: dict[str, StreamToken] = {}
+_PARSED_KEPT = 64
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class StreamToken:
@@ -46,10 +50,17 @@ class StreamToken:
 
     @classmethod
     def parse(cls, text: str) -> StreamToken:
-        match = _STREAM_RE.fullmatch(text)
-        if match is None:
-            raise invalid_param(f"Invalid stream token: {text!r}")
-        return cls._from_tail(match.group(1))
+        # The syncs one change wakes come back with the same next_batch: parsed once.
+        token = _PARSED.get(text)
+        if token is None:
+            match = _STREAM_RE.fullmatch(text)
+            if match is None:
+                raise invalid_param(f"Invalid stream token: {text!r}")
+            token = cls._from_tail(match.group(1))
+            if len(_PARSED) >= _PARSED_KEPT:
+                _PARSED.clear()
+            _PARSED[text] = token
+        return token
 
     @classmethod
     def _from_tail(cls, tail: str) -> StreamToken:
@@ -87,7 +98,15 @@ class StreamToken:
 
     def within(self, current: StreamToken) -> bool:
         """True if every component is at or before ``current``'s."""
-        return all(mine <= now for mine, now in zip(self.parts(), current.parts()))
+        return (
+            self.room <= current.room
+            and self.presence <= current.presence
+            and self.typing <= current.typing
+            and self.receipt <= current.receipt
+            and self.account_data <= current.account_data
+            and self.to_device <= current.to_device
+            and self.device_list <= current.device_list
+        )
 
     def advance(
         self,
