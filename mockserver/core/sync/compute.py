@@ -142,7 +142,7 @@ class _Computation:
         # A kept entry is one this filter allowed, of a room the user was joined to: its
         # key holds the room's depth, and any membership change is an event.
         reusable = (
-            self.keeper.reusable(store.rooms, room_ids, self._room_data())
+            self.keeper.reusable(store.rooms, room_ids, self._room_data(), self.now)
             if self.keeper is not None
             else {}
         )

@@ -70,10 +70,14 @@ class KeptEntry:
 class EntryKeeper:
     """The kept entries of one request shape, by room id (one per room: the newest)."""
 
-    __slots__ = ("_entries", "section", "weight")
+    __slots__ = ("_entries", "section", "weight", "_checked")
 
     def __init__(self) -> None:
         self._entries: dict[str, KeptEntry] = {}
+        #: The last :meth:`reusable` answer, with the store position and rooms it was
+        #: worked out at: while the store's position is that very object (every commit
+        #: makes a new one) and no entry was kept since, it holds again as it is.
+        self._checked: tuple[object, Mapping[str, Room], dict[str, KeptEntry]] | None = None
         #: The encoder's keeping of an answer made of kept entries alone (opaque here:
         #: it records which entries, in which order, it was made of).
         self.section: object = None
@@ -88,9 +92,20 @@ class EntryKeeper:
         rooms: Mapping[str, Room],
         room_ids: Iterable[str],
         account_data: Mapping[str, tuple[AccountData, ...]],
+        position: object,
     ) -> dict[str, KeptEntry]:
-        """Of ``room_ids``, the rooms whose kept entry was encoded and nothing it depends
-        on changed (``account_data``: the user's, by room), with that entry."""
+        """Of ``room_ids`` (the user's rooms at the store's ``position``), the rooms whose
+        kept entry was encoded and nothing it depends on changed (``account_data``: the
+        user's, by room), with that entry.
+
+        Asked again at the same position object, with no entry kept meanwhile, the last
+        answer is given again without looking: a position is made anew by every change
+        to the streams the key reads (the room's events, typing, receipts, account data,
+        memberships), and the user's rooms and account data are those of the position.
+        """
+        checked = self._checked
+        if checked is not None and checked[0] is position and checked[1] is rooms:
+            return checked[2]
         found: dict[str, KeptEntry] = {}
         entries = self._entries
         no_data: tuple[AccountData, ...] = ()
@@ -108,6 +123,7 @@ class EntryKeeper:
                 and kept.account_data == account_data.get(room_id, no_data)
             ):
                 found[room_id] = kept
+        self._checked = (position, rooms, found)
         return found
 
     def keep(
@@ -118,6 +134,7 @@ class EntryKeeper:
         members: frozenset[str] | None,
     ) -> None:
         """``entry``, just built for ``room`` as it is now, replacing what was kept."""
+        self._checked = None
         self._entries[room.room_id] = KeptEntry(
             room.room_id,
             room,
