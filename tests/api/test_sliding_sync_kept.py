@@ -4,8 +4,9 @@ A room new to a connection is shown from a view kept on the room per (depth,
 user, configuration), and its entry's bytes are laid out once per view; a room
 the connection already has in full and that nothing touched is passed over;
 unread counts and list entries are kept per room and user; requests are kept by
-their body; ``invite_state`` lists are encoded once. None of it may change an
-answer. Each test warms what is kept (a first window, and a connection
+their body; ``invite_state`` lists are encoded once; the rooms part of a new
+connection's answer is kept for the next new connection of the user with the same
+request at the same store position. None of it may change an answer. Each test warms what is kept (a first window, and a connection
 at a ``pos``), changes one thing an answer depends on, then asks twice from the
 same place: once as things are, once with everything kept forgotten and the
 shortcut for untouched rooms and the laid-out entries turned off. The two answers
@@ -25,6 +26,7 @@ import pytest
 from mockserver.api import sliding_sync as sliding_api
 from mockserver.api.encoded import ENCODED
 from mockserver.api.sliding_entries import LAID_OUT_ENTRIES, LaidOutEntries
+from mockserver.core.sliding_sync import compute as sliding_compute
 from mockserver.core.sliding_sync import rooms as sliding_rooms
 from mockserver.homeserver import Homeserver
 from tests.sliding import SLIDING_SYNC, room_list
@@ -93,6 +95,7 @@ def forget_kept(hs: Homeserver) -> None:
         room.windows.clear()
     ENCODED.clear()
     sliding_api.forget_encodings()
+    hs.store.connections.forget_fresh_rooms()
 
 
 async def kept_and_fresh(
@@ -352,3 +355,42 @@ async def test_a_busy_room_keeps_one_view_per_user_and_configuration(
         assert answer["rooms"][world.rooms[0]]["timeline"][-1]["content"]["body"] == f"busy {index}"
     # alice's view, unread counts and list entry: the latest depth's only.
     assert len(room.entry_views) == 3
+
+
+async def test_a_new_connection_at_the_same_position_gets_the_kept_rooms_and_its_own_extensions(
+    client: httpx.AsyncClient, hs: Homeserver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = await build(client, hs)
+    login = await client.post(
+        f"{V3}/login",
+        json={"type": "m.login.password", "user": "alice", "password": "secret"},
+    )
+    second = Account(client, world.alice.user_id, login.json()["access_token"], "")
+    devices = (await world.alice.call("GET", "/devices"))["devices"]
+    second_device = next(d["device_id"] for d in devices if d["device_id"] != world.alice.device_id)
+    message = {world.alice.user_id: {second_device: {"for": "the second device"}}}
+    await world.bob.call("PUT", "/sendToDevice/m.test/t1", json={"messages": message})
+    body = {**BODY, "extensions": {"to_device": {"enabled": True}}}
+    made = []
+    real = sliding_compute._rooms_part
+    monkeypatch.setattr(
+        sliding_compute, "_rooms_part", lambda *args: made.append(args) or real(*args)
+    )
+
+    first = await post(world.alice, body, conn_id=FIRST)
+    again = await post(second, body, conn_id=FIRST)
+    assert len(made) == 1  # the second new connection was given the kept rooms part
+    assert again["lists"] == first["lists"] and again["rooms"].keys() == first["rooms"].keys()
+    assert first["extensions"]["to_device"]["events"] == []
+    assert [e["content"] for e in again["extensions"]["to_device"]["events"]] == [
+        {"for": "the second device"}
+    ]
+    # The same as worked out afresh for the second device (its own transaction ids, none).
+    kept, fresh = await kept_and_fresh(hs, second, body, None, monkeypatch)
+    assert kept == fresh == without_pos(again)
+    assert len(made) == 2  # only the fresh one was worked out
+    # Any change makes a new store position: the next new connection is worked out again.
+    await world.bob.send(world.rooms[0], "news")
+    third = await post(world.alice, BODY, conn_id=FIRST)
+    assert len(made) == 3
+    assert third["rooms"][world.rooms[0]]["timeline"][-1]["content"]["body"] == "news"

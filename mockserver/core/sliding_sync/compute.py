@@ -85,6 +85,25 @@ def subscriptions_of(
     return kept
 
 
+@dataclass(frozen=True, slots=True)
+class _RoomsPart:
+    """An answer but its extensions: the lists and rooms, what the connection then has of
+    them, and the scope the extensions speak of. A function of the store at one position,
+    the user, the request and what the connection had (not of the device: only the
+    extensions read that), so a new connection's is kept for the next new connection of
+    the same user with the same request at the same position (see
+    :meth:`~mockserver.core.sliding_sync.connections.Connections.fresh_rooms`); nothing
+    in it is changed once made."""
+
+    lists: dict[str, RoomList]
+    rooms: dict[str, RoomResult]
+    recorded: dict[str, RoomSent]
+    lists_recorded: dict[str, ListSent]
+    subscriptions: dict[str, RoomConfig]
+    scope: Scope
+    lists_moved: bool
+
+
 def compute_sliding_sync(
     store: Store,
     user_id: str,
@@ -95,6 +114,33 @@ def compute_sliding_sync(
     """What the connection lacks, given the state it reached at its ``pos`` (None: new)."""
     store.expire_typing()
     now = store.position
+    since = previous.position if previous is not None else None
+    part: object | None = None
+    if previous is None:
+        part = store.connections.fresh_rooms(user_id, request, now)
+    if not isinstance(part, _RoomsPart):
+        part = _rooms_part(store, user_id, request, previous, now)
+        if previous is None:
+            store.connections.keep_fresh_rooms(user_id, request, now, part)
+    extensions = compute_extensions(
+        store, user_id, device_id, request.extensions, since, part.scope
+    )
+    state = ConnectionState(
+        position=now,
+        rooms=part.recorded,
+        lists=part.lists_recorded,
+        subscriptions=part.subscriptions,
+    )
+    return SlidingSyncResult(now, part.lists, part.rooms, extensions, state, part.lists_moved)
+
+
+def _rooms_part(
+    store: Store,
+    user_id: str,
+    request: SlidingSyncRequest,
+    previous: ConnectionState | None,
+    now: StreamToken,
+) -> _RoomsPart:
     since = previous.position if previous is not None else None
     sent_rooms = previous.rooms if previous is not None else {}
     facts = RoomFacts(store, user_id)
@@ -156,11 +202,4 @@ def compute_sliding_sync(
         subscriptions=subscribed,
         fresh=frozenset(fresh),
     )
-    extensions = compute_extensions(store, user_id, device_id, request.extensions, since, scope)
-    state = ConnectionState(
-        position=now,
-        rooms=recorded,
-        lists=lists_recorded,
-        subscriptions=subscriptions,
-    )
-    return SlidingSyncResult(now, lists, rooms, extensions, state, lists_moved)
+    return _RoomsPart(lists, rooms, recorded, lists_recorded, subscriptions, scope, lists_moved)

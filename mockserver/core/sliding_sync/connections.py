@@ -112,11 +112,38 @@ class Connections:
         self._numbers = itertools.count(1)
         self._positions: dict[int, tuple[ConnectionKey, ConnectionState]] = {}
         self._by_connection: dict[ConnectionKey, list[int]] = {}
+        #: The rooms part of the last answer to a new connection, with the user, request
+        #: and store position it was worked out for (see :meth:`fresh_rooms`).
+        self._fresh: tuple[str, object, StreamToken, object] | None = None
 
     def forget_all(self) -> None:
         """A reset world: every position becomes unknown (numbers keep counting up)."""
         self._positions.clear()
         self._by_connection.clear()
+        self._fresh = None
+
+    def fresh_rooms(self, user_id: str, request: object, position: StreamToken) -> object | None:
+        """What :meth:`keep_fresh_rooms` kept for a new connection of ``user_id`` making
+        ``request`` at the store's ``position``, if it was that very position object (every
+        change to the store makes a new one) and an equal request: a client started again,
+        or reconnecting after ``M_UNKNOWN_POS``, asks what the last one was given."""
+        fresh = self._fresh
+        if (
+            fresh is None
+            or fresh[2] is not position
+            or fresh[0] != user_id
+            or not (fresh[1] is request or fresh[1] == request)
+        ):
+            return None
+        return fresh[3]
+
+    def keep_fresh_rooms(
+        self, user_id: str, request: object, position: StreamToken, rooms: object
+    ) -> None:
+        self._fresh = (user_id, request, position, rooms)
+
+    def forget_fresh_rooms(self) -> None:
+        self._fresh = None
 
     def forget_device(self, user_id: str, device_id: str) -> None:
         """A deleted device's connections go with it."""
