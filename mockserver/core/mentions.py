@@ -107,11 +107,11 @@ def mentioned(
             for needle in members.words.keys() & body_words:
                 named.update(members.words[needle])
             headed = members.headed
-            candidates = [
-                *(needle for word in body_words if word in headed for needle in headed[word]),
-                *members.unheaded,
-            ]
-            for needle in filter(lowered.__contains__, candidates):
+            for word in headed.keys() & body_words:  # (a set operation in C, as above)
+                for needle in filter(lowered.__contains__, headed[word]):
+                    if glob_matches(needle, body, words=True):
+                        named.update(members.phrases[needle])
+            for needle in filter(lowered.__contains__, members.unheaded):
                 if glob_matches(needle, body, words=True):
                     named.update(members.phrases[needle])
     if everyone and may_notify_room():
