@@ -26,8 +26,10 @@ from mockserver.core.push_rules import glob_matches
 WORD = re.compile(r"\w+")
 
 
-#: A phrase whose first word is all a body's word has to be to hold it: glob characters
-#: (``*``, ``?``) could stand for more of the word, so a phrase with one is searched for.
+#: A phrase that starts with a word followed by a character neither of a word nor of a
+#: glob: a body holds it (as whole words) only where that first word is one of the body's
+#: words. A glob character (``*``, ``?``) could stand for more of the word, so a phrase
+#: with one is searched for in every body.
 _HEADED = re.compile(r"(\w+)[^\w*?][^*?]*")
 
 
