@@ -17,7 +17,7 @@ the clock jumps (frozen, advanced), every waiter re-checks its deadline, so
 tests end a 30-second long-poll by advancing the clock instead of waiting.
 The notifier knows nothing about the sync format.
 
-A long-poll woken by a change answers as of that change: :meth:`Notifier.answer`
+A long-poll woken by a change answers as of that change: :meth:`Notifier.wait_for`
 gives the clock's reading at the latest change as the answer's moment (the
 ``now`` its ``unsigned.age`` and ``last_active_ago`` are measured at), so the
 hundreds of answers one message wakes agree on their ages, and the same answer
@@ -160,8 +160,10 @@ class Notifier:
         label: str = "",
         next_wake_ms: Callable[[], int | None] = lambda: None,
         member_of: str | None = None,
-    ) -> T:
-        """Return ``compute()`` once it is truthy, or its last value at the deadline.
+    ) -> tuple[T, int]:
+        """``compute()`` once it is truthy, or its last value at the deadline, and the
+        moment it is an answer at: that of the latest change when a change woke it (see
+        the module's docstring), else the clock's now.
 
         ``keys`` is asked afresh before each wait; ``member_of`` (a user id)
         also wakes on any change to a room that user is joined to when the
@@ -169,28 +171,6 @@ class Notifier:
         it too); ``next_wake_ms`` names an extra moment to recompute at, such
         as a typing notification expiring.
         """
-        value, _ = await self.answer(
-            compute,
-            keys=keys,
-            deadline_ms=deadline_ms,
-            label=label,
-            next_wake_ms=next_wake_ms,
-            member_of=member_of,
-        )
-        return value
-
-    async def answer(
-        self,
-        compute: Callable[[], T],
-        *,
-        keys: Callable[[], Iterable[str]],
-        deadline_ms: int,
-        label: str = "",
-        next_wake_ms: Callable[[], int | None] = lambda: None,
-        member_of: str | None = None,
-    ) -> tuple[T, int]:
-        """:meth:`wait_for`'s value and the moment it is an answer at: that of the latest
-        change when a change woke it (see the module's docstring), else the clock's now."""
         by_change = False
         while True:
             result = compute()

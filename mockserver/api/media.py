@@ -261,7 +261,7 @@ async def uploaded_media(call: Call) -> Media:
         return media
     pending = store.media(server_name, media_id)
     creator = pending.user_id if pending is not None else None
-    waited = await call.hs.notifier.wait_for(
+    waited, _ = await call.hs.notifier.wait_for(
         lambda: store.uploaded_media(server_name, media_id),
         keys=lambda: [user_key(creator)] if creator is not None else [],
         deadline_ms=call.store.now() + min(timeout_ms, MAX_TIMEOUT_MS),

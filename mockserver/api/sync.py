@@ -166,7 +166,7 @@ async def long_poll(call: Call, compute: Callable[[], T], timeout: int) -> tuple
         return compute()
 
     own = [user_key(session.user_id)]
-    return await call.hs.notifier.answer(
+    return await call.hs.notifier.wait_for(
         checked,
         keys=lambda: own,
         deadline_ms=store.now() + timeout,

@@ -1,4 +1,4 @@
-"""A long-poll woken by a change answers as of that change (``Notifier.answer``): the
+"""A long-poll woken by a change answers as of that change (``Notifier.wait_for``): the
 syncs one message wakes agree on its age however long serving them all takes, and an
 answer that was not woken (an initial sync, ``timeout=0``) is made at the clock's now.
 

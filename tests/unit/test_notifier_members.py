@@ -43,9 +43,10 @@ async def woken_by(
             return calls[user_id] > 1  # nothing at first; something once woken
 
         deadline = notifier.clock.now_ms() + 60_000
-        if await notifier.wait_for(
+        value, _ = await notifier.wait_for(
             compute, keys=lambda: [], deadline_ms=deadline, label=user_id, member_of=user_id
-        ):
+        )
+        if value:
             woken.add(user_id)
 
     async with anyio.create_task_group() as tasks:

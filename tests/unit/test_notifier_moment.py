@@ -1,4 +1,4 @@
-"""The moment a long-poll's answer is made at (:meth:`Notifier.answer`): that of the
+"""The moment a long-poll's answer is made at (:meth:`Notifier.wait_for`): that of the
 change that woke it, so the answers one change wakes agree on their ages; the clock's
 own reading otherwise (answered at once, at the deadline, after a clock jump)."""
 
@@ -36,7 +36,7 @@ async def parked_answers(
             return seen
 
         answers.append(
-            await notifier.answer(
+            await notifier.wait_for(
                 compute, keys=lambda: [f"room:{ROOM}"], deadline_ms=notifier.clock.now_ms() + 60_000
             )
         )
@@ -67,7 +67,7 @@ async def test_an_answer_given_at_once_is_made_at_the_clocks_now() -> None:
     notifier = Notifier(stepping_clock())
     notifier.on_change(Change(rooms=frozenset({ROOM})))  # an earlier change is no moment
     before = notifier.clock.now_ms()
-    value, moment = await notifier.answer(lambda: True, keys=lambda: [], deadline_ms=before + 1000)
+    value, moment = await notifier.wait_for(lambda: True, keys=lambda: [], deadline_ms=before + 1000)
     assert value is True
     assert moment > before
 
@@ -80,7 +80,7 @@ async def test_an_answer_at_the_deadline_is_made_at_the_clocks_now() -> None:
     answers: list[tuple[int, int]] = []
 
     async def park() -> None:
-        answers.append(await notifier.answer(lambda: 0, keys=lambda: [], deadline_ms=5_030_000))
+        answers.append(await notifier.wait_for(lambda: 0, keys=lambda: [], deadline_ms=5_030_000))
 
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(park)
