@@ -27,6 +27,14 @@ def stepping_clock(hs: Homeserver, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(hs.clock, "_source", lambda: start + next(ticks) * 0.003)
 
 
+async def room_of(creator: Account, *others: Account) -> str:
+    """A public room of ``creator`` that ``others`` have joined."""
+    room = await creator.create_room(preset="public_chat")
+    for account in others:
+        await account.join(room)
+    return room
+
+
 def ages(events: list[dict[str, Any]]) -> list[int]:
     return [e["unsigned"]["age"] for e in events]
 
@@ -34,9 +42,7 @@ def ages(events: list[dict[str, Any]]) -> list[int]:
 async def test_the_syncs_one_message_wakes_agree_on_its_age(
     hs: Homeserver, alice: Account, bob: Account, carol: Account, stepping_clock: None
 ) -> None:
-    room = await alice.create_room(preset="public_chat")
-    await bob.join(room)
-    await carol.join(room)
+    room = await room_of(alice, bob, carol)
     since: dict[str, str] = {}
     for account in (alice, bob, carol):  # each first sync shows the others the user online
         since[account.user_id] = (await account.sync(timeout=0))["next_batch"]
@@ -72,9 +78,7 @@ async def test_the_syncs_one_message_wakes_agree_on_its_age(
 async def test_sliding_sync_long_polls_woken_by_one_message_agree_on_its_age(
     hs: Homeserver, alice: Account, bob: Account, carol: Account, stepping_clock: None
 ) -> None:
-    room = await alice.create_room(preset="public_chat")
-    await bob.join(room)
-    await carol.join(room)
+    room = await room_of(alice, bob, carol)
     body = {"lists": {"all": room_list(timeline_limit=1)}}
     connections = [Connection(bob), Connection(carol)]
     for connection in connections:
