@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, Protocol
 
 import orjson
 from starlette.background import BackgroundTask
@@ -14,6 +14,21 @@ from mockserver.cors import RAW_HEADERS, applies_to
 
 #: Where a response notes, in the request's scope, the status it started to send.
 STATUS_KEY = "mockserver.status"
+
+
+class Chunked(Protocol):
+    """A JSON answer put together as it is sent (a big initial ``/sync``'s)."""
+
+    #: Its length in bytes.
+    size: int
+
+    def chunks(self) -> Iterator[bytes]:
+        """Its bytes, in order."""
+        ...
+
+
+#: An encoded JSON answer.
+Body = bytes | Chunked
 
 
 class OrjsonResponse(JSONResponse):
@@ -45,18 +60,26 @@ class OrjsonResponse(JSONResponse):
         super().__init__(content, status_code, headers, media_type, background)
 
     @classmethod
-    def encoded(cls, body: bytes) -> OrjsonResponse:
-        """A 200 whose JSON is already encoded (a shared /sync answer)."""
+    def encoded(cls, body: Body) -> OrjsonResponse:
+        """A 200 whose JSON is already encoded (a shared /sync answer), or put together
+        as it is sent (then each chunk goes out in a body message of its own)."""
         response = cls.__new__(cls)
-        response._plain(body, 200)
+        if isinstance(body, bytes):
+            response._plain(body, 200)
+        else:
+            response._plain(b"", 200, body.size)
+            response.chunked = body
         return response
 
-    def _plain(self, body: bytes, status_code: int) -> None:
+    #: The answer, when it is put together as it is sent (``body`` is then empty).
+    chunked: Chunked | None = None
+
+    def _plain(self, body: bytes, status_code: int, size: int | None = None) -> None:
         self.status_code = status_code
         self.background = None
         self.body = body
         self.raw_headers = [
-            (b"content-length", b"%d" % len(body)),
+            (b"content-length", b"%d" % (len(body) if size is None else size)),
             (b"content-type", b"application/json"),
         ]
 
@@ -68,7 +91,13 @@ class OrjsonResponse(JSONResponse):
         scope[STATUS_KEY] = self.status_code
         headers = self.raw_headers + RAW_HEADERS if applies_to(scope.get("path", "")) else self.raw_headers
         await send({"type": "http.response.start", "status": self.status_code, "headers": headers})
-        await send({"type": "http.response.body", "body": self.body})
+        if self.chunked is not None:
+            if scope.get("method") != "HEAD":
+                for chunk in self.chunked.chunks():
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        else:
+            await send({"type": "http.response.body", "body": self.body})
         if self.background is not None:
             await self.background()
 

@@ -48,6 +48,7 @@ from mockserver.core.model import Event, JsonDict, Session
 from mockserver.core.sync import JoinedRoom, LeftRoom, SyncResult, Timeline
 from mockserver.core.sync.kept import KeptEntry
 from mockserver.core.tokens import ALL_PARTS, StreamToken
+from mockserver.responses import Body
 
 #: An answer's encoding options besides its result and time: dialect, event fields...
 AnswerKey = tuple[Hashable, ...]
@@ -155,9 +156,11 @@ class SharedEncodings:
         session: Session,
         now: int,
         key: AnswerKey,
-        encode: Callable[[], bytes],
-    ) -> bytes:
-        """The JSON bytes ``encode()`` gives, or an earlier call's for an equal answer.
+        encode: Callable[[], Body],
+    ) -> Body:
+        """The JSON ``encode()`` gives, or an earlier call's for an equal answer; pieces
+        (:class:`~mockserver.responses.Chunked`) are joined unless the answer is too
+        wide to share (:meth:`shares`).
 
         ``key`` must hold every encoding option besides ``result``, ``now``
         and the viewer's transactions: the dialect, the event fields, where
@@ -174,7 +177,9 @@ class SharedEncodings:
             for kept_key, kept_now, kept_result, body in kept:
                 if kept_now == now and kept_key == key and kept_result == result:
                     return body
-        body = encode()
+        encoded = encode()
+        # Pieces are joined whole to be served again.
+        body = encoded if isinstance(encoded, bytes) else b"".join(encoded.chunks())
         if shareable:
             kept.insert(0, (key, now, result, body))
             del kept[self.ANSWERS :]

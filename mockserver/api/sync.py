@@ -29,6 +29,7 @@ from mockserver.api.entries import (
     ENTRIES,
     JOIN_SECTION,
     STATE_EVENTS,
+    Pieces,
     TIMELINE_EVENTS,
     join_section,
     positions_after_room,
@@ -405,7 +406,7 @@ def _join_section(
     now: int,
     bundles: Bundles,
     kept: Kept,
-) -> list[bytes]:
+) -> Pieces:
     """``rooms.join`` of an answer whose entries are kept (see :mod:`.entries`), in
     pieces."""
 
@@ -623,9 +624,9 @@ async def get_stable_sync(call: Call) -> Reply:
     keys = DeviceKeys.of(store, session)
     bundles = sync_bundles(store, result, session.user_id)
 
-    def encode() -> bytes:
+    def encode() -> bytes | Pieces:
         if keeper is not None:
-            # Kept entries: rooms.join is put in from its pieces, in the answer's one join.
+            # Kept entries: rooms.join is put in from its pieces as the answer is sent.
             position = result.next_batch
             kept = Kept(keeper, position, positions_after_room(position))
             section = _join_section(result, request, session, now, bundles, kept)
