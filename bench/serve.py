@@ -3,7 +3,7 @@
 Binds 127.0.0.1 on a free port, prints ``<name> serving <url>`` as its
 first line and serves on uvicorn with the configuration mockserver's own
 :func:`mockserver.server.uvicorn_server` uses, so the two differ only in
-the app. For mockserver it adds three bench-only routes under ``/_bench``
+the app. For mockserver it adds four bench-only routes under ``/_bench``
 (they are never part of the real app):
 
 - ``GET /_bench/parked?count=N``: answers once N long-polls are parked in
@@ -13,7 +13,10 @@ the app. For mockserver it adds three bench-only routes under ``/_bench``
   messages through :meth:`Store.send_event` in-process, the same checks and
   writes a ``PUT /send`` makes, minus HTTP, to build big histories fast;
 - ``POST /_bench/reset``: :meth:`Store.reset`, measured when the control
-  API's ``POST /_mock/reset`` is not there.
+  API's ``POST /_mock/reset`` is not there;
+- ``POST /_bench/load[?distinct_stamps=1]``: a scenario loaded in process (its time,
+  CPU and memory growth); with ``distinct_stamps``, every event given its own
+  millisecond afterwards (``_restamp``).
 """
 
 from __future__ import annotations
@@ -99,6 +102,8 @@ def bench_routes(hs: Any) -> list[Route]:
         wall, cpu = time.perf_counter(), time.process_time()
         load_scenario(store, document, source="bench")
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        if request.query_params.get("distinct_stamps"):
+            _restamp(store)
         growth = _rss_bytes() - before
         return _json(
             {
@@ -127,6 +132,17 @@ def bench_routes(hs: Any) -> list[Route]:
         Route("/_bench/reset", reset, methods=["POST"]),
         Route("/_bench/load", load, methods=["POST"]),
     ]
+
+
+def _restamp(store: Any) -> None:
+    """Every stored event its own millisecond, a room's in its order, the rooms one
+    after another, ending now: a generated scenario stamps each room's n-th message
+    alike, so its answers hold few distinct ages (what ``entries.py`` shares); a real
+    account's do not. Measurement only: nothing indexed by time is rebuilt."""
+    events = [event for room in store.rooms.values() for event in room.events]
+    start = store.clock.now_ms() - len(events)
+    for offset, event in enumerate(events):
+        object.__setattr__(event, "origin_server_ts", start + offset)
 
 
 def mockserver_server(port: int) -> tuple[uvicorn.Server, Any]:

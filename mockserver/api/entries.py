@@ -270,7 +270,7 @@ class _Section:
         #: The answer being sent from ``parts`` (they are not filled in again until it is).
         self.lent: weakref.ref[Pieces] | None = None
         self._filling: (
-            tuple[list[int], list[int], Callable[[list[bytes]], Sequence[bytes]]] | None
+            tuple[list[int], list[int] | None, Callable[[list[bytes]], Sequence[bytes]]] | None
         ) = None
         self._sizes: tuple[int, int] | None = None
 
@@ -293,14 +293,17 @@ class _Section:
             self._sizes = (literals, commas + 1)
         return self._sizes
 
-    def filling(self) -> tuple[list[int], list[int], Callable[[list[bytes]], Sequence[bytes]]]:
-        """The distinct timestamps of the age slots and how many slots have each, and what
-        picks every slot's value, in slot order, from the ages' bytes (one per distinct
-        timestamp) followed by :data:`_FIXED`: an age, a comma, nothing (the first
-        entry's comma, a redacted event's slot until it is written), the closing brace
-        or the positions (one C call for tens of thousands of slots). Events stamped
-        alike share their age's bytes: a scenario's events are stored many to the
-        millisecond (the big account's 46,000 served events have ~1,000 timestamps)."""
+    def filling(
+        self,
+    ) -> tuple[list[int], list[int] | None, Callable[[list[bytes]], Sequence[bytes]]]:
+        """The distinct timestamps of the age slots and how many slots have each (None
+        when each has one), and what picks every slot's value, in slot order, from the
+        ages' bytes (one per distinct timestamp) followed by :data:`_FIXED`: an age, a
+        comma, nothing (the first entry's comma, a redacted event's slot until it is
+        written), the closing brace or the positions (one C call for tens of thousands
+        of slots). Events stamped alike share their age's bytes: a scenario's events
+        are stored many to the millisecond (the big account's 46,000 served events
+        have ~1,000 timestamps)."""
         if self._filling is None:
             count = len(self.stamps)
             kinds = [-1] * count  # -1: an age slot
@@ -329,11 +332,12 @@ class _Section:
             ages = len(counts)
             picks = [pick if pick >= 0 else ages - 1 - pick for pick in picks]
             stamps = list(distinct)
+            shared = counts if ages < sum(counts) else None
             if len(picks) == 1:
                 only = picks[0]
-                self._filling = (stamps, counts, lambda values: (values[only],))
+                self._filling = (stamps, shared, lambda values: (values[only],))
             else:
-                self._filling = (stamps, counts, itemgetter(*picks))
+                self._filling = (stamps, shared, itemgetter(*picks))
         return self._filling
 
 
@@ -408,8 +412,16 @@ def join_section(
         ages = list(map(sub, repeat(now), stamps))
     else:  # an event stamped after the answer's time: its age is 0
         ages = [now - stamp if now > stamp else 0 for stamp in stamps]
-    values = orjson.dumps(ages)[1:-1].split(b",") if ages else []
-    size = literals + fixed + sum(map(mul, map(len, values), counts))
+    if ages:
+        dumped = orjson.dumps(ages)
+        values = dumped[1:-1].split(b",")
+        if counts is None:  # each age in one slot: the list's bytes less its punctuation
+            size = literals + fixed + len(dumped) - len(ages) - 1
+        else:
+            size = literals + fixed + sum(map(mul, map(len, values), counts))
+    else:
+        values = []
+        size = literals + fixed
     values += _FIXED
     values.append(positions)
     size += len(positions) * len(section.tokens)

@@ -12,6 +12,7 @@ keep its bytes while a later answer is made from the same kept pieces.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -42,10 +43,12 @@ def chunked(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     ENTRIES.clear()
 
 
-async def populate(hs: Homeserver, client: httpx.AsyncClient) -> Account:
+async def populate(hs: Homeserver, client: httpx.AsyncClient, *, frozen: bool = True) -> Account:
     """Alice in four rooms with Bob: messages many to a millisecond and one to a
-    millisecond, one redacted, one with a ``%`` and a NUL-free escape in its body."""
-    hs.clock.freeze(START)
+    millisecond (unless the clock is left moving: ``frozen`` false), one redacted,
+    bodies with ``%`` and non-ASCII."""
+    if frozen:
+        hs.clock.freeze(START)
     alice = await register(client, "alice")
     bob = await register(client, "bob")
     for number in range(4):
@@ -89,11 +92,21 @@ def assert_ages(body: bytes, now: int) -> None:
 
 
 @pytest.mark.parametrize("params", [{}, {"filter": LAZY}], ids=["full", "lazy"])
+@pytest.mark.parametrize("stamps", ["shared", "distinct"])
 async def test_chunked_answers_equal_fresh_ones_at_every_moment(
-    hs: Homeserver, client: httpx.AsyncClient, params: dict[str, str]
+    hs: Homeserver,
+    client: httpx.AsyncClient,
+    params: dict[str, str],
+    stamps: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    alice = await populate(hs, client)
-    newest = hs.clock.now_ms()
+    if stamps == "distinct":  # every clock reading a millisecond later: no two events alike
+        readings = itertools.count()
+        monkeypatch.setattr(hs.clock, "_source", lambda: (START + next(readings)) / 1000)
+    alice = await populate(hs, client, frozen=stamps == "shared")
+    newest = hs.clock.freeze()
+    served = [e["origin_server_ts"] for e in events_of(json.loads(await initial(client, alice)))]
+    assert (len(set(served)) == len(served)) == (stamps == "distinct")
     # Later and later answers from the kept pieces, then one before the newest event.
     for now in (newest, newest + 1, newest + 86_400_000, START + 20):
         hs.clock.freeze(now)
