@@ -10,6 +10,9 @@ between answers, so every answer has its own ages. With ``--touch`` @other
 sends a message to ``!room1`` before each answer (one room changed between
 answers, as between two clients' first syncs). ``--code DIR`` puts another
 checkout's ``mockserver`` first on ``sys.path`` (A/B runs of two versions).
+The time includes joining the answer's body messages into one (since a wide
+answer is sent in chunks, that join is the harness's, not the server's: compare
+checkouts on either side of ``bff866b`` over HTTP instead).
 """
 
 from __future__ import annotations
