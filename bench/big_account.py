@@ -208,25 +208,38 @@ class SameBytes:
         return {"bytes": len(body), "mockserver": latency_summary(mock), "floor": latency_summary(floor)}
 
 
-async def measure_big_account(
-    http: Http, floor: Http, small: Http, few: Http, sizes: BigSizes
-) -> dict[str, Any]:
-    """Load the big account into a fresh mockserver, then time its answers; ``small`` is
-    a second fresh mockserver, the small world beside it, and ``few`` a third, for the
-    same account with few rooms."""
+async def load_big(http: Http, sizes: BigSizes, distinct_stamps: bool = False) -> dict[str, Any]:
+    """The big account (scaled to ``sizes``) loaded into the fresh mockserver ``http``;
+    with ``distinct_stamps``, every event given its own millisecond afterwards."""
     document = scaled(sizes.rooms, sizes.crowd, sizes.history)
-    status, body = await http.raw("POST", "/_bench/load", body=orjson.dumps(document))
+    params = {"distinct_stamps": "1"} if distinct_stamps else None
+    status, body = await http.raw("POST", "/_bench/load", body=orjson.dumps(document), params=params)
     if status != 200:
         raise RuntimeError(f"load: {status} {body[:300]!r}")
-    load = orjson.loads(body)
-    result: dict[str, Any] = {"load": load}
+    load: dict[str, Any] = orjson.loads(body)
+    return load
+
+
+async def initial_syncs(same: SameBytes, me: Account, filter_id: str) -> dict[str, Any]:
+    """@me's full initial sync and the lazy one (``filter_id``: :data:`LAZY_TIMELINE_1`),
+    each beside the floor serving its bytes."""
+    full = await same.measure("GET", f"{V3}/sync", params={"timeout": "0"})
+    lazy = await same.measure("GET", f"{V3}/sync", params={"timeout": "0", "filter": filter_id})
+    return {"initial_sync": full, "initial_sync_lazy": lazy}
+
+
+async def measure_big_account(
+    http: Http, floor: Http, small: Http, few: Http, distinct: Http, sizes: BigSizes
+) -> dict[str, Any]:
+    """Load the big account into a fresh mockserver, then time its answers; ``small`` is
+    a second fresh mockserver, the small world beside it, ``few`` a third, for the same
+    account with few rooms, and ``distinct`` a fourth, for the account with every event
+    at its own millisecond (the generated one stamps each room's n-th message alike)."""
+    result: dict[str, Any] = {"load": await load_big(http, sizes)}
     same = SameBytes(http, floor, sizes.repeats)
     me = Account(http, ME, "me_token")
-    result["initial_sync"] = await same.measure("GET", f"{V3}/sync", params={"timeout": "0"})
     filter_id = await me.upload_filter(LAZY_TIMELINE_1)
-    result["initial_sync_lazy"] = await same.measure(
-        "GET", f"{V3}/sync", params={"timeout": "0", "filter": filter_id}
-    )
+    result.update(await initial_syncs(same, me, filter_id))
     since = (await me.sync(filter_id=filter_id))["next_batch"]
     other = Account(http, "@other:localhost", "other_token")
     await other.send("!room1:localhost", "one more")
@@ -242,6 +255,11 @@ async def measure_big_account(
     result["sliding_growth"] = await same.measure_growth(19, 99)
     result["first_window"] = await first_windows(http, few, sizes)
     result["members_crowd"] = await same.measure("GET", f"{V3}/rooms/!crowd:localhost/members")
+    await load_big(distinct, sizes, distinct_stamps=True)
+    me_again = Account(distinct, ME, "me_token")
+    result["distinct_stamps"] = await initial_syncs(
+        SameBytes(distinct, floor, sizes.repeats), me_again, await me_again.upload_filter(LAZY_TIMELINE_1)
+    )
     result["wake"] = await alternate_wakes(
         {
             "big": await CrowdWake.create(http, sizes.wake_clients),
@@ -289,17 +307,17 @@ async def first_windows(big: Http, few: Http, sizes: BigSizes) -> dict[str, Any]
 
 
 async def measure_servers(sizes: BigSizes, cpu: int | None) -> dict[str, Any]:
-    """Start the floor and three mockservers (the big account's, the small world's, the
-    account with few rooms); measure."""
+    """Start the floor and four mockservers (the big account's, the small world's, the
+    account with few rooms, the account with distinct timestamps); measure."""
     floor_server, _ = await spawn(serve_argv("floor"), cpu)
     servers: list[ServerProcess] = [floor_server]
     clients: list[Http] = []
     try:
-        for _ in range(3):
+        for _ in range(4):
             server, _ = await spawn(serve_argv("mockserver"), cpu)
             servers.append(server)
-        floor, big, small, few = clients = [Http(server.base_url) for server in servers]
-        return await measure_big_account(big, floor, small, few, sizes)
+        floor, big, small, few, distinct = clients = [Http(server.base_url) for server in servers]
+        return await measure_big_account(big, floor, small, few, distinct, sizes)
     finally:
         for http in clients:
             await http.close()
@@ -368,6 +386,19 @@ def big_rows(big: dict[str, Any], target: Target) -> list[Row]:
                 target(f"big account {label}, vs same bytes", ratio, f"<= {limit}x", ratio <= limit)
                 if limit is not None
                 else "",
+                f"{figure['bytes']:,} B, same-bytes floor",
+            )
+        )
+    for key, label in (("initial_sync", "full"), ("initial_sync_lazy", "lazy")):
+        figure = big["distinct_stamps"][key]
+        m, f = figure["mockserver"]["p50_ms"], figure["floor"]["p50_ms"]
+        rows.append(
+            (
+                f"big account, distinct timestamps: v3 initial sync, {label} p50",
+                f"{m:.2f} ms",
+                f"{f:.2f} ms",
+                f"{m / f:.2f}x",
+                "",
                 f"{figure['bytes']:,} B, same-bytes floor",
             )
         )

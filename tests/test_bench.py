@@ -49,6 +49,10 @@ def test_quick_bench_produces_every_figure(tmp_path: Path) -> None:
             wake = sliding["wake"][str(clients)][side]
             assert wake["missed"] == 0 and wake["early"] == 0, (side, clients, wake)
             assert wake["samples"] == clients * wake["rounds"]
+    big = results["big_account"]
+    for account in (big, big["distinct_stamps"]):
+        for kind in ("initial_sync", "initial_sync_lazy"):
+            assert account[kind]["bytes"] > 0 and account[kind]["floor"]["p50_ms"] > 0, kind
     figures = {target["figure"] for target in results["targets"]}
     assert len(figures) == len(results["targets"]) >= 12
     assert "| figure" in run.stdout
