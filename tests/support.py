@@ -14,6 +14,27 @@ SEED = "/_matrix/client/v2_alpha"
 _txn_ids = itertools.count()
 
 
+def http_scope(
+    method: str, path: str, headers: list[tuple[bytes, bytes]], query: bytes = b"", **extra: Any
+) -> dict[str, Any]:
+    """An HTTP request's ASGI scope as uvicorn gives it, for a test calling the app itself."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 8008),
+        **extra,
+    }
+
+
 class ApiError(AssertionError):
     pass
 

@@ -26,7 +26,7 @@ from mockserver.api.shared import SHARED
 from mockserver.app import create_app
 from mockserver.homeserver import Homeserver
 from tests.both_ways import client, hs  # noqa: F401 (fixtures: in process and over a socket)
-from tests.support import V3, Account, register
+from tests.support import V3, Account, http_scope, register
 
 pytestmark = pytest.mark.anyio
 
@@ -126,20 +126,8 @@ async def test_an_answer_still_being_sent_keeps_its_bytes(
     alice = await populate(hs, client)
     await initial(client, alice)  # the entries kept
     app = create_app(homeserver=hs)
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": f"{V3}/sync",
-        "raw_path": f"{V3}/sync".encode(),
-        "query_string": b"timeout=0",
-        "root_path": "",
-        "headers": [(b"host", b"localhost"), (b"authorization", f"Bearer {alice.access_token}".encode())],
-        "client": ("127.0.0.1", 1),
-        "server": ("localhost", 8008),
-    }
+    authorization = (b"authorization", f"Bearer {alice.access_token}".encode())
+    scope = http_scope("GET", f"{V3}/sync", [(b"host", b"localhost"), authorization], b"timeout=0")
 
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": b"", "more_body": False}

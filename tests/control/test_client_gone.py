@@ -10,7 +10,7 @@ import pytest
 
 from mockserver.app import create_app
 from mockserver.homeserver import Homeserver
-from tests.support import V3, Account
+from tests.support import V3, Account, http_scope
 
 pytestmark = pytest.mark.anyio
 
@@ -33,24 +33,12 @@ async def test_a_hang_up_mid_body_is_journaled_as_what_it_was(
         sent.append(message)
 
     path = f"{V3}/rooms/{room}/send/m.room.message/t1"
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "PUT",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [
-            (b"host", b"localhost"),
-            (b"authorization", f"Bearer {alice.access_token}".encode()),
-            (b"content-length", b"100"),
-        ],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 8008),
-        "app": app,
-    }
+    headers = [
+        (b"host", b"localhost"),
+        (b"authorization", f"Bearer {alice.access_token}".encode()),
+        (b"content-length", b"100"),
+    ]
+    scope = http_scope("PUT", path, headers, app=app)
     with caplog.at_level(logging.WARNING, logger="mockserver"):
         await app(scope, receive, send)  # type: ignore[arg-type]
     assert sent == []  # no one to answer

@@ -21,7 +21,7 @@ from mockserver.core.canonical import MAX_DEPTH
 from mockserver.homeserver import Homeserver
 from mockserver.scenarios import ScenarioError
 from tests.scenario_docs import small_world
-from tests.support import V3, Account, assert_error
+from tests.support import V3, Account, assert_error, http_scope
 
 pytestmark = pytest.mark.anyio
 
@@ -143,20 +143,7 @@ async def post_raw(feed: Feed, headers: list[tuple[bytes, bytes]]) -> tuple[int,
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/_mock/fixtures",
-        "raw_path": b"/_mock/fixtures",
-        "query_string": b"",
-        "headers": [(b"host", b"localhost:8008"), *headers],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 8008),
-        "app": app,
-    }
+    scope = http_scope("POST", "/_mock/fixtures", [(b"host", b"localhost:8008"), *headers], app=app)
     await app(scope, feed, send)  # type: ignore[arg-type]
     return sent[0]["status"], sent[1]["body"]
 
