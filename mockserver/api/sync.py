@@ -424,8 +424,9 @@ def _join_section(
         aggregator = bundles.get(entry.room_id)
         return found if ENTRIES.lay_out(found, body, session, aggregator, kept.position) else None
 
+    share = SHARED.shares(result)
+
     def encoded(entry: JoinedRoom) -> bytes:
-        share = SHARED.shares(result)
         return orjson.dumps(_stable_joined(entry, sync, session, now, bundles, share))
 
     return join_section(
